@@ -1,0 +1,3 @@
+export { main, resolve, helpText } from './main.js';
+export type { Command, Io } from './command.js';
+export { COMMANDS } from './registry.js';
