@@ -1,6 +1,5 @@
 /**
- * @vigil/executor — Local resource manager: runs OCF, LSB, systemd and fence agents unchanged; the fencer; the crm_* commands agents call.
- *
- * Entry point. The subsystem is built by its own issue; see ARCHITECTURE.md.
+ * @vigil/executor — the local resource manager: runs OCF, LSB, systemd and fence agents
+ * unchanged; the fencer; the crm_* commands agents call.
  */
-export const PACKAGE = '@vigil/executor';
+export { NodeProcessRunner } from './process/node-runner.js';

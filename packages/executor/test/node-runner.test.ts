@@ -1,0 +1,83 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { NodeProcessRunner } from '@vigil/executor';
+import { isAlive, tempDir, waitFor } from '@vigil/testkit';
+
+const runner = new NodeProcessRunner();
+const base = { env: { PATH: '/usr/bin:/bin' }, timeoutMs: 5000, maxOutputBytes: 1024 };
+
+describe('NodeProcessRunner', () => {
+  it('passes exactly the given environment and stdin', async () => {
+    const r = await runner.run({
+      ...base,
+      command: 'sh',
+      args: ['-c', 'echo "$FOO/${HOME:-nohome}"; cat'],
+      env: { PATH: '/usr/bin:/bin', FOO: 'bar' },
+      stdin: 'in',
+    });
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.stdout, 'bar/nohome\nin');
+  });
+
+  it('SIGKILLs the whole group at the timeout, even a child that ignores SIGTERM', async () => {
+    await using dir = await tempDir('runner');
+    const r = await runner.run({
+      ...base,
+      command: 'sh',
+      args: ['-c', `trap '' TERM; sleep 60 & echo $! > ${dir.path}/pid; wait`],
+      timeoutMs: 200,
+    });
+    assert.equal(r.timedOut, true);
+    assert.equal(r.signal, 'SIGKILL');
+    const pid = Number((await readFile(`${dir.path}/pid`, 'utf8')).trim());
+    await waitFor(() => !isAlive(pid) || zombie(pid), {
+      timeoutMs: 5000,
+      what: 'the background child to die',
+    });
+  });
+
+  it('completes at exit while a child still holds the pipes', async () => {
+    const r = await runner.run({
+      ...base,
+      command: 'sh',
+      args: ['-c', '(sleep 3) & echo started; exit 7'],
+    });
+    assert.equal(r.exitCode, 7);
+    assert.equal(r.stdout, 'started\n');
+    assert.ok(r.durationMs < 2500, `took ${r.durationMs} ms: waited for the pipes`);
+  });
+
+  it('caps output and says so', async () => {
+    const r = await runner.run({
+      ...base,
+      command: 'sh',
+      args: ['-c', 'head -c 100000 /dev/zero | tr "\\0" x'],
+    });
+    assert.equal(r.stdout.length, 1024);
+    assert.equal(r.outputTruncated, true);
+  });
+
+  it('rejects a missing command with VGL_E_IO', async () => {
+    await assert.rejects(runner.run({ ...base, command: '/nonexistent/agent', args: [] }), {
+      code: 'VGL_E_IO',
+    });
+  });
+
+  it('an abort kills the group early', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const r = await runner.run({ ...base, command: 'sleep', args: ['30'] }, ac.signal);
+    assert.equal(r.signal, 'SIGKILL');
+    assert.equal(r.timedOut, false);
+  });
+});
+
+function zombie(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+  } catch {
+    return true;
+  }
+}
