@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { VigilError, assert, type Clock, type TimerHandle } from '@vigil/base';
 import { NodeDisk, SystemClock, SystemRandom } from '@vigil/base/real';
 import {
+  RaftStorage,
   RawNode,
   decodeMessage,
   encodeMessage,
@@ -15,7 +16,6 @@ import { Reader, WireEndpoint, Writer, loadAuthkeyFile, type WireStats } from '@
 import { FailureDetector, quorumOf, type DetectorEvent, type QuorumState } from './core/index.js';
 import { parseAddr, type LinkAddr, type MessagingConfig, type NodeSpec } from './config.js';
 import { BoundedQueue } from './queue.js';
-import { InterimWal, type RaftPersistence } from './interim-storage.js';
 import { UdpTransport } from './udp.js';
 
 /** Wire message types of the messaging layer. */
@@ -197,7 +197,7 @@ export class MessagingNode extends EventEmitter {
     private readonly clock: Clock,
     private readonly wire: WireEndpoint,
     private readonly transports: readonly UdpTransport[],
-    private readonly storage: RaftPersistence,
+    private readonly storage: RaftStorage,
     private readonly raft: RawNode,
     private readonly fd: FailureDetector,
     private readonly onCommitted: ((e: CommittedEntry) => void) | undefined,
@@ -237,7 +237,7 @@ export class MessagingNode extends EventEmitter {
       peers: config.nodes.map((n) => n.id),
       encrypt: config.encrypt,
     });
-    const storage = await InterimWal.open(disk, join(config.stateDir, 'raft'));
+    const storage = await RaftStorage.open(disk, join(config.stateDir, 'raft'));
     const restore = storage.state;
     const raft = new RawNode({
       id: self.name,
