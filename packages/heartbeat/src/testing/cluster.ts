@@ -57,6 +57,10 @@ export interface ClusterOptions {
   readonly extra?: Record<string, unknown>;
   /** Prefix of the temp dir. */
   readonly tag?: string;
+  /** Address of node k (0-based) on link i; default 127.0.i.(base+k) on a random port. */
+  readonly address?: (k: number, link: number) => string;
+  /** Command prefix for node k (e.g. to run it in a network namespace). */
+  readonly wrap?: (k: number) => readonly string[];
 }
 
 let nextRequest = 1;
@@ -75,6 +79,8 @@ export class MsgdProc {
     readonly host: string,
     readonly configPath: string,
     readonly stateDir: string,
+    /** Command prefix, e.g. `['ip', 'netns', 'exec', 'vgl-x1']`, which must exec its argument. */
+    readonly wrap: readonly string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -89,9 +95,8 @@ export class MsgdProc {
 
   /** Spawns the node and waits for its ready line. */
   async start(timeoutMs = 15_000): Promise<void> {
-    const child = spawn(process.execPath, [MSGD_PATH, '--config', this.configPath], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const argv = [...this.wrap, process.execPath, MSGD_PATH, '--config', this.configPath];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stdin.on('error', () => undefined);
@@ -241,7 +246,9 @@ export class MsgdCluster {
       name: `n${k + 1}`,
       id: k + 1,
       role: 'voter',
-      links: Array.from({ length: links }, (_, i) => `127.0.${i}.${hostBase + k}:${port}`),
+      links: Array.from({ length: links }, (_, i) =>
+        opts.address ? opts.address(k, i) : `127.0.${i}.${hostBase + k}:${port}`,
+      ),
     }));
     const nodes: MsgdProc[] = [];
     for (const [k, s] of specs.entries()) {
@@ -256,7 +263,8 @@ export class MsgdCluster {
         ...opts.extra,
       };
       await writeFile(configPath, JSON.stringify(config, null, 2));
-      nodes.push(new MsgdProc(s.name, k, `127.0.0.${hostBase + k}`, configPath, stateDir));
+      const host = s.links[0]!.slice(0, s.links[0]!.lastIndexOf(':'));
+      nodes.push(new MsgdProc(s.name, k, host, configPath, stateDir, opts.wrap?.(k) ?? []));
     }
     return new MsgdCluster(dir, nodes, authkeyFile, port);
   }
