@@ -71,7 +71,7 @@ describe(
       await using dir = await tempDir('apache');
       const port = 20_000 + (process.pid % 20_000);
       await chmod(dir.path, 0o755); // apache's children run as www-data
-    await mkdir(join(dir.path, 'www'));
+      await mkdir(join(dir.path, 'www'));
       const conf = join(dir.path, 'httpd.conf');
       const pidFile = join(dir.path, 'httpd.pid');
       await writeFile(
@@ -89,9 +89,9 @@ describe(
           'User www-data',
           'Group www-data',
           '<Directory />',
-        '  AllowOverride None',
-        '</Directory>',
-        '<Location /server-status>',
+          '  AllowOverride None',
+          '</Directory>',
+          '<Location /server-status>',
           '  SetHandler server-status',
           '  Require ip 127.0.0.1',
           '</Location>',
