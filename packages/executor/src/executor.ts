@@ -354,8 +354,22 @@ export class Executor {
     if (job.recurringKey !== undefined && !this.recurring.has(job.recurringKey)) {
       return cancelledResult(job);
     }
+    const c = this.cluster;
+    if (c) {
+      // Before the action: agents ask crm_resource about their own definition (PAF: notify).
+      const agent =
+        typeof job.res.agent === 'string'
+          ? formatAgentRef(parseAgentRef(job.res.agent))
+          : formatAgentRef(job.res.agent);
+      await c.recordResource({
+        id: job.res.id,
+        agent,
+        params: job.res.params ?? {},
+        meta: job.res.meta ?? {},
+      });
+    }
     const r = await runAgentAction(this.runner, this.host, job.res, job.op, signal);
-    if (this.cluster) await this.record(job, r);
+    if (c) await this.record(job, r);
     return r;
   }
 
@@ -370,12 +384,13 @@ export class Executor {
     else if (r.rc === OCF_RC.SUCCESS && action === 'stop') where = 'stopped';
     else if (action === 'monitor' && r.rc === OCF_RC.NOT_RUNNING) where = 'stopped';
     else if (action === 'monitor' && r.rc === OCF_RC.RUNNING_PROMOTED) where = 'promoted';
+    if (where === undefined) return;
     await c.recordResource({
       id: job.res.id,
       agent: r.agent,
       params: job.res.params ?? {},
       meta: job.res.meta ?? {},
-      ...(where ? { state: where } : {}),
+      state: where,
     });
   }
 }
