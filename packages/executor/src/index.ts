@@ -6,6 +6,7 @@ export { NodeProcessRunner } from './process/node-runner.js';
 
 // --- executor (local resource manager), agent commands and their cluster port ---
 export { Executor, type ExecutorEvent, type ExecutorOptions } from './executor.js';
+export { PrefixProcessRunner } from './process/prefix-runner.js';
 export {
   runAgentAction,
   systemdRunning,
