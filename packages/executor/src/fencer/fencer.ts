@@ -398,15 +398,13 @@ export class AgentFencer implements Fencer {
       delayRandomMs,
       startedWallMs,
     };
-    const withPlug = plug !== undefined ? { plug } : {};
-    let res: { last: AgentRun; runs: number };
+    let res: { last: AgentRun; runs: number; plugSent?: string };
     try {
       res = await this.runOnDevice(st, requested, target, plug, dev.timeoutMs[requested]);
     } catch (e) {
       const code = e instanceof VigilError ? e.code : 'VGL_E_INTERNAL';
       return {
         ...common,
-        ...withPlug,
         ok: false,
         code,
         reason: e instanceof Error ? e.message : String(e),
@@ -416,10 +414,10 @@ export class AgentFencer implements Fencer {
         durationMs: this.opts.clock.monotonicMs() - t0,
       };
     }
-    const { last, runs } = res;
+    const { last, runs, plugSent } = res;
     const ran = {
       ...common,
-      ...withPlug,
+      ...(plugSent !== undefined ? { plug: plugSent } : {}),
       runs,
       rc: last.rc,
       timedOut: last.timedOut,
@@ -476,7 +474,7 @@ export class AgentFencer implements Fencer {
     plug: string | undefined,
     timeoutMs: number,
     exact?: AgentAction,
-  ): Promise<{ last: AgentRun; runs: number }> {
+  ): Promise<{ last: AgentRun; runs: number; plugSent?: string }> {
     if (st.queued >= this.maxQueue) {
       throw new VigilError(
         'VGL_E_LIMIT',
@@ -487,7 +485,7 @@ export class AgentFencer implements Fencer {
       );
     }
     st.queued++;
-    const run = async (): Promise<{ last: AgentRun; runs: number }> => {
+    const run = async (): Promise<{ last: AgentRun; runs: number; plugSent?: string }> => {
       const path = this.pathOf(st);
       const hostArgument = await this.hostArgument(st);
       const action = exact ?? st.dev.actionMap[requested];
@@ -507,9 +505,10 @@ export class AgentFencer implements Fencer {
           },
           left,
         );
-        if (last.ok || last.timedOut) return { last, runs };
+        const sent = plug !== undefined && hostArgument !== undefined ? { plugSent: plug } : {};
+        if (last.ok || last.timedOut) return { last, runs, ...sent };
         if (runs > st.dev.retries[requested] || this.opts.clock.monotonicMs() >= deadline) {
-          return { last, runs };
+          return { last, runs, ...sent };
         }
       }
     };
