@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock, SystemRandom } from '@vigil/base/real';
 import {
@@ -157,5 +157,43 @@ describe('AgentFencer with fence_dummy', need, () => {
     assert.equal(a.runs, 2, 'one retry after the failure');
     assert.equal(a.code, 'VGL_E_AGENT');
     assert.match(r.reason, /cannot off n1: every level failed: device broken: off failed \(rc 1\)/);
+  });
+});
+
+describe('fence agents installed on this machine', needs('cmd:fence_dummy'), () => {
+  it('every fence_* agent answers meta-data that parses', async (t) => {
+    // fence_ack_manual is a manual acknowledgement tool shipped alongside the agents; it does
+    // not speak the protocol (it prints its usage for any stdin).
+    const NOT_AGENTS = new Set(['fence_ack_manual']);
+    const agents = readdirSync('/usr/sbin').filter(
+      (n) => n.startsWith('fence_') && !NOT_AGENTS.has(n),
+    );
+    assert.ok(agents.length > 0);
+    const failures: string[] = [];
+    let parameters = 0;
+    const queue = [...agents];
+    await Promise.all(
+      [1, 2].map(async () => {
+        for (let a = queue.shift(); a !== undefined; a = queue.shift()) {
+          try {
+            const md = await fetchMetadata(runner, `/usr/sbin/${a}`, 30_000);
+            // Names need not match the file (fence_legacy calls itself fence_pcmk), and a few
+            // agents only reboot (fence_rcd_serial).
+            assert.ok(/^fence_\w+$/.test(md.name), `${a} names itself`);
+            assert.ok(
+              md.actions.includes('off') || md.actions.includes('reboot'),
+              `${a} advertises off or reboot`,
+            );
+            parameters += md.parameters.length;
+          } catch (e) {
+            failures.push(`${a}: ${(e as Error).message}`);
+          }
+        }
+      }),
+    );
+    t.diagnostic(
+      `${agents.length - failures.length}/${agents.length} fence agents' meta-data parsed, ${parameters} parameters`,
+    );
+    assert.deepEqual(failures, []);
   });
 });

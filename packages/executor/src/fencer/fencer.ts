@@ -249,7 +249,13 @@ export class AgentFencer implements Fencer {
       const caps = new Map<string, Capability>();
       let incapable: string | undefined;
       for (const id of level.devices) {
-        const cap = await this.capability(this.state(id), target);
+        let cap: Capability;
+        try {
+          cap = await this.capability(this.state(id), target);
+        } catch (e) {
+          // The agent is missing or its meta-data is unusable: this device cannot be used.
+          cap = { ok: false, reason: `is unusable: ${(e as Error).message}` };
+        }
         caps.set(id, cap);
         if (!cap.ok && incapable === undefined) incapable = `device ${id} ${cap.reason}`;
       }
