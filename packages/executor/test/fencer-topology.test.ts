@@ -272,6 +272,29 @@ describe('fencing topology with real agents', need, () => {
     }
   });
 
+  it('a device configured with its own port acts on that port whatever the target', async () => {
+    await using dir = await tempDir('fence-topo');
+    const fixed = await FakeNode.start(dir.path, 'fixed');
+    try {
+      const f = fencer(
+        [],
+        [
+          {
+            id: 'one-plug',
+            agent: 'fence_vigil',
+            params: { state_dir: dir.path, port: 'fixed', pcmk_host_list: 'n7' },
+          },
+        ],
+      );
+      const r = await f.fence('n7', 'off');
+      assert.equal(r.ok, true, r.reason);
+      assert.equal(r.attempts[0]!.plug, undefined, 'no plug sent: the device has its own');
+      assert.equal(fixed.members().length, 0);
+    } finally {
+      fixed.kill();
+    }
+  });
+
   it('applies static and random delays before fencing actions only', async () => {
     await using dir = await tempDir('fence-topo');
     const log: Event[] = [];

@@ -48,6 +48,14 @@ describe('fence_vigil', () => {
       });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /plug '..\/etc' is not a valid name/);
+      // Processes vanish while the agent scans /proc: that must not show up as noise.
+      const off = await run(AGENT, ['-o', 'off', '-n', 'n1', `--state-dir=${dir.path}`], {
+        timeoutMs: 20_000,
+      });
+      assert.equal(off.code, 0, off.stderr);
+      assert.equal(off.stdout, 'Success: Powered OFF\n');
+      assert.equal(off.stderr, '');
+      assert.equal(node.members().length, 0);
     } finally {
       node.kill();
     }

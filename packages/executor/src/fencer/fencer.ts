@@ -493,7 +493,10 @@ export class AgentFencer implements Fencer {
     st.queued++;
     const run = async (): Promise<{ last: AgentRun; runs: number; plugSent?: string }> => {
       const path = this.pathOf(st);
-      const hostArgument = await this.hostArgument(st);
+      const arg = await this.hostArgument(st);
+      // A device configured with its own plug parameter (port=3) always acts on that plug.
+      const hostArgument =
+        arg !== undefined && !Object.hasOwn(st.dev.agentParams, arg) ? arg : undefined;
       const action = exact ?? st.dev.actionMap[requested];
       const deadline = this.opts.clock.monotonicMs() + timeoutMs;
       let runs = 0;
