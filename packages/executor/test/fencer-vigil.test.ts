@@ -147,6 +147,55 @@ describe('fence_vigil', () => {
     assert.equal(r.ok, false);
     assert.equal(r.rc, 1);
     assert.match(r.summary, /plug 'ghost' is not registered/);
+    // A registration naming init is refused, not reported off.
+    writeFileSync(join(dir.path, 'init.pid'), '1\n');
+    const init = await runAgent(
+      runner,
+      AGENT,
+      { action: 'off', params: { state_dir: dir.path }, plug: 'init', hostArgument: 'plug' },
+      20_000,
+    );
+    assert.equal(init.rc, 1);
+    assert.match(
+      init.summary,
+      /init.pid does not hold a process id above 1; refusing to act on it/,
+    );
+  });
+
+  it('answers monitor and list through the fencer', async () => {
+    await using dir = await tempDir('fence-vigil');
+    const node = await FakeNode.start(dir.path, 'n4');
+    try {
+      const f = new AgentFencer({
+        ...real,
+        devices: [{ id: 'vigil', agent: 'fence_vigil', params: { state_dir: dir.path } }],
+      });
+      const mon = await f.runDeviceAction('vigil', 'monitor');
+      assert.equal(mon.ok, true, mon.summary);
+      const m = await f.fence('n4', 'monitor');
+      assert.equal(m.ok, true, m.reason);
+      assert.deepEqual(
+        m.attempts.map((a) => [a.device, a.action]),
+        [['vigil', 'monitor']],
+      );
+      const broken = new AgentFencer({
+        ...real,
+        devices: [
+          {
+            id: 'vigil',
+            agent: 'fence_vigil',
+            params: { state_dir: join(dir.path, 'nope'), pcmk_host_list: 'n4' },
+          },
+        ],
+      });
+      const bad = await broken.fence('n4', 'monitor');
+      assert.equal(bad.ok, false);
+      assert.equal(bad.code, 'VGL_E_AGENT');
+      assert.match(bad.reason, /state directory .*nope does not exist/);
+      assert.equal(node.members().length, 3, 'monitor touches no node');
+    } finally {
+      node.kill();
+    }
   });
 });
 

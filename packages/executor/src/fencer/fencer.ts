@@ -206,7 +206,8 @@ export class AgentFencer implements Fencer {
       ? undefined
       : action === 'off' || action === 'reboot' || action === 'on'
         ? 'VGL_E_FENCE_FAILED'
-        : (outcome.code ?? 'VGL_E_AGENT');
+        : // A query (status, monitor, list) fails with what went wrong with the device.
+          (attempts.findLast((a) => !a.ok)?.code ?? outcome.code ?? 'VGL_E_AGENT');
     const entry: FenceHistoryEntry = {
       id: this.nextId++,
       target,
