@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommand } from './commands/demo.js';
 import { agentExecCommand, agentListCommand, agentMetaCommand } from './commands/agent.js';
+import { fenceExecCommand } from './commands/fence.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
@@ -11,4 +12,5 @@ export const COMMANDS: readonly Command[] = [
   agentListCommand,
   agentMetaCommand,
   agentExecCommand,
+  fenceExecCommand,
 ];
