@@ -254,6 +254,11 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
       place(ws, m, undefined);
       continue;
     }
+    if (!isManaged(ws, m)) {
+      assignUnmanaged(ws, m);
+      if (m.assigned !== node) broken = true;
+      continue;
+    }
     const own = ownScores(ws, m);
     applyColocationsAsDependent(ws, m, own, () => undefined);
     m.finalScores = own;
@@ -265,8 +270,23 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
   g.nextRole = node === undefined ? 'Stopped' : 'Started';
 }
 
+/** Unmanaged resources stay where they are (a failed, not-running one stays stopped). */
+function assignUnmanaged(ws: WorkingSet, r: WsResource): void {
+  const cur = activeNodes(r).filter((n) => r.history.get(n)?.notRunning !== true);
+  r.assigned = cur[0] ?? null;
+  r.nextRole = cur.length > 0 ? (r.history.get(cur[0]!)?.role ?? 'Started') : 'Stopped';
+  if (r.assigned) {
+    const n = ws.nodeByName.get(r.assigned);
+    if (n) n.assignedCount++;
+  }
+}
+
 export function assignResource(ws: WorkingSet, r: WsResource): void {
   if (r.assigned !== undefined || r.assigning) return;
+  if (r.kind === 'primitive' && !isManaged(ws, r)) {
+    assignUnmanaged(ws, r);
+    return;
+  }
   r.assigning = true;
   switch (r.kind) {
     case 'primitive':
@@ -291,18 +311,5 @@ function priority(r: WsResource): number {
 
 export function assignAll(ws: WorkingSet): void {
   const order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
-  for (const r of order) {
-    if (!isManaged(ws, r) && r.kind === 'primitive') {
-      // Unmanaged resources stay where they are.
-      const cur = activeNodes(r);
-      r.assigned = cur[0] ?? null;
-      r.nextRole = cur.length > 0 ? (r.history.get(cur[0]!)?.role ?? 'Started') : 'Stopped';
-      if (r.assigned) {
-        const n = ws.nodeByName.get(r.assigned);
-        if (n) n.assignedCount++;
-      }
-      continue;
-    }
-    assignResource(ws, r);
-  }
+  for (const r of order) assignResource(ws, r);
 }

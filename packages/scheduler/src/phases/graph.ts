@@ -5,6 +5,7 @@
  */
 import type { SummaryLine } from '../report/summary.js';
 import type { WorkingSet, WsResource } from '../working-set.js';
+import { parseScore } from '../score.js';
 import type { ActionsResult, Plan } from './actions.js';
 import { startsNow } from './order.js';
 
@@ -134,7 +135,9 @@ function summaryOrder(ws: WorkingSet): WsResource[] {
     if (r.kind === 'primitive') out.push(r);
     for (const c of r.children) walk(c);
   };
-  for (const r of ws.resources) walk(r);
+  const prio = (r: WsResource): number => parseScore(r.meta.get('priority'), 0);
+  const top = [...ws.resources].sort((a, b) => prio(b) - prio(a) || a.order - b.order);
+  for (const r of top) walk(r);
   return out;
 }
 

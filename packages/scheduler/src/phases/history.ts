@@ -115,7 +115,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
         fail(op, 'Started');
-        st.notRunning = true;
+        st.notRunning = st.failed;
       } else if (okStatus && rc === RC_PROMOTED && target === RC_NOT_RUNNING) {
         st.role = 'Promoted';
       } else

@@ -69,6 +69,12 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         }
       }
     }
+    if (r.meta.get('target-role')?.toLowerCase() === 'stopped') {
+      for (const n of r.allowed.keys()) {
+        r.allowed.set(n, -INFINITY);
+        r.causes.push({ node: n, score: -INFINITY, why: `${r.id} has target-role=Stopped` });
+      }
+    }
     for (const n of ws.nodes) {
       const why = nodeUnavailable(ws, n);
       if (why !== undefined && r.allowed.has(n.name)) {
