@@ -22,6 +22,10 @@ export interface Plan {
   stopReason?: string;
   /** Nothing may be done to it (unmanaged, blocked failure). */
   frozen: boolean;
+  /** Frozen because a failure blocked it: it cannot be (re)started either. */
+  blockedFailure: boolean;
+  /** Active on several nodes with multiple-active=stop_unexpected. */
+  multiplyActive?: boolean;
   /** Nodes it is active on that will be fenced (stops there are implied). */
   fencedNodes: string[];
 }
@@ -66,17 +70,16 @@ export function quorumBlocks(ws: WorkingSet): 'stop' | 'freeze' | undefined {
 export function needsQuorum(r: WsResource): boolean {
   const req = r.meta.get('requires');
   if (req === 'nothing') return false;
-  if (r.agent?.cls === 'stonith') return false;
   return true;
 }
 
 export function createActions(ws: WorkingSet): ActionsResult {
   const plans = new Map<string, Plan>();
   const fences: FenceDecision[] = [];
-  const canFence =
-    ws.options.stonithEnabled && (ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore');
+  const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
   for (const n of ws.nodes) {
-    if (n.unclean && canFence) {
+    // Without quorum only nodes still in our partition (failed there) may be fenced.
+    if (n.unclean && ws.options.stonithEnabled && (quorate || n.online)) {
       fences.push({
         node: n.name,
         action: ws.options.stonithAction,
@@ -90,11 +93,12 @@ export function createActions(ws: WorkingSet): ActionsResult {
     if (r.kind !== 'primitive') continue;
     const current = activeNodes(r);
     const failed = current.some((n) => r.history.get(n)?.failed === true);
-    const managed =
-      isManaged(ws, r) &&
-      !current.some(
-        (n) => r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true,
-      );
+    const blockedFailure = current.some(
+      (n) => r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true,
+    );
+    const multi = current.filter((n) => !fencedNodes.has(n)).length > 1;
+    const multiPolicy = multi ? (r.meta.get('multiple-active') ?? 'stop_start') : 'stop_start';
+    const managed = isManaged(ws, r) && !blockedFailure && multiPolicy !== 'block';
     const plan: Plan = {
       rsc: r,
       current,
@@ -103,6 +107,7 @@ export function createActions(ws: WorkingSet): ActionsResult {
       next: r.assigned ?? null,
       nextRole: r.assigned ? r.nextRole : 'Stopped',
       frozen: !managed,
+      blockedFailure,
       fencedNodes: current.filter((n) => fencedNodes.has(n)),
     };
     if (plan.next === null && current.length > 0) {
@@ -118,6 +123,12 @@ export function createActions(ws: WorkingSet): ActionsResult {
         } else plan.blocked = 'no quorum';
       } else if (!staying && current.length === 0) plan.blocked = 'quorum freeze';
     }
+    if (multi && multiPolicy === 'stop_only') {
+      plan.next = null;
+      plan.nextRole = 'Stopped';
+      plan.stopReason = 'node availability';
+    }
+    if (multi && multiPolicy === 'stop_unexpected') plan.multiplyActive = true;
     plans.set(r.id, plan);
   }
   return { plans, fences };

@@ -90,7 +90,9 @@ function summaryFor(p: Plan): SummaryLine[] {
   }
   const next = p.next;
   if (cur.length > 1) {
-    if (cur.includes(next)) line('Restart', next);
+    if (p.multiplyActive === true && p.failed && cur.includes(next))
+      line('Recover', next, 'due to being multiply active');
+    else if (cur.includes(next)) line('Restart', next);
     else line('Move', `${cur[0]!} -> ${next}`);
     return out;
   }

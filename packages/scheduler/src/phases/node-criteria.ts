@@ -69,7 +69,14 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         }
       }
     }
-    if (r.meta.get('target-role')?.toLowerCase() === 'stopped') {
+    const stopOnFail = [...r.history.values()].some((h) => h.failed && h.onFail === 'stop');
+    if (stopOnFail) {
+      for (const n of r.allowed.keys()) {
+        r.allowed.set(n, -INFINITY);
+        r.causes.push({ node: n, score: -INFINITY, why: `${r.id} failed with on-fail=stop` });
+      }
+    }
+    if (r.kind === 'primitive' && r.meta.get('target-role')?.toLowerCase() === 'stopped') {
       for (const n of r.allowed.keys()) {
         r.allowed.set(n, -INFINITY);
         r.causes.push({ node: n, score: -INFINITY, why: `${r.id} has target-role=Stopped` });

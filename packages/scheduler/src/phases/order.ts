@@ -8,6 +8,8 @@ import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
 
 interface Edge {
+  /** Implicit order between consecutive group members. */
+  readonly internal?: boolean;
   readonly first: WsResource;
   readonly firstAction: string;
   readonly then: WsResource;
@@ -16,7 +18,7 @@ interface Edge {
 
 /** Will the primitive be running after the transition (start runnable or staying put)? */
 export function willRun(p: Plan): boolean {
-  if (p.frozen) return p.current.length > 0;
+  if (p.frozen) return p.current.length > 0 && !p.blockedFailure;
   return p.next !== null && p.blocked === undefined;
 }
 
@@ -64,6 +66,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     if (r.kind !== 'group') continue;
     for (let i = 1; i < r.children.length; i++) {
       internal.push({
+        internal: true,
         first: r.children[i - 1]!,
         firstAction: 'start',
         then: r.children[i]!,
@@ -86,7 +89,8 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
         if (tp.frozen || tp.next === null) continue;
         if (!runs) {
           if (tp.blocked === undefined) {
-            tp.blocked = `unrunnable ${eventName(e.first, e.firstAction)}`;
+            const running = tp.current.length > 0;
+            tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;
             changed = true;
           }
           continue;

@@ -424,6 +424,22 @@ export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
   return ops;
 }
 
+/** on-fail=fence and on-fail=standby act on the node where the failure happened. */
+function applyFailurePolicies(ws: WorkingSet): void {
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'primitive') continue;
+    for (const [nodeName, st] of r.history) {
+      if (!st.failed) continue;
+      const node = ws.nodeByName.get(nodeName);
+      if (!node) continue;
+      if (st.onFail === 'fence' && ws.options.stonithEnabled && !node.unclean) {
+        node.unclean = true;
+        node.fenceReason = `${r.id} failed there`;
+      } else if (st.onFail === 'standby') node.standby = true;
+    }
+  }
+}
+
 export function unpack(root: CibElement, nowSec: number): WorkingSet {
   const byIdEl = new Map<string, CibElement>();
   indexIds(root, byIdEl);
@@ -459,6 +475,7 @@ export function unpack(root: CibElement, nowSec: number): WorkingSet {
     notices: [],
   };
   applyHistory(ws, status, nodes);
+  applyFailurePolicies(ws);
   if (cfg) unpackConstraints(ws, cfg, byIdEl);
   return ws;
 }
