@@ -1,6 +1,13 @@
 import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommand } from './commands/demo.js';
+import { explainCommand, simulateCommand } from './commands/scheduler.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
-export const COMMANDS: readonly Command[] = [demoCommand, versionCommand, errorsCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  versionCommand,
+  errorsCommand,
+  simulateCommand,
+  explainCommand,
+];

@@ -4,7 +4,6 @@
 export const PACKAGE = '@vigil/scheduler';
 export { schedule, PHASES, type Transition, type ScheduleInput } from './schedule.js';
 export type { CibElement } from './cib-tree.js';
-export { parseXmlLite } from './xml-lite.js';
 export {
   formatSummaryLines,
   extractTransitionSummary,
@@ -15,3 +14,7 @@ export {
 export { parseIsoDate } from './rules.js';
 export { INFINITY, formatScore } from './score.js';
 export type * from './working-set.js';
+export { simulateText, scoreLines } from './report/simulate.js';
+export { explain, type Explanation, type Reason, type ReasonKind } from './report/explain.js';
+export type { Plan } from './phases/actions.js';
+export type { TransitionGraph, GraphAction, GraphEdge } from './phases/graph.js';

@@ -2,6 +2,7 @@
  * The scheduler: a flat pipeline of named phases over one working set. Pure and deterministic:
  * the CIB document and the effective time in, the transition (graph, summary, explanations) out.
  */
+import { cibToXml, type Cib } from '@vigil/cib';
 import type { CibElement } from './cib-tree.js';
 import type { SummaryLine } from './report/summary.js';
 import type { WorkingSet } from './working-set.js';
@@ -20,7 +21,8 @@ export interface Transition {
 }
 
 export interface ScheduleInput {
-  readonly cib: CibElement;
+  /** The typed CIB model from `@vigil/cib`, or its XML element tree. */
+  readonly cib: Cib | CibElement;
   /** Effective time, seconds since the epoch (UTC). */
   readonly nowSec: number;
 }
@@ -36,7 +38,8 @@ export const PHASES = [
 ] as const;
 
 export function schedule(input: ScheduleInput): Transition {
-  const ws = unpack(input.cib, input.nowSec);
+  const tree: CibElement = 'configuration' in input.cib ? cibToXml(input.cib) : input.cib;
+  const ws = unpack(tree, input.nowSec);
   applyNodeCriteria(ws);
   assignAll(ws);
   const actions = createActions(ws);

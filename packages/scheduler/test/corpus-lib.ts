@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import {
   extractTransitionSummary,
   formatSummaryLines,
-  parseXmlLite,
   sameSummary,
   schedule,
 } from '@vigil/scheduler';
+import { readCib } from '@vigil/cib';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const PASSING_LIST = join(REPO_ROOT, 'packages/scheduler/test/corpus-passing.txt');
@@ -63,7 +63,7 @@ export function runCase(dir: string, name: string, nowSec: number): CaseResult {
     readFileSync(join(dir, 'summary', `${name}.summary`), 'utf8'),
   );
   try {
-    const t = schedule({ cib: parseXmlLite(xml), nowSec: effectiveTime(xml, nowSec) });
+    const t = schedule({ cib: readCib(xml).cib, nowSec: effectiveTime(xml, nowSec) });
     const actual = formatSummaryLines(t.summary);
     return { pass: sameSummary(expected, actual), expected, actual };
   } catch (e) {
