@@ -3,6 +3,7 @@ import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommand } from './commands/demo.js';
 import { agentExecCommand, agentListCommand, agentMetaCommand } from './commands/agent.js';
 import { fenceExecCommand } from './commands/fence.js';
+import { explainCommand, simulateCommand } from './commands/scheduler.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
@@ -13,4 +14,6 @@ export const COMMANDS: readonly Command[] = [
   agentMetaCommand,
   agentExecCommand,
   fenceExecCommand,
+  simulateCommand,
+  explainCommand,
 ];
