@@ -1,6 +1,20 @@
 import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
-import { demoCommand } from './commands/demo.js';
+import { demoCommands } from './commands/demo.js';
+import { explainCommand, historyCommand, initCommand, statusCommand } from './commands/cluster.js';
+import { nodeCommands, resourceCommands } from './commands/resource.js';
+import { constraintCommands } from './commands/constraint.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
-export const COMMANDS: readonly Command[] = [demoCommand, versionCommand, errorsCommand];
+export const COMMANDS: readonly Command[] = [
+  ...demoCommands,
+  initCommand,
+  statusCommand,
+  ...resourceCommands,
+  ...constraintCommands,
+  ...nodeCommands,
+  explainCommand,
+  historyCommand,
+  versionCommand,
+  errorsCommand,
+];
