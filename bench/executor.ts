@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProcessResult, ProcessRunner, ProcessSpec } from '@vigil/base';
 import {
   Executor,
   FileClusterPort,
+  NodeProcessRunner,
   agentHostIn,
   buildOcfEnv,
   ocfAgentPath,
@@ -25,7 +27,17 @@ const TIMEOUT_MS = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-executor-'));
 const host = agentHostIn(dir, 'bench1');
 const cluster = new FileClusterPort(host.clusterStateFile, host.nodeName);
-const ex = new Executor({ host, cluster, maxConcurrentActions: 32 });
+/** Counts the agent runs the executor starts (to show the monitors really ran). */
+class CountingRunner implements ProcessRunner {
+  runs = 0;
+  private readonly inner = new NodeProcessRunner();
+  run(spec: ProcessSpec, signal?: AbortSignal): Promise<ProcessResult> {
+    this.runs++;
+    return this.inner.run(spec, signal);
+  }
+}
+const runner = new CountingRunner();
+const ex = new Executor({ host, cluster, runner, maxConcurrentActions: 32 });
 
 /** The agent run the way a shell would: the same environment, spawn, wait for exit. */
 function direct(env: Record<string, string>, command: string): Promise<number> {
@@ -95,6 +107,7 @@ try {
     results++;
     if (ev.result.rc !== 0) failures++;
   });
+  const runs0 = runner.runs;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const r of many) {
@@ -111,13 +124,15 @@ try {
   await new Promise((r) => setTimeout(r, loadSeconds * 1000));
   clearInterval(sampler);
   const wallMs = performance.now() - t0;
+  const monitorRuns = runner.runs - runs0;
   const cpu = process.cpuUsage(cpu0);
   const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const rssMiB = process.memoryUsage().rss / 1024 / 1024;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const expectedRuns = resources * Math.floor(loadSeconds / (MONITOR_INTERVAL_MS / 1000));
+  // One run at once, then one per interval after each completion.
+  const expectedRuns = resources * (1 + Math.floor(wallMs / MONITOR_INTERVAL_MS));
   console.log(
-    `load: resources=${resources} interval=${MONITOR_INTERVAL_MS}ms window=${(wallMs / 1000).toFixed(1)}s monitor_runs~${expectedRuns} reported_results=${results} failures=${failures} rss=${rssMiB.toFixed(1)}MiB peak_rss=${(peakRss / 1024 / 1024).toFixed(1)}MiB executor_cpu=${cpuPct.toFixed(2)}% (agents' own CPU not included)`,
+    `load: resources=${resources} interval=${MONITOR_INTERVAL_MS}ms window=${(wallMs / 1000).toFixed(1)}s monitor_runs=${monitorRuns} (at most ${expectedRuns}) reported_results=${results} failures=${failures} rss=${rssMiB.toFixed(1)}MiB peak_rss=${(peakRss / 1024 / 1024).toFixed(1)}MiB executor_cpu=${cpuPct.toFixed(2)}% (agents' own CPU not included)`,
   );
   for (const r of many) ex.cancel(r.id, 'monitor', MONITOR_INTERVAL_MS);
   await Promise.all(many.map((r) => ex.execute(r, { action: 'stop', timeoutMs: TIMEOUT_MS })));
