@@ -195,6 +195,15 @@ export class FileClusterPort implements ClusterQueryPort {
     return Promise.resolve(this.read().options?.[name]);
   }
 
+  setClusterOption(name: string, value: string | undefined): Promise<void> {
+    this.update((d) => {
+      const o = (d.options ??= {});
+      if (value === undefined) Reflect.deleteProperty(o, name);
+      else o[name] = value;
+    });
+    return Promise.resolve();
+  }
+
   resource(id: string): Promise<ResourceView | undefined> {
     const r = this.read().resources?.[baseResourceId(id)];
     if (!r) return Promise.resolve(undefined);
