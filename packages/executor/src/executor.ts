@@ -47,12 +47,15 @@ export interface ExecutorOptions {
    * its runner's `isInstalled`, since simulated agents have no files.
    */
   readonly isInstalled?: (path: string) => boolean;
+  /** Actions running at once across all resources; the rest wait their turn (default 32). */
+  readonly maxConcurrentActions?: number;
   /** Create the host's state directories (default true; the simulator has none). */
   readonly createDirs?: boolean;
 }
 
 export const DEFAULT_MAX_QUEUED_PER_RESOURCE = 32;
 export const DEFAULT_MAX_RECURRING = 10_000;
+export const DEFAULT_MAX_CONCURRENT_ACTIONS = 32;
 /** Cached meta-data entries; the cache is cleared when it grows past this. */
 export const MAX_METADATA_CACHE = 1024;
 
@@ -66,6 +69,8 @@ interface Job {
 
 interface ResourceLane {
   running: boolean;
+  /** Listed in Executor.waiting for a free slot. */
+  waiting: boolean;
   readonly queue: Job[];
   abort?: AbortController;
   /** The running job, for close() to wait on. */
@@ -106,6 +111,10 @@ export class Executor {
   private readonly metadataTimeoutMs: number;
   private readonly isInstalled: ((path: string) => boolean) | undefined;
   private readonly lanes = new Map<string, ResourceLane>();
+  private readonly maxConcurrent: number;
+  private active = 0;
+  /** Resources with work waiting for a free slot, in arrival order. */
+  private readonly waiting: string[] = [];
   private readonly recurring = new Map<string, Recurring>();
   private readonly listeners = new Set<(e: ExecutorEvent) => void>();
   private readonly metadataCache = new Map<string, Promise<AgentMetadata>>();
@@ -120,6 +129,7 @@ export class Executor {
     this.cluster = o.cluster;
     this.metadataTimeoutMs = o.metadataTimeoutMs ?? 30_000;
     this.isInstalled = o.isInstalled;
+    this.maxConcurrent = o.maxConcurrentActions ?? DEFAULT_MAX_CONCURRENT_ACTIONS;
     if (o.createDirs ?? true) ensureHostDirs(this.host);
   }
 
@@ -309,7 +319,7 @@ export class Executor {
     }
     let lane = this.lanes.get(res.id);
     if (!lane) {
-      lane = { running: false, queue: [] };
+      lane = { running: false, waiting: false, queue: [] };
       this.lanes.set(res.id, lane);
     }
     if (lane.queue.length >= this.maxQueued) {
@@ -334,19 +344,35 @@ export class Executor {
 
   private pump(id: string, lane: ResourceLane): void {
     if (lane.running) return;
-    const job = lane.queue.shift();
-    if (!job) {
-      this.lanes.delete(id);
+    if (lane.queue.length === 0) {
+      if (!lane.waiting) this.lanes.delete(id);
       return;
     }
+    if (this.active >= this.maxConcurrent) {
+      if (!lane.waiting) {
+        lane.waiting = true;
+        this.waiting.push(id);
+      }
+      return;
+    }
+    const job = lane.queue.shift()!;
+    this.active++;
     lane.running = true;
     const ac = new AbortController();
     lane.abort = ac;
     const finish = (): void => {
+      this.active--;
       lane.running = false;
       delete lane.abort;
       delete lane.current;
       this.pump(id, lane);
+      while (this.active < this.maxConcurrent && this.waiting.length > 0) {
+        const next = this.waiting.shift()!;
+        const l = this.lanes.get(next);
+        if (!l) continue;
+        l.waiting = false;
+        this.pump(next, l);
+      }
     };
     const current = this.runJob(job, ac.signal);
     lane.current = current;

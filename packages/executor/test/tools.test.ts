@@ -65,6 +65,19 @@ describe('agent commands (crm_attribute, crm_master, attrd_updater, crm_node, cr
       await q('crm_attribute --type crm_config --name no-quorum-policy --query -q --default=stop'),
       [0, 'stop\n'],
     );
+    // redis keeps replication info in a cluster option
+    assert.deepEqual(
+      await q(
+        'crm_attribute --type crm_config --name r_REPL_INFO -s redis_replication -v n1 && crm_attribute -t crm_config -n r_REPL_INFO -G -q',
+      ),
+      [0, 'n1\n'],
+    );
+    assert.deepEqual(
+      await q(
+        'crm_attribute -t crm_config -n r_REPL_INFO -D; crm_attribute -t crm_config -n r_REPL_INFO -G -q',
+      ),
+      [105, ''],
+    );
     const bad = await tool(st, 'n1', 'crm_attribute -n x -l sometimes -v 1');
     assert.equal(bad.code, 64);
     assert.match(bad.stderr, /invalid lifetime 'sometimes'/);
