@@ -6,7 +6,7 @@ import {
   levelsFor,
   parseDelaySpec,
   parseDevice,
-  parseDurationMs,
+  parseFenceDurationMs,
   parseFenceMetadata,
   parseHostList,
   parseHostMap,
@@ -172,16 +172,16 @@ describe('host maps, host lists and durations', () => {
   });
 
   it('parses Pacemaker durations, plain numbers being seconds', () => {
-    assert.equal(parseDurationMs('5', 'x'), 5000);
-    assert.equal(parseDurationMs('250ms', 'x'), 250);
-    assert.equal(parseDurationMs('2min', 'x'), 120_000);
-    assert.equal(parseDurationMs('1h', 'x'), 3_600_000);
+    assert.equal(parseFenceDurationMs('5', 'x'), 5000);
+    assert.equal(parseFenceDurationMs('250ms', 'x'), 250);
+    assert.equal(parseFenceDurationMs('2min', 'x'), 120_000);
+    assert.equal(parseFenceDurationMs('1h', 'x'), 3_600_000);
     assert.throws(
-      () => parseDurationMs('5 parsecs', 'pcmk_delay_max'),
+      () => parseFenceDurationMs('5 parsecs', 'pcmk_delay_max'),
       /pcmk_delay_max: '5 parsecs' is not a duration/,
     );
-    assert.throws(() => parseDurationMs('-1', 'x'), /not a duration/);
-    assert.throws(() => parseDurationMs('90000h', 'x'), /longer than a day/);
+    assert.throws(() => parseFenceDurationMs('-1', 'x'), /not a duration/);
+    assert.throws(() => parseFenceDurationMs('90000h', 'x'), /longer than a day/);
     const per = parseDelaySpec('n1:2s;n2:100ms', 'pcmk_delay_base');
     assert.equal(per.kind, 'per-node');
     assert.throws(() => parseDelaySpec('n1:2parsecs', 'pcmk_delay_base'), /pcmk_delay_base for n1/);
@@ -347,14 +347,14 @@ describe('fence agent meta-data', () => {
     const cases: [string, RegExp][] = [
       [
         '<resource-agent name="x">\n<parameters>\n</resource-agent>',
-        /line 3: <\/resource-agent> closes <parameters>/,
+        /<\/resource-agent> does not match <parameters> at line 3/,
       ],
       [
         '<resource-agent name="x">\n<a b=c/></resource-agent>',
-        /line 2: attribute b of <a> is not quoted/,
+        /malformed attribute in <a> at line 2/,
       ],
-      ['<resource-agent name="x">&bogus;</resource-agent>', /unknown entity '&bogus;'/],
-      ['<resource-agent name="x">', /<resource-agent> is never closed/],
+      ['<resource-agent name="x">&bogus;</resource-agent>', /unknown entity &bogus;/],
+      ['<resource-agent name="x">', /unclosed element <resource-agent>/],
       ['', /no root element/],
       ['<other/>', /root element is <other>/],
       ['<resource-agent/>', /has no name/],

@@ -1,5 +1,5 @@
 /**
  * The controller's pure decision code: given the cluster's state and an event, what to do next.
- * Deterministic; the determinism lint applies to this directory. Built by the daemon issue.
+ * Deterministic; the determinism lint applies to this directory.
  */
-export const DECIDE = 'decide';
+export * from './transition.js';

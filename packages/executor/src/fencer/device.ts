@@ -2,7 +2,7 @@ import { VigilError } from '@vigil/base';
 import {
   delayFor,
   parseDelaySpec,
-  parseDurationMs,
+  parseFenceDurationMs,
   parseHostList,
   parseHostMap,
   type DelaySpec,
@@ -166,7 +166,7 @@ export function parseDevice(
       : ({ kind: 'all', ms: 0 } as const);
   const delayMaxMs =
     maxText !== undefined
-      ? wrap('pcmk_delay_max', () => parseDurationMs(maxText, 'pcmk_delay_max'))
+      ? wrap('pcmk_delay_max', () => parseFenceDurationMs(maxText, 'pcmk_delay_max'))
       : 0;
   let priority = 0;
   if (prioText !== undefined) {
@@ -199,7 +199,7 @@ export function parseDevice(
     const t = take(`pcmk_${a}_timeout`);
     timeoutMs[a] =
       t !== undefined
-        ? wrap(`pcmk_${a}_timeout`, () => parseDurationMs(t, `pcmk_${a}_timeout`))
+        ? wrap(`pcmk_${a}_timeout`, () => parseFenceDurationMs(t, `pcmk_${a}_timeout`))
         : defaultTimeoutMs;
     if (timeoutMs[a] <= 0) {
       throw new VigilError('VGL_E_CONFIG', `${where}: pcmk_${a}_timeout must be positive`, {

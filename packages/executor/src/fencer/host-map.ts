@@ -1,4 +1,5 @@
 import { VigilError } from '@vigil/base';
+import { parseDurationMs } from '../agents/duration.js';
 
 /**
  * Which nodes a device can fence, and with which plug (Pacemaker's `pcmk_host_map`,
@@ -82,30 +83,22 @@ export function parseHostList(text: string): readonly string[] {
 }
 
 /**
- * Parses a Pacemaker duration: a non-negative integer with an optional unit (`ms`, `msec`, `s`,
- * `sec`, `m`, `min`, `h`, `hr`); no unit means seconds. Returns milliseconds.
+ * Parses a Pacemaker duration for a device attribute (`5`, `5s`, `500ms`, `2min`; no unit means
+ * seconds), with the executor's duration parser, as a VGL_E_CONFIG naming the attribute, and at
+ * most a day. Returns milliseconds.
  */
-export function parseDurationMs(text: string, what: string): number {
-  const m = /^\s*(\d+)\s*(ms|msec|s|sec|m|min|h|hr)?\s*$/i.exec(text);
-  if (!m) {
+export function parseFenceDurationMs(text: string, what: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(text, what);
+  } catch {
     throw new VigilError(
       'VGL_E_CONFIG',
       `${what}: '${text}' is not a duration (e.g. 5, 5s, 500ms, 2min)`,
       { value: text },
     );
   }
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const factor =
-    unit === 'ms' || unit === 'msec'
-      ? 1
-      : unit === 's' || unit === 'sec'
-        ? 1000
-        : unit === 'm' || unit === 'min'
-          ? 60_000
-          : 3_600_000;
-  const ms = n * factor;
-  if (!Number.isSafeInteger(ms) || ms > 24 * 3_600_000) {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 24 * 3_600_000) {
     throw new VigilError('VGL_E_CONFIG', `${what}: '${text}' is longer than a day`, {
       value: text,
     });
@@ -122,10 +115,10 @@ export type DelaySpec =
   | { readonly kind: 'per-node'; readonly ms: ReadonlyMap<string, number> };
 
 export function parseDelaySpec(text: string, what: string): DelaySpec {
-  if (!/[:=]/.test(text)) return { kind: 'all', ms: parseDurationMs(text, what) };
+  if (!/[:=]/.test(text)) return { kind: 'all', ms: parseFenceDurationMs(text, what) };
   const map = new Map<string, number>();
   for (const [node, value] of parseHostMap(text, what)) {
-    map.set(node, parseDurationMs(value, `${what} for ${node}`));
+    map.set(node, parseFenceDurationMs(value, `${what} for ${node}`));
   }
   return { kind: 'per-node', ms: map };
 }

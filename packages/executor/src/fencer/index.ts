@@ -19,7 +19,7 @@ export {
 export {
   parseHostMap,
   parseHostList,
-  parseDurationMs,
+  parseFenceDurationMs,
   parseDelaySpec,
   type DelaySpec,
 } from './host-map.js';
