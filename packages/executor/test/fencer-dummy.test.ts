@@ -134,6 +134,29 @@ describe('AgentFencer with fence_dummy', need, () => {
     );
   });
 
+  it('turns a reboot into a verified off with pcmk_reboot_action=off', async () => {
+    await using dir = await tempDir('fence-dummy');
+    const statusFile = join(dir.path, 'status');
+    writeFileSync(statusFile, 'on');
+    const f = new AgentFencer({
+      ...real,
+      devices: [
+        {
+          id: 'dummy',
+          agent: 'fence_dummy',
+          params: { status_file: statusFile, pcmk_host_check: 'none', pcmk_reboot_action: 'off' },
+        },
+      ],
+    });
+    const r = await f.fence('n1', 'reboot');
+    assert.equal(r.ok, true, r.reason);
+    assert.deepEqual(
+      r.attempts.map((a) => [a.action, a.verified]),
+      [['off', 'off']],
+    );
+    assert.equal(readFileSync(statusFile, 'utf8'), 'off', 'left off');
+  });
+
   it('fails with VGL_E_FENCE_FAILED when the device fails (type=fail), retrying as configured', async () => {
     const f = new AgentFencer({
       ...real,

@@ -347,14 +347,14 @@ describe('fence agent meta-data', () => {
     const cases: [string, RegExp][] = [
       [
         '<resource-agent name="x">\n<parameters>\n</resource-agent>',
-        /line 3: <\/resource-agent> closes <parameters>/,
+        /<\/resource-agent> does not match <parameters> at line 3/,
       ],
       [
         '<resource-agent name="x">\n<a b=c/></resource-agent>',
-        /line 2: attribute b of <a> is not quoted/,
+        /malformed attribute in <a> at line 2/,
       ],
-      ['<resource-agent name="x">&bogus;</resource-agent>', /unknown entity '&bogus;'/],
-      ['<resource-agent name="x">', /<resource-agent> is never closed/],
+      ['<resource-agent name="x">&bogus;</resource-agent>', /unknown entity &bogus;/],
+      ['<resource-agent name="x">', /unclosed element <resource-agent>/],
       ['', /no root element/],
       ['<other/>', /root element is <other>/],
       ['<resource-agent/>', /has no name/],

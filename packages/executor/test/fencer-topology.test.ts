@@ -209,6 +209,35 @@ describe('fencing topology with real agents', need, () => {
     ]);
   });
 
+  it('bounds the requests running at once', async () => {
+    await using dir = await tempDir('fence-topo');
+    const hang = scriptAgent(dir.path, 'fence_hang', 'sleep 1000');
+    const f = new AgentFencer({
+      runner: new RecordingRunner([]),
+      clock: new RecordingClock([]),
+      random: new SystemRandom(),
+      devices: [
+        {
+          id: 'hang',
+          agent: hang,
+          params: {
+            pcmk_host_check: 'none',
+            pcmk_host_argument: 'plug',
+            pcmk_off_timeout: '300ms',
+          },
+        },
+      ],
+      maxConcurrentRequests: 1,
+    });
+    const first = f.fence('n1', 'off');
+    await assert.rejects(f.fence('n2', 'off'), {
+      code: 'VGL_E_LIMIT',
+      message: /1 fencing requests are already running/,
+    });
+    assert.equal((await first).attempts[0]!.timedOut, true);
+    assert.equal((await f.fence('n2', 'off')).attempts[0]!.timedOut, true, 'room again');
+  });
+
   it('routes each node to its device and plug by host map and host list', async () => {
     await using dir = await tempDir('fence-topo');
     const pduDir = join(dir.path, 'pdu');

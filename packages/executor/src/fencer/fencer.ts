@@ -54,6 +54,8 @@ export interface AgentFencerOptions {
   readonly historyLimit?: number;
   /** Requests waiting for one device at once. Default 32. */
   readonly maxQueuePerDevice?: number;
+  /** Distinct fencing requests (target and action) running at once. Default 64. */
+  readonly maxConcurrentRequests?: number;
 }
 
 /** A fencing result (a `FenceResult`) with everything the history keeps. */
@@ -102,6 +104,7 @@ export class AgentFencer implements Fencer {
   private readonly metadataTimeoutMs: number;
   private readonly listCacheMs: number;
   private readonly maxQueue: number;
+  private readonly maxRequests: number;
   private nextId = 1;
 
   constructor(private readonly opts: AgentFencerOptions) {
@@ -127,6 +130,7 @@ export class AgentFencer implements Fencer {
     this.metadataTimeoutMs = opts.metadataTimeoutMs ?? 10_000;
     this.listCacheMs = opts.dynamicListCacheMs ?? 60_000;
     this.maxQueue = opts.maxQueuePerDevice ?? 32;
+    this.maxRequests = opts.maxConcurrentRequests ?? 64;
   }
 
   /** Fences (or queries) `target`. See the class contract. */
@@ -146,6 +150,11 @@ export class AgentFencer implements Fencer {
     const key = `${target}\0${action}`;
     const running = this.inflight.get(key);
     if (running) return running;
+    if (this.inflight.size >= this.maxRequests) {
+      return Promise.reject(
+        new VigilError('VGL_E_LIMIT', `${this.inflight.size} fencing requests are already running`),
+      );
+    }
     const p = this.execute(target, action).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;

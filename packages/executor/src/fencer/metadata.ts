@@ -1,5 +1,5 @@
 import { VigilError } from '@vigil/base';
-import { childNamed, childrenNamed, parseXml } from './xml.js';
+import { child as childNamed, childrenNamed, parseXml } from '../xml.js';
 
 /** A fence agent's meta-data (`-o metadata`), in the form the fencer and the CLI use. */
 export interface FenceAgentMetadata {
