@@ -109,6 +109,29 @@ export function stripPositions(el: XmlElement): XmlElement {
 
 type Bag = Record<string, unknown>;
 
+const INT_RE = /^\s*-?[0-9]+\s*$/;
+
+interface SpecTable {
+  byName: Map<string, FieldSpec>;
+  required: FieldSpec[];
+}
+const specTables = new WeakMap<readonly FieldSpec[], SpecTable>();
+
+/** Name → spec (aliases included) for one attribute table, built once. */
+function specTable(specs: readonly FieldSpec[]): SpecTable {
+  let t = specTables.get(specs);
+  if (t === undefined) {
+    const byName = new Map<string, FieldSpec>();
+    for (const spec of specs) {
+      byName.set(spec.xml, spec);
+      for (const a of spec.aliases ?? []) byName.set(a, spec);
+    }
+    t = { byName, required: specs.filter((x) => x.required === true) };
+    specTables.set(specs, t);
+  }
+  return t;
+}
+
 class Reader {
   readonly errors: CibIssue[] = [];
   readonly warnings: CibIssue[] = [];
@@ -138,36 +161,37 @@ class Reader {
     this.issue(el, message, this.lenient ? 'warning' : 'error');
   }
 
-  /** Reads `specs` into `target`; returns the attributes the table does not name. */
-  fields(el: XmlElement, specs: readonly FieldSpec[], obj: object): Record<string, string> {
+  /**
+   * Reads `specs` into `target` in one pass over the element's attributes; returns the
+   * attributes the table does not name (undefined when there are none).
+   */
+  fields(
+    el: XmlElement,
+    specs: readonly FieldSpec[],
+    obj: object,
+  ): Record<string, string> | undefined {
     const target = obj as Bag;
-    const used = new Set<string>();
-    for (const spec of specs) {
-      let name = spec.xml;
-      let v = el.attrs[name];
-      if (v === undefined && spec.aliases) {
-        for (const a of spec.aliases) {
-          if (el.attrs[a] !== undefined) {
-            name = a;
-            v = el.attrs[a];
-            break;
-          }
-        }
-      }
-      if (v === undefined) {
-        if (spec.required) this.issue(el, `missing required attribute '${spec.xml}'`);
+    const table = specTable(specs);
+    let rest: Record<string, string> | undefined;
+    for (const name in el.attrs) {
+      const v = el.attrs[name]!;
+      const spec = table.byName.get(name);
+      // A legacy alias counts only when the current spelling is absent.
+      if (spec === undefined || (spec.xml !== name && el.attrs[spec.xml] !== undefined)) {
+        (rest ??= {})[name] = v;
         continue;
       }
-      used.add(name);
       if (spec.int) {
-        if (!/^\s*-?[0-9]+\s*$/.test(v)) {
+        if (!INT_RE.test(v)) {
           this.issue(el, `attribute '${name}' must be an integer, not ${JSON.stringify(v)}`);
           target[spec.key] = 0;
         } else target[spec.key] = Number(v);
       } else target[spec.key] = v;
     }
-    const rest: Record<string, string> = {};
-    for (const k in el.attrs) if (!used.has(k)) rest[k] = el.attrs[k]!;
+    for (const spec of table.required) {
+      if (target[spec.key] === undefined)
+        this.issue(el, `missing required attribute '${spec.xml}'`);
+    }
     return rest;
   }
 
@@ -219,14 +243,18 @@ class Reader {
   }
 
   /** Builds `extra` from leftover attributes and unknown children; undefined when empty. */
-  extra(rest: Record<string, string>, unknown: XmlElement[]): Extra | undefined {
+  extra(rest: Record<string, string> | undefined, unknown: XmlElement[]): Extra | undefined {
     const e: Extra = {};
-    if (Object.keys(rest).length > 0) e.attrs = rest;
+    if (rest !== undefined && Object.keys(rest).length > 0) e.attrs = rest;
     if (unknown.length > 0) e.children = unknown.map(stripPositions);
     return e.attrs === undefined && e.children === undefined ? undefined : e;
   }
 
-  setExtra(target: { extra?: Extra }, rest: Record<string, string>, unknown: XmlElement[]): void {
+  setExtra(
+    target: { extra?: Extra },
+    rest: Record<string, string> | undefined,
+    unknown: XmlElement[],
+  ): void {
     const e = this.extra(rest, unknown);
     if (e !== undefined) target.extra = e;
   }
@@ -494,7 +522,10 @@ class Reader {
   }
 
   /** Common part of group/clone/bundle: id, description, meta and instance attributes. */
-  private container(el: XmlElement, target: Group | Clone | Bundle): Record<string, string> {
+  private container(
+    el: XmlElement,
+    target: Group | Clone | Bundle,
+  ): Record<string, string> | undefined {
     const rest = this.fields(el, S.CONTAINER_FIELDS, target);
     this.registerId(el);
     const id = el.attrs['id'];
