@@ -9,7 +9,9 @@
  */
 import { parseXml } from '../xml/parse.js';
 import { DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from '../xml/types.js';
-import { isScore } from '../scores.js';
+import { isScore, parseBoolean } from '../scores.js';
+import { normalizeRole } from '../roles.js';
+import { parseIntervalMs } from '../time.js';
 import { cibInvalidError, type CibIssue } from './issues.js';
 import * as S from './specs.js';
 import type { FieldSpec } from './specs.js';
@@ -90,6 +92,19 @@ const DISCOVERY = ['always', 'never', 'exclusive'];
 const LOSS_POLICIES = ['stop', 'demote', 'fence', 'freeze'];
 const BOOLEAN_OPS = ['and', 'or'];
 const RESOURCE_TAGS = ['primitive', 'group', 'clone', 'master', 'bundle'];
+const META_BOOLEANS = new Set([
+  'is-managed',
+  'promotable',
+  'globally-unique',
+  'notify',
+  'interleave',
+  'ordered',
+  'allow-migrate',
+  'maintenance',
+  'critical',
+]);
+const META_SCORES = new Set(['resource-stickiness', 'migration-threshold']);
+const META_DURATIONS = new Set(['failure-timeout']);
 
 interface PendingRef {
   el: XmlElement;
@@ -283,8 +298,11 @@ class Reader {
     this.checkScore(el, 'score');
     const unknown: XmlElement[] = [];
     for (const c of childElementsOf(el)) {
-      if (c.name === 'nvpair') s.nvpairs.push(this.nvpair(c));
-      else if (c.name === 'rule') s.rules.push(this.rule(c));
+      if (c.name === 'nvpair') {
+        const p = this.nvpair(c);
+        if (el.name === 'meta_attributes') this.checkMeta(c, p);
+        s.nvpairs.push(p);
+      } else if (c.name === 'rule') s.rules.push(this.rule(c));
       else unknown.push(c);
     }
     this.setExtra(s, rest, unknown);
@@ -398,6 +416,31 @@ class Reader {
     return d;
   }
 
+  /** Warns about well-known meta-attributes whose value Pacemaker would not understand. */
+  checkMeta(el: XmlElement, p: NvPair): void {
+    const { name, value } = p;
+    if (name === undefined || value === undefined) return;
+    let expected: string | undefined;
+    if (name === 'target-role') {
+      if (value !== '#default' && normalizeRole(value) === undefined) {
+        expected = 'a role (Started, Stopped, Promoted, Unpromoted)';
+      }
+    } else if (META_BOOLEANS.has(name)) {
+      if (parseBoolean(value) === undefined) expected = 'a boolean (true or false)';
+    } else if (META_SCORES.has(name)) {
+      if (!isScore(value)) expected = 'a score (an integer or INFINITY)';
+    } else if (META_DURATIONS.has(name)) {
+      if (parseIntervalMs(value) === undefined) expected = 'a duration (such as 60s or 10min)';
+    }
+    if (expected !== undefined) {
+      this.issue(
+        el,
+        `meta-attribute ${name}=${JSON.stringify(value)} is not ${expected}; Pacemaker ignores it`,
+        'warning',
+      );
+    }
+  }
+
   // ------------------------------------------------------------------ nodes
 
   node(el: XmlElement): CibNode {
@@ -429,6 +472,16 @@ class Reader {
       if (o.interval === undefined) this.schema(el, `missing required attribute 'interval'`);
     }
     this.checkEnum(el, 'role', ROLES);
+    for (const attr of ['interval', 'timeout', 'start-delay'] as const) {
+      const v = el.attrs[attr];
+      if (v !== undefined && parseIntervalMs(v) === undefined) {
+        this.issue(
+          el,
+          `attribute '${attr}' is not a duration: ${JSON.stringify(v)}; Pacemaker ignores it`,
+          'warning',
+        );
+      }
+    }
     const unknown: XmlElement[] = [];
     for (const c of childElementsOf(el)) {
       if (c.name === 'instance_attributes') o.instanceAttributes.push(this.nvset(c));
@@ -445,9 +498,24 @@ class Reader {
     if (o.idRef !== undefined) this.ref(el, ['operations']);
     else this.registerId(el);
     const unknown: XmlElement[] = [];
+    const seen = new Map<string, string>();
     for (const c of childElementsOf(el)) {
-      if (c.name === 'op') o.ops.push(this.op(c));
-      else unknown.push(c);
+      if (c.name === 'op') {
+        const op = this.op(c);
+        o.ops.push(op);
+        const ms = op.interval === undefined ? undefined : parseIntervalMs(op.interval);
+        if (op.name !== undefined && ms !== undefined) {
+          const key = `${op.name}/${ms}/${normalizeRole(op.role) ?? ''}`;
+          const prev = seen.get(key);
+          if (prev !== undefined) {
+            this.issue(
+              c,
+              `duplicates operation "${prev}" (same name, interval and role); Pacemaker uses only one`,
+              'warning',
+            );
+          } else seen.set(key, op.id ?? op.name);
+        }
+      } else unknown.push(c);
     }
     this.setExtra(o, rest, unknown);
     return o;
@@ -791,6 +859,12 @@ class Reader {
         this.noteConstraintRef(el, 'with-rsc');
         if (c.sets.length === 0 && (c.rsc === undefined || c.withRsc === undefined)) {
           this.issue(el, `needs 'rsc' and 'with-rsc', or resource sets`);
+        } else if (c.rsc !== undefined && c.rsc === c.withRsc) {
+          this.issue(
+            el,
+            `colocates "${c.rsc}" with itself; Pacemaker ignores this constraint`,
+            'warning',
+          );
         }
         this.setExtra(c, rest, unknown);
         return c;
@@ -938,9 +1012,29 @@ class Reader {
             (c) => c.name === 'cluster_property_set' && (cfg.crmConfig.push(this.nvset(c)), true),
           );
           break;
-        case 'nodes':
-          section(s, (c) => c.name === 'node' && (cfg.nodes.push(this.node(c)), true));
+        case 'nodes': {
+          const ids = new Map<string, XmlElement>();
+          const unames = new Map<string, XmlElement>();
+          section(s, (c) => {
+            if (c.name !== 'node') return false;
+            const n = this.node(c);
+            for (const [map, what, v] of [
+              [ids, 'id', n.id],
+              [unames, 'uname', n.uname],
+            ] as const) {
+              const prev = map.get(v);
+              if (prev === undefined) map.set(v, c);
+              else
+                this.schema(
+                  c,
+                  `duplicate node ${what} ${JSON.stringify(v)}: already used by the node at line ${prev.line ?? '?'}`,
+                );
+            }
+            cfg.nodes.push(n);
+            return true;
+          });
           break;
+        }
         case 'resources':
           section(s, (c) => {
             if (c.name === 'template') {
