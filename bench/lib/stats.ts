@@ -31,6 +31,6 @@ export function benchLine(name: string, figures: Record<string, number | string>
 }
 
 function round(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
 }

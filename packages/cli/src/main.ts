@@ -16,8 +16,7 @@ export function resolve(
 }
 
 export function helpText(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(w)}  ${c.summary}`);
+  const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
   return `vigil — a high-availability cluster manager\n\nUsage:\n${lines.join('\n')}\n\nRun \`vigil help COMMAND\` for one command.\n`;
 }
 

@@ -1,7 +1,11 @@
 import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommands } from './commands/demo.js';
-import { explainCommand, historyCommand, initCommand, statusCommand } from './commands/cluster.js';
+import { agentExecCommand, agentListCommand, agentMetaCommand } from './commands/agent.js';
+import { fenceExecCommand } from './commands/fence.js';
+import { simulateCommand } from './commands/scheduler.js';
+import { explainCommand } from './commands/explain.js';
+import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
 import { nodeCommands, resourceCommands } from './commands/resource.js';
 import { constraintCommands } from './commands/constraint.js';
 
@@ -15,6 +19,11 @@ export const COMMANDS: readonly Command[] = [
   ...nodeCommands,
   explainCommand,
   historyCommand,
+  simulateCommand,
+  agentListCommand,
+  agentMetaCommand,
+  agentExecCommand,
+  fenceExecCommand,
   versionCommand,
   errorsCommand,
 ];

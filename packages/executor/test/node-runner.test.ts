@@ -49,6 +49,23 @@ describe('NodeProcessRunner', () => {
     assert.ok(r.durationMs < 2500, `took ${r.durationMs} ms: waited for the pipes`);
   });
 
+  it('keeps all output written just before exit (exit can precede the last read)', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        runner.run({
+          ...base,
+          maxOutputBytes: 1024 * 1024,
+          command: 'sh',
+          args: ['-c', 'head -c 150000 /dev/zero | tr "\\0" y; echo tail >&2'],
+        }),
+      ),
+    );
+    for (const r of runs) {
+      assert.equal(r.stdout.length, 150000);
+      assert.equal(r.stderr, 'tail\n');
+    }
+  });
+
   it('caps output and says so', async () => {
     const r = await runner.run({
       ...base,

@@ -1,5 +1,11 @@
 import { spawn } from 'node:child_process';
-import { VigilError, type ProcessResult, type ProcessRunner, type ProcessSpec } from '@vigil/base';
+import {
+  VigilError,
+  assert,
+  type ProcessResult,
+  type ProcessRunner,
+  type ProcessSpec,
+} from '@vigil/base';
 
 /**
  * The real ProcessRunner.
@@ -7,7 +13,8 @@ import { VigilError, type ProcessResult, type ProcessRunner, type ProcessSpec } 
  * Contract (the conventions the real agents need, ../shared/reference/ocf-and-fence-conventions.md):
  * - the child leads its own process group; at `timeoutMs` the whole group gets SIGKILL;
  * - completion is the child's `exit` event, never pipe close (agents leave children holding
- *   stdout/stderr: IPaddr2's send_arp, a postgres server);
+ *   stdout/stderr: IPaddr2's send_arp, a postgres server); output still in the pipes at exit
+ *   is drained for at most PIPE_DRAIN_GRACE_MS;
  * - at most `maxOutputBytes` per stream are kept, and `outputTruncated` says so;
  * - the child is reaped by Node; nothing is left as a zombie;
  * - the environment is exactly `spec.env`: nothing is inherited.
@@ -21,16 +28,22 @@ export class NodeProcessRunner implements ProcessRunner {
         cwd: spec.cwd ?? '/',
         env: { ...spec.env },
         detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        // No stdin given: /dev/null, as agents expect (and one pipe fewer per action).
+        stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      const stdout = child.stdout;
+      const stderr = child.stderr;
+      assert(stdout !== null && stderr !== null, 'spawn with piped stdout and stderr');
       const out = new CappedText(spec.maxOutputBytes);
       const err = new CappedText(spec.maxOutputBytes);
       let timedOut = false;
       let settled = false;
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.stdin.on('error', () => undefined); // a child that exits without reading stdin
-      child.stdin.end(spec.stdin ?? '');
+      stdout.on('data', (d: Buffer) => out.push(d));
+      stderr.on('data', (d: Buffer) => err.push(d));
+      if (child.stdin) {
+        child.stdin.on('error', () => undefined); // a child that exits without reading stdin
+        child.stdin.end(spec.stdin ?? '');
+      }
 
       const killGroup = (): void => {
         if (child.pid === undefined) return;
@@ -61,28 +74,52 @@ export class NodeProcessRunner implements ProcessRunner {
           ),
         );
       });
+      let ended = 0;
+      let finish: (() => void) | undefined;
+      const onEnd = (): void => {
+        ended++;
+        if (ended === 2) finish?.();
+      };
+      stdout.on('end', onEnd);
+      stderr.on('end', onEnd);
       child.on('exit', (code, signal) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         abort?.removeEventListener('abort', onAbort);
-        // Descendants may still hold the pipes; stop reading them rather than wait.
-        child.stdout.destroy();
-        child.stderr.destroy();
+        const durationMs = performance.now() - t0;
         if (timedOut) killGroup(); // leftovers of a timed-out action die with it
-        resolve({
-          exitCode: code,
-          signal,
-          timedOut,
-          stdout: out.text(),
-          stderr: err.text(),
-          outputTruncated: out.truncated || err.truncated,
-          durationMs: performance.now() - t0,
-        });
+        // 'exit' can come before the last output is read. Drain the pipes until they end, but
+        // descendants may hold them open for their whole life: wait at most a short grace.
+        let grace: NodeJS.Timeout | undefined;
+        finish = (): void => {
+          if (grace === undefined) return;
+          clearTimeout(grace);
+          grace = undefined;
+          stdout.destroy();
+          stderr.destroy();
+          resolve({
+            exitCode: code,
+            signal,
+            timedOut,
+            stdout: out.text(),
+            stderr: err.text(),
+            outputTruncated: out.truncated || err.truncated,
+            durationMs,
+          });
+        };
+        grace = setTimeout(() => finish?.(), PIPE_DRAIN_GRACE_MS);
+        if (ended === 2) finish();
       });
     });
   }
 }
+
+/**
+ * After the child exits, how long to keep reading pipes that a descendant still holds, in ms.
+ * Output already written before exit arrives well within it.
+ */
+export const PIPE_DRAIN_GRACE_MS = 200;
 
 /** Collects at most `limitBytes` of a stream. */
 class CappedText {

@@ -1,0 +1,396 @@
+/**
+ * A small, strict, non-validating XML 1.0 parser.
+ *
+ * Supports: the XML declaration, elements, attributes in either quote style, the five predefined
+ * entities and character references, comments, CDATA sections, processing instructions, a DOCTYPE
+ * without an internal subset (skipped), self-closing tags. Attribute values are normalised as
+ * XML 1.0 requires (literal tab, CR and LF become spaces; character references are kept).
+ * Whitespace-only text between elements is dropped; other text is kept.
+ *
+ * Every error is a VigilError VGL_E_PARSE whose message starts with `line L:C:` and whose
+ * details carry `line` and `col` (1-based).
+ */
+import { VigilError } from '@vigil/base';
+import {
+  DEFAULT_XML_LIMITS,
+  type XmlComment,
+  type XmlDocument,
+  type XmlElement,
+  type XmlLimits,
+  type XmlProcessingInstruction,
+} from './types.js';
+
+const LT = 0x3c;
+const GT = 0x3e;
+const SLASH = 0x2f;
+const BANG = 0x21;
+const QMARK = 0x3f;
+const EQ = 0x3d;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+function isNameStart(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0x80
+  );
+}
+
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+}
+
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** 1-based line and column of a UTF-16 offset in `text`. */
+export function lineColOf(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  let k = text.indexOf('\n');
+  while (k !== -1 && k < offset) {
+    line++;
+    lineStart = k + 1;
+    k = text.indexOf('\n', lineStart);
+  }
+  return { line, col: offset - lineStart + 1 };
+}
+
+class Parser {
+  private i = 0;
+  private line = 1;
+  private lineStart = 0;
+  private nextNl: number;
+  private readonly n: number;
+
+  constructor(
+    private readonly s: string,
+    private readonly limits: XmlLimits,
+  ) {
+    this.n = s.length;
+    this.nextNl = this.findNl(0);
+  }
+
+  private findNl(from: number): number {
+    const k = this.s.indexOf('\n', from);
+    return k === -1 ? Infinity : k;
+  }
+
+  /** Moves to `j`, keeping the line count current. Each newline is visited once. */
+  private moveTo(j: number): void {
+    while (this.nextNl < j) {
+      this.line++;
+      this.lineStart = this.nextNl + 1;
+      this.nextNl = this.findNl(this.lineStart);
+    }
+    this.i = j;
+  }
+
+  fail(message: string, at: number = this.i): never {
+    const { line, col } = lineColOf(this.s, Math.min(at, this.n));
+    throw new VigilError('VGL_E_PARSE', `XML line ${line}:${col}: ${message}`, { line, col });
+  }
+
+  private code(at: number): number {
+    return this.s.charCodeAt(at);
+  }
+
+  private skipSpace(): void {
+    let j = this.i;
+    while (j < this.n && isSpace(this.code(j))) j++;
+    this.moveTo(j);
+  }
+
+  private startsWith(lit: string): boolean {
+    return this.s.startsWith(lit, this.i);
+  }
+
+  private readName(what: string): string {
+    const start = this.i;
+    if (start >= this.n || !isNameStart(this.code(start))) {
+      this.fail(
+        start >= this.n
+          ? `unexpected end of input, expected ${what}`
+          : `expected ${what}, found ${JSON.stringify(this.s[start])}`,
+      );
+    }
+    let j = start + 1;
+    while (j < this.n && isNameChar(this.code(j))) j++;
+    this.i = j; // names never contain newlines
+    return this.s.slice(start, j);
+  }
+
+  /** Decodes entity and character references in `raw`, which starts at offset `base`. */
+  private decode(raw: string, base: number, attribute: boolean): string {
+    if (raw.indexOf('&') === -1) {
+      return attribute ? raw.replace(/[\t\n\r]/g, ' ') : raw;
+    }
+    let out = '';
+    let last = 0;
+    let k = raw.indexOf('&');
+    while (k !== -1) {
+      let chunk = raw.slice(last, k);
+      if (attribute) chunk = chunk.replace(/[\t\n\r]/g, ' ');
+      out += chunk;
+      const semi = raw.indexOf(';', k + 1);
+      if (semi === -1 || semi - k > 12)
+        this.fail("'&' must start an entity such as &amp;", base + k);
+      const name = raw.slice(k + 1, semi);
+      if (name.startsWith('#')) {
+        const hex = name.startsWith('#x');
+        const digits = name.slice(hex ? 2 : 1);
+        const ok = hex ? /^[0-9a-fA-F]+$/.test(digits) : /^[0-9]+$/.test(digits);
+        const cp = ok ? Number.parseInt(digits, hex ? 16 : 10) : NaN;
+        if (
+          !ok ||
+          cp === 0 ||
+          cp > 0x10ffff ||
+          (cp >= 0xd800 && cp <= 0xdfff) ||
+          (cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d)
+        ) {
+          this.fail(`invalid character reference &${name};`, base + k);
+        }
+        out += String.fromCodePoint(cp);
+      } else {
+        const v = PREDEFINED[name];
+        if (v === undefined) this.fail(`unknown entity &${name};`, base + k);
+        out += v;
+      }
+      last = semi + 1;
+      k = raw.indexOf('&', last);
+    }
+    let tail = raw.slice(last);
+    if (attribute) tail = tail.replace(/[\t\n\r]/g, ' ');
+    return out + tail;
+  }
+
+  private parseComment(): XmlComment {
+    const start = this.i;
+    const end = this.s.indexOf('-->', start + 4);
+    if (end === -1) this.fail('comment is not closed (missing -->)', start);
+    const value = this.s.slice(start + 4, end);
+    const dd = value.indexOf('--');
+    if (dd !== -1) this.fail("'--' is not allowed inside a comment", start + 4 + dd);
+    this.moveTo(end + 3);
+    return { type: 'comment', value };
+  }
+
+  private parsePI(): XmlProcessingInstruction {
+    const start = this.i;
+    this.i += 2;
+    const target = this.readName('a processing-instruction target');
+    if (target.toLowerCase() === 'xml') {
+      this.fail('the XML declaration is only allowed at the very start of the document', start);
+    }
+    const end = this.s.indexOf('?>', this.i);
+    if (end === -1) this.fail('processing instruction is not closed (missing ?>)', start);
+    if (end > this.i && !isSpace(this.code(this.i))) {
+      this.fail('expected whitespace after the processing-instruction target');
+    }
+    const data = this.s.slice(this.i, end).replace(/^[ \t\r\n]+/, '');
+    this.moveTo(end + 2);
+    return { type: 'pi', target, data };
+  }
+
+  private parseDeclaration(): Record<string, string> {
+    this.i += 5; // after '<?xml'
+    const attrs: Record<string, string> = {};
+    for (;;) {
+      const before = this.i;
+      this.skipSpace();
+      if (this.startsWith('?>')) {
+        this.moveTo(this.i + 2);
+        break;
+      }
+      if (this.i === before) this.fail('expected whitespace or ?> in the XML declaration');
+      const name = this.readName('a declaration attribute');
+      this.skipSpace();
+      if (this.code(this.i) !== EQ) this.fail(`expected '=' after ${name}`);
+      this.i++;
+      this.skipSpace();
+      attrs[name] = this.readQuoted(name);
+    }
+    if (attrs['version'] === undefined) this.fail('the XML declaration lacks version', 0);
+    return attrs;
+  }
+
+  private readQuoted(attrName: string): string {
+    const q = this.code(this.i);
+    if (q !== 0x22 && q !== 0x27) {
+      this.fail(`the value of attribute '${attrName}' must be quoted with " or '`);
+    }
+    const start = this.i + 1;
+    const end = this.s.indexOf(q === 0x22 ? '"' : "'", start);
+    if (end === -1) this.fail(`the value of attribute '${attrName}' is not closed`, this.i);
+    const raw = this.s.slice(start, end);
+    const lt = raw.indexOf('<');
+    if (lt !== -1)
+      this.fail(`'<' is not allowed in the value of attribute '${attrName}'`, start + lt);
+    const value = this.decode(raw, start, true);
+    this.moveTo(end + 1);
+    return value;
+  }
+
+  private skipDoctype(): void {
+    const start = this.i;
+    const gt = this.s.indexOf('>', start);
+    const bracket = this.s.indexOf('[', start);
+    if (bracket !== -1 && (gt === -1 || bracket < gt)) {
+      this.fail('a DOCTYPE with an internal subset is not supported', start);
+    }
+    if (gt === -1) this.fail('DOCTYPE is not closed', start);
+    this.moveTo(gt + 1);
+  }
+
+  /** Comments, PIs and whitespace around the root element. */
+  private parseMisc(out: (XmlComment | XmlProcessingInstruction)[], allowDoctype: boolean): void {
+    for (;;) {
+      this.skipSpace();
+      if (this.startsWith('<!--')) out.push(this.parseComment());
+      else if (this.startsWith('<?')) out.push(this.parsePI());
+      else if (allowDoctype && this.startsWith('<!DOCTYPE')) this.skipDoctype();
+      else return;
+    }
+  }
+
+  private parseStartTag(): { el: XmlElement; selfClosing: boolean } {
+    const line = this.line;
+    const col = this.i - this.lineStart + 1;
+    this.i++; // '<'
+    const name = this.readName('an element name');
+    const attrs: Record<string, string> = {};
+    let count = 0;
+    for (;;) {
+      const before = this.i;
+      this.skipSpace();
+      const c = this.code(this.i);
+      if (c === GT) {
+        this.i++;
+        return {
+          el: { type: 'element', name, attrs, children: [], line, col },
+          selfClosing: false,
+        };
+      }
+      if (c === SLASH) {
+        if (this.code(this.i + 1) !== GT) this.fail(`expected '/>' to close <${name}>`);
+        this.i += 2;
+        return { el: { type: 'element', name, attrs, children: [], line, col }, selfClosing: true };
+      }
+      if (this.i >= this.n) this.fail(`unexpected end of input inside the start tag <${name}>`);
+      if (this.i === before) {
+        this.fail(`expected whitespace, '>' or '/>' in the start tag <${name}>`);
+      }
+      const attrAt = this.i;
+      const an = this.readName(`an attribute name or '>' in <${name}>`);
+      this.skipSpace();
+      if (this.code(this.i) !== EQ) this.fail(`expected '=' after attribute '${an}' in <${name}>`);
+      this.i++;
+      this.skipSpace();
+      const value = this.readQuoted(an);
+      if (an === '__proto__') this.fail(`attribute name '__proto__' is not supported`, attrAt);
+      if (Object.hasOwn(attrs, an)) this.fail(`duplicate attribute '${an}' in <${name}>`, attrAt);
+      if (++count > this.limits.maxAttributesPerElement) {
+        this.fail(`more than ${this.limits.maxAttributesPerElement} attributes in <${name}>`);
+      }
+      attrs[an] = value;
+    }
+  }
+
+  parseDocument(): XmlDocument {
+    if (this.n > this.limits.maxInputChars) {
+      throw new VigilError(
+        'VGL_E_PARSE',
+        `XML input is ${this.n} characters, more than the limit of ${this.limits.maxInputChars}`,
+        { chars: this.n, limit: this.limits.maxInputChars },
+      );
+    }
+    if (this.code(0) === 0xfeff) this.i = 1;
+    const doc: { declaration?: Record<string, string> } = {};
+    if (this.s.startsWith('<?xml', this.i) && isSpace(this.code(this.i + 5))) {
+      doc.declaration = this.parseDeclaration();
+    }
+    const prolog: (XmlComment | XmlProcessingInstruction)[] = [];
+    this.parseMisc(prolog, true);
+    if (this.i >= this.n) this.fail('no root element');
+    if (this.code(this.i) !== LT) this.fail('text is not allowed before the root element');
+    const root = this.parseElementTree();
+    const epilog: (XmlComment | XmlProcessingInstruction)[] = [];
+    this.parseMisc(epilog, false);
+    if (this.i < this.n) {
+      this.fail(
+        this.code(this.i) === LT
+          ? 'only one root element is allowed'
+          : 'text is not allowed after the root element',
+      );
+    }
+    return { ...doc, prolog, root, epilog };
+  }
+
+  private parseElementTree(): XmlElement {
+    const first = this.parseStartTag();
+    if (first.selfClosing) return first.el;
+    const stack: XmlElement[] = [first.el];
+    for (;;) {
+      const top = stack[stack.length - 1]!;
+      if (this.i >= this.n) {
+        this.fail(
+          `unexpected end of input: <${top.name}> opened at line ${top.line}:${top.col} is not closed`,
+        );
+      }
+      const c = this.code(this.i);
+      if (c !== LT) {
+        const start = this.i;
+        let end = this.s.indexOf('<', start);
+        if (end === -1) end = this.n;
+        const raw = this.s.slice(start, end);
+        if (!/^[ \t\r\n]*$/.test(raw)) {
+          const bad = raw.indexOf(']]>');
+          if (bad !== -1) this.fail("']]>' is not allowed in text", start + bad);
+          top.children.push({ type: 'text', value: this.decode(raw, start, false) });
+        }
+        this.moveTo(end);
+        continue;
+      }
+      const c1 = this.code(this.i + 1);
+      if (c1 === SLASH) {
+        const at = this.i;
+        this.i += 2;
+        const name = this.readName('an element name in the end tag');
+        this.skipSpace();
+        if (this.code(this.i) !== GT) this.fail(`expected '>' to end </${name}>`);
+        this.i++;
+        if (name !== top.name) {
+          this.fail(
+            `end tag </${name}> does not match <${top.name}> opened at line ${top.line}:${top.col}`,
+            at,
+          );
+        }
+        stack.pop();
+        if (stack.length === 0) return top;
+      } else if (c1 === BANG) {
+        if (this.startsWith('<!--')) top.children.push(this.parseComment());
+        else if (this.startsWith('<![CDATA[')) {
+          const start = this.i;
+          const end = this.s.indexOf(']]>', start + 9);
+          if (end === -1) this.fail('CDATA section is not closed (missing ]]>)', start);
+          top.children.push({ type: 'cdata', value: this.s.slice(start + 9, end) });
+          this.moveTo(end + 3);
+        } else this.fail("expected '<!--' or '<![CDATA[' after '<!'");
+      } else if (c1 === QMARK) {
+        top.children.push(this.parsePI());
+      } else {
+        if (stack.length >= this.limits.maxDepth) {
+          this.fail(`elements are nested deeper than the limit of ${this.limits.maxDepth}`);
+        }
+        const { el, selfClosing } = this.parseStartTag();
+        top.children.push(el);
+        if (!selfClosing) stack.push(el);
+      }
+    }
+  }
+}
+
+/** Parses a whole XML document. Throws VigilError VGL_E_PARSE with line:col on malformed input. */
+export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
+  return new Parser(text, limits).parseDocument();
+}

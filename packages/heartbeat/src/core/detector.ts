@@ -1,0 +1,325 @@
+/**
+ * The failure detector: pure, fed heartbeat arrivals and ticks with times as inputs.
+ *
+ * Each (peer, link) pair has a phi-accrual detector (Hayashibara et al.): from the recent
+ * inter-arrival times it estimates how unlikely the current silence is, `phi = -log10(P(silence
+ * at least this long))`, assuming normally distributed intervals. A link is declared down when
+ * phi reaches `phiThreshold`, but never before `floorMs` of silence (so a quiet, steady network
+ * does not make the detector twitchy) and always after `ceilingMs` (so a jittery one cannot make
+ * it blind). At `warnPhi` a `late` event is raised once per silence, the counterpart of
+ * Heartbeat's warntime.
+ *
+ * A peer is a member while any one of its links is up: losing a link is a link event, losing the
+ * last one is a membership event. If the detector itself was not ticked for `stallMs` (its
+ * process was stopped or starved), the silence it slept through is forgiven: its own stall is no
+ * evidence against the peers.
+ */
+
+export interface DetectorConfig {
+  /** Expected heartbeat interval per link. */
+  readonly intervalMs: number;
+  /** Suspicion level at which a link is declared down. */
+  readonly phiThreshold: number;
+  /** Suspicion level at which a late heartbeat is reported (warntime). */
+  readonly warnPhi: number;
+  /** Lower bound on the standard deviation used, so a very regular link still tolerates jitter. */
+  readonly minStdDevMs: number;
+  /** Never declare a link down before this much silence. */
+  readonly floorMs: number;
+  /** Always declare a link down after this much silence. */
+  readonly ceilingMs: number;
+  /** Inter-arrival samples kept per link. */
+  readonly windowSize: number;
+  /** A gap between ticks longer than this is the detector's own stall, and is forgiven. */
+  readonly stallMs: number;
+}
+
+/** Defaults: 50 ms heartbeats, detection after 250..1500 ms of silence (about 300 ms median). */
+export const DEFAULT_DETECTOR: DetectorConfig = {
+  intervalMs: 50,
+  phiThreshold: 8,
+  warnPhi: 3,
+  minStdDevMs: 25,
+  floorMs: 250,
+  ceilingMs: 1500,
+  windowSize: 100,
+  stallMs: 150,
+};
+
+export function validateDetectorConfig(c: DetectorConfig): string[] {
+  const errs: string[] = [];
+  const pos = (k: keyof DetectorConfig): void => {
+    if (!(Number.isFinite(c[k]) && c[k] > 0)) errs.push(`${k} must be a positive number`);
+  };
+  for (const k of Object.keys(DEFAULT_DETECTOR) as (keyof DetectorConfig)[]) pos(k);
+  if (c.floorMs > c.ceilingMs) errs.push('floorMs must not exceed ceilingMs');
+  if (c.warnPhi > c.phiThreshold) errs.push('warnPhi must not exceed phiThreshold');
+  if (c.floorMs <= c.intervalMs) errs.push('floorMs must exceed intervalMs');
+  return errs;
+}
+
+export type LinkState = 'unknown' | 'up' | 'down';
+
+export type DetectorEvent =
+  | {
+      readonly kind: 'link';
+      readonly peer: string;
+      readonly link: number;
+      readonly up: boolean;
+      readonly silentMs: number;
+    }
+  | {
+      readonly kind: 'late';
+      readonly peer: string;
+      readonly link: number;
+      readonly silentMs: number;
+      readonly phi: number;
+    }
+  | { readonly kind: 'member'; readonly peer: string; readonly up: boolean };
+
+export interface LinkView {
+  readonly link: number;
+  readonly state: LinkState;
+  readonly heartbeats: number;
+  /** Silence so far at the last tick. */
+  readonly silentMs: number;
+  readonly phi: number;
+  readonly meanIntervalMs: number;
+  readonly stdDevMs: number;
+  /** Silence after which this link would be declared down now. */
+  readonly deadlineMs: number;
+  readonly downs: number;
+  readonly lates: number;
+}
+
+export interface PeerView {
+  readonly peer: string;
+  readonly member: boolean;
+  readonly links: readonly LinkView[];
+}
+
+/** Complementary normal CDF via the logistic approximation (max error ~1e-4 of phi's range). */
+function phiOf(elapsedMs: number, mean: number, std: number): number {
+  const y = (elapsedMs - mean) / std;
+  const e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
+  const p = elapsedMs > mean ? e / (1 + e) : 1 - 1 / (1 + e);
+  return p <= 0 ? Infinity : -Math.log10(p);
+}
+
+class LinkDetector {
+  state: LinkState = 'unknown';
+  heartbeats = 0;
+  downs = 0;
+  lates = 0;
+  last = 0;
+  silentMs = 0;
+  phi = 0;
+  warned = false;
+  private readonly samples: number[] = [];
+  private next = 0;
+  private sum = 0;
+  private sumSq = 0;
+
+  constructor(
+    readonly link: number,
+    private readonly c: DetectorConfig,
+  ) {
+    // Seed with the expected interval so the first seconds behave like the steady state.
+    this.add(c.intervalMs);
+    this.add(c.intervalMs);
+  }
+
+  private add(x: number): void {
+    if (this.samples.length < this.c.windowSize) {
+      this.samples.push(x);
+    } else {
+      const old = this.samples[this.next]!;
+      this.sum -= old;
+      this.sumSq -= old * old;
+      this.samples[this.next] = x;
+      this.next = (this.next + 1) % this.c.windowSize;
+    }
+    this.sum += x;
+    this.sumSq += x * x;
+  }
+
+  get mean(): number {
+    return this.sum / this.samples.length;
+  }
+
+  get std(): number {
+    const m = this.mean;
+    const v = Math.max(0, this.sumSq / this.samples.length - m * m);
+    return Math.max(Math.sqrt(v), this.c.minStdDevMs);
+  }
+
+  /** Silence at which phi reaches the threshold, clamped to [floor, ceiling]. */
+  deadline(): number {
+    // Invert phi: find elapsed with phiOf(elapsed) = threshold by bisection (monotonic).
+    let lo = 0;
+    let hi = this.c.ceilingMs;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      if (phiOf(mid, this.mean, this.std) >= this.c.phiThreshold) hi = mid;
+      else lo = mid;
+    }
+    return Math.min(this.c.ceilingMs, Math.max(this.c.floorMs, hi));
+  }
+
+  /** Returns true when this arrival brought the link up. */
+  arrival(nowMs: number): boolean {
+    this.heartbeats++;
+    if (this.state === 'up') {
+      const gap = nowMs - this.last;
+      // A gap that got the link declared down would poison the estimate; only steady gaps count.
+      if (gap >= 0) this.add(Math.min(gap, this.c.ceilingMs));
+    }
+    this.last = nowMs;
+    this.silentMs = 0;
+    this.phi = 0;
+    this.warned = false;
+    if (this.state !== 'up') {
+      this.state = 'up';
+      return true;
+    }
+    return false;
+  }
+
+  /** Re-evaluates at `nowMs`: returns 'down' when the link just went down, 'late' on a warning. */
+  check(nowMs: number): 'down' | 'late' | undefined {
+    if (this.state !== 'up') return undefined;
+    this.silentMs = Math.max(0, nowMs - this.last);
+    this.phi = phiOf(this.silentMs, this.mean, this.std);
+    const mustDown =
+      this.silentMs >= this.c.ceilingMs ||
+      (this.silentMs >= this.c.floorMs && this.phi >= this.c.phiThreshold);
+    if (mustDown) {
+      this.state = 'down';
+      this.downs++;
+      return 'down';
+    }
+    if (!this.warned && this.phi >= this.c.warnPhi) {
+      this.warned = true;
+      this.lates++;
+      return 'late';
+    }
+    return undefined;
+  }
+
+  forgive(byMs: number): void {
+    this.last += byMs;
+  }
+
+  view(): LinkView {
+    return {
+      link: this.link,
+      state: this.state,
+      heartbeats: this.heartbeats,
+      silentMs: this.silentMs,
+      phi: Number.isFinite(this.phi) ? this.phi : 1e9,
+      meanIntervalMs: this.mean,
+      stdDevMs: this.std,
+      deadlineMs: this.deadline(),
+      downs: this.downs,
+      lates: this.lates,
+    };
+  }
+}
+
+interface PeerState {
+  readonly links: LinkDetector[];
+  member: boolean;
+}
+
+export class FailureDetector {
+  private readonly peers = new Map<string, PeerState>();
+  private lastTick: number | undefined;
+  private stalls = 0;
+
+  constructor(
+    private readonly c: DetectorConfig,
+    peers: readonly { readonly id: string; readonly links: number }[],
+  ) {
+    const errs = validateDetectorConfig(c);
+    if (errs.length > 0) throw new RangeError(`detector config: ${errs.join('; ')}`);
+    for (const p of peers) this.addPeer(p.id, p.links);
+  }
+
+  addPeer(id: string, links: number): void {
+    if (this.peers.has(id)) return;
+    const ls: LinkDetector[] = [];
+    for (let i = 0; i < links; i++) ls.push(new LinkDetector(i, this.c));
+    this.peers.set(id, { links: ls, member: false });
+  }
+
+  removePeer(id: string): void {
+    this.peers.delete(id);
+  }
+
+  /** A heartbeat from `peer` arrived on `link` at `nowMs`. Unknown peers/links are ignored. */
+  heartbeat(peer: string, link: number, nowMs: number): DetectorEvent[] {
+    const p = this.peers.get(peer);
+    const l = p?.links[link];
+    if (!p || !l) return [];
+    const out: DetectorEvent[] = [];
+    const silentMs = nowMs - l.last;
+    if (l.arrival(nowMs)) {
+      out.push({ kind: 'link', peer, link, up: true, silentMs });
+      if (!p.member) {
+        p.member = true;
+        out.push({ kind: 'member', peer, up: true });
+      }
+    }
+    return out;
+  }
+
+  /** Re-evaluates every link at `nowMs`. */
+  tick(nowMs: number): DetectorEvent[] {
+    if (this.lastTick !== undefined) {
+      const gap = nowMs - this.lastTick;
+      if (gap > this.c.stallMs) {
+        this.stalls++;
+        for (const p of this.peers.values()) for (const l of p.links) l.forgive(gap);
+      }
+    }
+    this.lastTick = nowMs;
+    const out: DetectorEvent[] = [];
+    for (const [peer, p] of this.peers) {
+      for (const l of p.links) {
+        const r = l.check(nowMs);
+        if (r === 'down')
+          out.push({ kind: 'link', peer, link: l.link, up: false, silentMs: l.silentMs });
+        else if (r === 'late') {
+          out.push({ kind: 'late', peer, link: l.link, silentMs: l.silentMs, phi: l.phi });
+        }
+      }
+      const anyUp = p.links.some((l) => l.state === 'up');
+      if (p.member && !anyUp) {
+        p.member = false;
+        out.push({ kind: 'member', peer, up: false });
+      }
+    }
+    return out;
+  }
+
+  isMember(peer: string): boolean {
+    return this.peers.get(peer)?.member ?? false;
+  }
+
+  linkState(peer: string, link: number): LinkState {
+    return this.peers.get(peer)?.links[link]?.state ?? 'unknown';
+  }
+
+  /** Own stalls forgiven so far (the process was not ticked for `stallMs`). */
+  get stallCount(): number {
+    return this.stalls;
+  }
+
+  view(): PeerView[] {
+    return [...this.peers].map(([peer, p]) => ({
+      peer,
+      member: p.member,
+      links: p.links.map((l) => l.view()),
+    }));
+  }
+}

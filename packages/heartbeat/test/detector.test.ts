@@ -1,0 +1,152 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  DEFAULT_DETECTOR,
+  FailureDetector,
+  quorumOf,
+  type DetectorEvent,
+} from '@vigil/heartbeat/core';
+
+const TICK_MS = 10;
+
+/** Drives a detector: heartbeats from `peer` on the given links every interval, ticks every 10 ms. */
+function drive(
+  fd: FailureDetector,
+  fromMs: number,
+  toMs: number,
+  beats: (t: number) => { peer: string; link: number }[],
+): DetectorEvent[] {
+  const out: DetectorEvent[] = [];
+  for (let t = fromMs; t < toMs; t += TICK_MS) {
+    for (const b of beats(t)) out.push(...fd.heartbeat(b.peer, b.link, t));
+    out.push(...fd.tick(t));
+  }
+  return out;
+}
+
+describe('FailureDetector', () => {
+  it('brings a peer up on its first heartbeat and detects silence within [floor, ceiling]', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    const every50 = (t: number) => (t % 50 === 0 ? [{ peer: 'b', link: 0 }] : []);
+    const ev = drive(fd, 0, 5000, every50);
+    assert.deepEqual(
+      ev.map((e) => `${e.kind}:${'up' in e ? e.up : ''}`),
+      ['link:true', 'member:true'],
+    );
+    const down = drive(fd, 5000, 8000, () => []);
+    const linkDown = down.find((e) => e.kind === 'link');
+    assert.ok(linkDown?.kind === 'link' && !linkDown.up);
+    assert.ok(linkDown.silentMs >= DEFAULT_DETECTOR.floorMs, `${linkDown.silentMs}`);
+    assert.ok(linkDown.silentMs <= DEFAULT_DETECTOR.ceilingMs + TICK_MS);
+    assert.ok(
+      down.some((e) => e.kind === 'late'),
+      'a late warning precedes the verdict',
+    );
+    const lateIdx = down.findIndex((e) => e.kind === 'late');
+    assert.ok(lateIdx < down.indexOf(linkDown));
+    assert.ok(down.some((e) => e.kind === 'member' && !e.up));
+    assert.equal(fd.isMember('b'), false);
+  });
+
+  it('losing one of two links is a link event, not a membership change', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 2 }]);
+    const both = (t: number) => (t % 50 === 0 ? [0, 1].map((link) => ({ peer: 'b', link })) : []);
+    drive(fd, 0, 3000, both);
+    const onlyLink1 = (t: number) => (t % 50 === 0 ? [{ peer: 'b', link: 1 }] : []);
+    const ev = drive(fd, 3000, 6000, onlyLink1);
+    assert.deepEqual(
+      ev
+        .filter((e) => e.kind !== 'late')
+        .map((e) => JSON.stringify([e.kind, 'link' in e ? e.link : -1, 'up' in e ? e.up : null])),
+      [JSON.stringify(['link', 0, false])],
+    );
+    assert.equal(fd.isMember('b'), true);
+    assert.equal(fd.linkState('b', 0), 'down');
+    // The link comes back: a link-up event, still no membership change.
+    const back = drive(fd, 6000, 6100, both);
+    assert.deepEqual(
+      back.map((e) => e.kind),
+      ['link'],
+    );
+  });
+
+  it('forgives silence the detector slept through (its own process stalled)', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    drive(fd, 0, 2000, (t) => (t % 50 === 0 ? [{ peer: 'b', link: 0 }] : []));
+    // No tick for 2 s (SIGSTOP), then a tick before the queued packets are read.
+    const ev = fd.tick(4000);
+    assert.deepEqual(ev, []);
+    assert.equal(fd.stallCount, 1);
+    assert.deepEqual(fd.heartbeat('b', 0, 4001), []);
+    assert.equal(fd.isMember('b'), true);
+  });
+
+  it('property: heartbeats with jitter up to 80 ms and delays never cause a false positive', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 50, maxLength: 400 }),
+        (jitters) => {
+          const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+          const arrivals = jitters.map((j, i) => i * 50 + j).sort((x, y) => x - y);
+          let k = 0;
+          const end = arrivals[arrivals.length - 1]!;
+          const ev = drive(fd, 0, end + 1, (t) => {
+            const out: { peer: string; link: number }[] = [];
+            while (k < arrivals.length && arrivals[k]! <= t) {
+              out.push({ peer: 'b', link: 0 });
+              k++;
+            }
+            return out;
+          });
+          assert.ok(!ev.some((e) => (e.kind === 'link' || e.kind === 'member') && !e.up));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('adapts: a jittery link gets a later deadline than a steady one, within the ceiling', () => {
+    const steady = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    drive(steady, 0, 5000, (t) => (t % 50 === 0 ? [{ peer: 'b', link: 0 }] : []));
+    const jittery = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    drive(jittery, 0, 5000, (t) =>
+      t % 200 === 0 || t % 200 === 20 ? [{ peer: 'b', link: 0 }] : [],
+    );
+    const d1 = steady.view()[0]!.links[0]!.deadlineMs;
+    const d2 = jittery.view()[0]!.links[0]!.deadlineMs;
+    assert.ok(d2 > d1, `${d2} > ${d1}`);
+    assert.ok(d2 <= DEFAULT_DETECTOR.ceilingMs);
+    assert.ok(d1 >= DEFAULT_DETECTOR.floorMs);
+  });
+
+  it('refuses an inconsistent configuration', () => {
+    assert.throws(
+      () => new FailureDetector({ ...DEFAULT_DETECTOR, floorMs: 5000 }, []),
+      /floorMs must not exceed ceilingMs/,
+    );
+  });
+});
+
+describe('quorumOf', () => {
+  it('counts voters and witnesses, not learners; needs a strict majority', () => {
+    const members = [
+      { id: 'a', role: 'voter' as const },
+      { id: 'b', role: 'voter' as const },
+      { id: 'w', role: 'witness' as const },
+      { id: 'l', role: 'learner' as const },
+    ];
+    const q = (live: string[]) => quorumOf(members, (id) => live.includes(id));
+    assert.equal(q(['a', 'w']).hasQuorum, true);
+    assert.equal(q(['a', 'l']).hasQuorum, false);
+    assert.equal(q(['a', 'b', 'w']).votes, 3);
+    assert.equal(q([]).needed, 2);
+    assert.equal(quorumOf([], () => true).hasQuorum, false);
+    fc.assert(
+      fc.property(fc.subarray(['a', 'b', 'c', 'd', 'e']), (live) => {
+        const five = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, role: 'voter' as const }));
+        assert.equal(quorumOf(five, (id) => live.includes(id)).hasQuorum, live.length >= 3);
+      }),
+    );
+  });
+});
