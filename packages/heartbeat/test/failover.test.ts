@@ -3,6 +3,34 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@vigil/testkit';
 import { MsgdCluster, type MsgdProc } from '@vigil/heartbeat/testing';
 
+/**
+ * Proposes `n` entries through whichever node leads, following a leadership change (under heavy
+ * load an election can happen between finding the leader and proposing). Returns the texts, all
+ * acknowledged, and the node that acknowledged the last one.
+ */
+async function commitViaLeader(
+  c: MsgdCluster,
+  tag: string,
+  n: number,
+): Promise<{ texts: string[]; leader: MsgdProc }> {
+  const texts: string[] = [];
+  let leader = await c.leader();
+  for (let i = 0; i < n; i++) {
+    const text = `${tag}-${i}`;
+    for (let attempt = 1; ; attempt++) {
+      const r = await leader.propose(text);
+      if (r.ok) break;
+      assert.ok(
+        r.code === 'VGL_E_NOT_LEADER' && attempt < 5,
+        `propose ${text} on ${leader.name}: ${JSON.stringify(r)}`,
+      );
+      leader = await c.leader(30_000);
+    }
+    texts.push(text);
+  }
+  return { texts, leader };
+}
+
 /** Proposes `n` entries through the leader and returns their texts (all acknowledged). */
 async function commitSome(leader: MsgdProc, tag: string, n: number): Promise<string[]> {
   const texts: string[] = [];
@@ -38,8 +66,7 @@ for (const size of [3, 5]) {
   describe(`${size} msgd processes on loopback`, { timeout: 180_000 }, () => {
     it('kill -9 of the leader: a new leader commits; the restarted node loses nothing', async () => {
       await using c = await MsgdCluster.create({ size, tag: `fo${size}` });
-      const first = await c.leader();
-      const before = await commitSome(first, 'before', 10);
+      const { texts: before, leader: first } = await commitViaLeader(c, 'before', 10);
       const term1 = (await first.status()).term;
       first.kill('SIGKILL');
       await first.waitExit();
