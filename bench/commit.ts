@@ -13,6 +13,12 @@ const window = argNum('window', 64);
 const payload = (i: number): string => `${String(i).padStart(8, '0')}-${'x'.repeat(1024 - 9)}`;
 const c = await MsgdCluster.create({ size: 3, tag: 'bench-commit' });
 let lat: number[] = [];
+const failures = new Map<string, number>();
+function failed(r: { code?: string; message?: string }): void {
+  const k = r.code ?? 'unknown';
+  failures.set(k, (failures.get(k) ?? 0) + 1);
+  console.log(`proposal failed: ${k}: ${r.message ?? ''}`);
+}
 let perSec = 0;
 try {
   const leader = await stable(c);
@@ -20,8 +26,8 @@ try {
   for (let i = 0; i < entries; i++) {
     const t0 = performance.now();
     const r = await leader.propose(payload(i));
-    if (!r.ok) throw new Error(`propose failed: ${JSON.stringify(r)}`);
-    lat.push(performance.now() - t0);
+    if (r.ok) lat.push(performance.now() - t0);
+    else failed(r);
   }
   const n = entries * 2;
   let next = 0;
@@ -30,7 +36,7 @@ try {
     while (next < n) {
       const i = next++;
       const r = await leader.propose(payload(i));
-      if (!r.ok) throw new Error(`propose failed: ${JSON.stringify(r)}`);
+      if (!r.ok) failed(r);
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
@@ -66,14 +72,18 @@ console.log(
   `sequential: n=${s.n} min=${s.min.toFixed(2)}ms p50=${p50.toFixed(2)}ms p99=${p99.toFixed(2)}ms max=${s.max.toFixed(2)}ms`,
 );
 console.log(`pipelined (window ${window}): ${perSec.toFixed(0)} entries/s`);
+console.log(`failed proposals: ${JSON.stringify(Object.fromEntries(failures))}`);
 console.log(
   benchLine('commit', {
-    entries: s.n,
-    entry_bytes: 1024,
+    entries: String(s.n),
+    entry_bytes: String(1024),
     p50_ms: p50,
     p99_ms: p99,
     max_ms: s.max,
-    window,
+    window: String(window),
     entries_per_s: perSec,
+    failed: String([...failures.values()].reduce((a, b) => a + b, 0)),
+    disk_fsync_p50_ms: quantile(ref, 0.5),
+    disk_fsync_p99_ms: quantile(ref, 0.99),
   }),
 );

@@ -42,8 +42,8 @@ console.log(
 );
 console.log(
   benchLine('leader-failover', {
-    trials: s.n,
-    nodes: 3,
+    trials: String(s.n),
+    nodes: String(3),
     min_ms: s.min,
     median_ms: s.median,
     max_ms: s.max,
