@@ -3,7 +3,7 @@
 # Pacemaker's crm_simulate as a reference scheduler, and the network tools for namespaces.
 # Idempotent; uses sudo when not root.
 set -eu
-PKGS="resource-agents pacemaker-resource-agents resource-agents-paf fence-agents pacemaker-cli-utils iproute2 iputils-ping procps psmisc apache2 postgresql"
+PKGS="resource-agents pacemaker-resource-agents resource-agents-paf fence-agents pacemaker-cli-utils iproute2 iputils-ping procps psmisc apache2 curl postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -27,3 +27,8 @@ export {
 } from './model/issues.js';
 export * from './scores.js';
 export * from './xml/index.js';
+export * from './time.js';
+export * from './roles.js';
+export * from './rules.js';
+export * from './nvsets.js';
+export * from './cib-index.js';

@@ -1,16 +1,29 @@
 import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
-import { demoCommand } from './commands/demo.js';
+import { demoCommands } from './commands/demo.js';
 import { agentExecCommand, agentListCommand, agentMetaCommand } from './commands/agent.js';
 import { fenceExecCommand } from './commands/fence.js';
+import { simulateCommand } from './commands/scheduler.js';
+import { explainCommand } from './commands/explain.js';
+import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
+import { nodeCommands, resourceCommands } from './commands/resource.js';
+import { constraintCommands } from './commands/constraint.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
-  demoCommand,
-  versionCommand,
-  errorsCommand,
+  ...demoCommands,
+  initCommand,
+  statusCommand,
+  ...resourceCommands,
+  ...constraintCommands,
+  ...nodeCommands,
+  explainCommand,
+  historyCommand,
+  simulateCommand,
   agentListCommand,
   agentMetaCommand,
   agentExecCommand,
   fenceExecCommand,
+  versionCommand,
+  errorsCommand,
 ];

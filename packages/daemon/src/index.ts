@@ -1,2 +1,13 @@
 /** @vigil/daemon — vigild: the node daemon that wires the ports to real I/O. */
 export * from './config/index.js';
+export { Vigild, type VigildOptions } from './node/vigild.js';
+export { callDaemon } from './api/client.js';
+export type { StatusView } from './node/views.js';
+export { writeAuthkey, readAuthkey } from './net/authkey.js';
+export * from './api/protocol.js';
+export {
+  LocalCluster,
+  AGENTS_DIR,
+  OCF_EXTRA_DIR,
+  type LocalClusterOptions,
+} from './local-cluster.js';

@@ -42,10 +42,20 @@ export interface ExecutorOptions {
   readonly cluster?: ClusterQueryPort;
   /** Default timeout for meta-data, in ms. */
   readonly metadataTimeoutMs?: number;
+  /**
+   * Whether an agent's executable exists (default: the file is executable). The simulator passes
+   * its runner's `isInstalled`, since simulated agents have no files.
+   */
+  readonly isInstalled?: (path: string) => boolean;
+  /** Actions running at once across all resources; the rest wait their turn (default 32). */
+  readonly maxConcurrentActions?: number;
+  /** Create the host's state directories (default true; the simulator has none). */
+  readonly createDirs?: boolean;
 }
 
 export const DEFAULT_MAX_QUEUED_PER_RESOURCE = 32;
 export const DEFAULT_MAX_RECURRING = 10_000;
+export const DEFAULT_MAX_CONCURRENT_ACTIONS = 32;
 /** Cached meta-data entries; the cache is cleared when it grows past this. */
 export const MAX_METADATA_CACHE = 1024;
 
@@ -59,8 +69,12 @@ interface Job {
 
 interface ResourceLane {
   running: boolean;
+  /** Listed in Executor.waiting for a free slot. */
+  waiting: boolean;
   readonly queue: Job[];
   abort?: AbortController;
+  /** The running job, for close() to wait on. */
+  current?: Promise<ActionResult>;
 }
 
 interface Recurring {
@@ -95,7 +109,12 @@ export class Executor {
   private readonly maxRecurring: number;
   private readonly cluster: ClusterQueryPort | undefined;
   private readonly metadataTimeoutMs: number;
+  private readonly isInstalled: ((path: string) => boolean) | undefined;
   private readonly lanes = new Map<string, ResourceLane>();
+  private readonly maxConcurrent: number;
+  private active = 0;
+  /** Resources with work waiting for a free slot, in arrival order. */
+  private readonly waiting: string[] = [];
   private readonly recurring = new Map<string, Recurring>();
   private readonly listeners = new Set<(e: ExecutorEvent) => void>();
   private readonly metadataCache = new Map<string, Promise<AgentMetadata>>();
@@ -109,7 +128,9 @@ export class Executor {
     this.maxRecurring = o.maxRecurring ?? DEFAULT_MAX_RECURRING;
     this.cluster = o.cluster;
     this.metadataTimeoutMs = o.metadataTimeoutMs ?? 30_000;
-    ensureHostDirs(this.host);
+    this.isInstalled = o.isInstalled;
+    this.maxConcurrent = o.maxConcurrentActions ?? DEFAULT_MAX_CONCURRENT_ACTIONS;
+    if (o.createDirs ?? true) ensureHostDirs(this.host);
   }
 
   /** Subscribes to events; returns the unsubscribe function. */
@@ -200,6 +221,8 @@ export class Executor {
       this.host,
       { id: ref.type, agent: ref },
       { action: 'meta-data', timeoutMs: this.metadataTimeoutMs },
+      undefined,
+      this.isInstalled,
     ).then((r) => {
       if (r.rc !== OCF_RC.SUCCESS) {
         throw new VigilError(
@@ -239,17 +262,13 @@ export class Executor {
         j.reject(new VigilError('VGL_E_CANCELLED', `${j.res.id} ${j.op.action}: executor closed`));
       }
       lane.abort?.abort();
-      if (lane.running) {
+      if (lane.current)
         waits.push(
-          new Promise((resolve) => {
-            const poll = (): void => {
-              if (!lane.running) resolve();
-              else this.clock.setTimer(5, poll);
-            };
-            poll();
-          }),
+          lane.current.then(
+            () => undefined,
+            () => undefined,
+          ),
         );
-      }
     }
     await Promise.all(waits);
   }
@@ -300,7 +319,7 @@ export class Executor {
     }
     let lane = this.lanes.get(res.id);
     if (!lane) {
-      lane = { running: false, queue: [] };
+      lane = { running: false, waiting: false, queue: [] };
       this.lanes.set(res.id, lane);
     }
     if (lane.queue.length >= this.maxQueued) {
@@ -325,20 +344,39 @@ export class Executor {
 
   private pump(id: string, lane: ResourceLane): void {
     if (lane.running) return;
-    const job = lane.queue.shift();
-    if (!job) {
-      this.lanes.delete(id);
+    if (lane.queue.length === 0) {
+      if (!lane.waiting) this.lanes.delete(id);
       return;
     }
+    if (this.active >= this.maxConcurrent) {
+      if (!lane.waiting) {
+        lane.waiting = true;
+        this.waiting.push(id);
+      }
+      return;
+    }
+    const job = lane.queue.shift()!;
+    this.active++;
     lane.running = true;
     const ac = new AbortController();
     lane.abort = ac;
     const finish = (): void => {
+      this.active--;
       lane.running = false;
       delete lane.abort;
+      delete lane.current;
       this.pump(id, lane);
+      while (this.active < this.maxConcurrent && this.waiting.length > 0) {
+        const next = this.waiting.shift()!;
+        const l = this.lanes.get(next);
+        if (!l) continue;
+        l.waiting = false;
+        this.pump(next, l);
+      }
     };
-    void this.runJob(job, ac.signal).then(
+    const current = this.runJob(job, ac.signal);
+    lane.current = current;
+    void current.then(
       (r) => {
         finish();
         job.resolve(r);
@@ -354,8 +392,29 @@ export class Executor {
     if (job.recurringKey !== undefined && !this.recurring.has(job.recurringKey)) {
       return cancelledResult(job);
     }
-    const r = await runAgentAction(this.runner, this.host, job.res, job.op, signal);
-    if (this.cluster) await this.record(job, r);
+    const c = this.cluster;
+    if (c) {
+      // Before the action: agents ask crm_resource about their own definition (PAF: notify).
+      const agent =
+        typeof job.res.agent === 'string'
+          ? formatAgentRef(parseAgentRef(job.res.agent))
+          : formatAgentRef(job.res.agent);
+      await c.recordResource({
+        id: job.res.id,
+        agent,
+        params: job.res.params ?? {},
+        meta: job.res.meta ?? {},
+      });
+    }
+    const r = await runAgentAction(
+      this.runner,
+      this.host,
+      job.res,
+      job.op,
+      signal,
+      this.isInstalled,
+    );
+    if (c) await this.record(job, r);
     return r;
   }
 
@@ -370,12 +429,13 @@ export class Executor {
     else if (r.rc === OCF_RC.SUCCESS && action === 'stop') where = 'stopped';
     else if (action === 'monitor' && r.rc === OCF_RC.NOT_RUNNING) where = 'stopped';
     else if (action === 'monitor' && r.rc === OCF_RC.RUNNING_PROMOTED) where = 'promoted';
+    if (where === undefined) return;
     await c.recordResource({
       id: job.res.id,
       agent: r.agent,
       params: job.res.params ?? {},
       meta: job.res.meta ?? {},
-      ...(where ? { state: where } : {}),
+      state: where,
     });
   }
 }

@@ -6,6 +6,7 @@ export { NodeProcessRunner } from './process/node-runner.js';
 
 // --- executor (local resource manager), agent commands and their cluster port ---
 export { Executor, type ExecutorEvent, type ExecutorOptions } from './executor.js';
+export { PrefixProcessRunner } from './process/prefix-runner.js';
 export {
   runAgentAction,
   systemdRunning,
@@ -70,6 +71,5 @@ export {
 export { FileClusterPort, type ClusterStateFile } from './cluster/file-port.js';
 export { runTool, TOOLS, PACEMAKER_COMPAT_VERSION, type ToolIo } from './tools/commands.js';
 // --- end executor block ---
-
 // --- fencer (branch fencer): fence agents, topology, host maps, delays, verification, history ---
 export * from './fencer/index.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -205,6 +205,22 @@ describe(
       await ex.close();
     });
 
+    it('kills ocf:pacemaker:Dummy (traps SIGTERM on purpose) sleeping in start at its timeout', async () => {
+      await using dir = await tempDir('exec-pdummy');
+      const host = await testHost(dir.path);
+      const ex = new Executor({ host });
+      const res = { id: 'pd', agent: 'ocf:pacemaker:Dummy', params: { op_sleep: '60' } };
+      const r = await ex.execute(res, { action: 'start', timeoutMs: 1000 });
+      assert.equal(r.rc, EXEC_RC.TIMEOUT);
+      assert.equal(r.rawExitCode, null);
+      // Every process of that action (the agent and its sleep) is gone, found by its environment.
+      await waitFor(() => processesWithEnv(`HA_RSCTMP=${host.rscTmpDir}`).length === 0, {
+        timeoutMs: 10_000,
+        what: 'the agent and its children to be gone',
+      });
+      await ex.close();
+    });
+
     it('maps LSB status codes and runs init scripts with start/stop', async () => {
       await using dir = await tempDir('exec-lsb');
       const host = await testHost(dir.path);
@@ -281,6 +297,35 @@ describe('executor: queueing, recurring monitors, probes, cancel', () => {
       'begin q stop',
       'end q stop',
     ]);
+    await ex.close();
+  });
+
+  it('bounds the actions running at once across resources', async () => {
+    await using dir = await tempDir('exec-conc');
+    const host = await testHost(dir.path);
+    const log = join(dir.path, 'log');
+    await writeAgent(
+      host,
+      'Seq',
+      `#!/bin/sh\necho "+" >> ${log}\nsleep 0.05\necho "-" >> ${log}\nexit 0\n`,
+    );
+    const ex = new Executor({ host, maxConcurrentActions: 2 });
+    const all = Array.from({ length: 6 }, (_, i) =>
+      ex.execute({ id: `r${i}`, agent: 'ocf:vigiltest:Seq' }, { action: 'start', timeoutMs: T }),
+    );
+    assert.deepEqual(
+      (await Promise.all(all)).map((r) => r.rc),
+      [0, 0, 0, 0, 0, 0],
+    );
+    let running = 0;
+    let peak = 0;
+    for (const line of (await readFile(log, 'utf8')).trim().split('\n')) {
+      running += line === '+' ? 1 : -1;
+      peak = Math.max(peak, running);
+    }
+    assert.equal(running, 0);
+    assert.ok(peak <= 2, `peak ${peak} actions at once`);
+    assert.equal(ex.stats().resources, 0, 'idle lanes are dropped');
     await ex.close();
   });
 
@@ -369,6 +414,21 @@ describe('executor: queueing, recurring monitors, probes, cancel', () => {
     assert.equal(((await second) as { code?: string } | undefined)?.code, 'VGL_E_CANCELLED');
   });
 });
+
+/** Live (non-zombie) processes whose environment contains `entry` (needs root for others'). */
+function processesWithEnv(entry: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(entry) && !zombie(Number(d))) pids.push(Number(d));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
 
 function zombie(pid: number): boolean {
   try {

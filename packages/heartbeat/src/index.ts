@@ -1,6 +1,20 @@
 /**
- * @vigil/heartbeat — Messaging layer (Heartbeat/Corosync's job): UDP heartbeats on every link, failure detection, membership, quorum, and the shell that drives the Raft core over real sockets and disk.
- *
- * Entry point. The subsystem is built by its own issue; see ARCHITECTURE.md.
+ * @vigil/heartbeat — the messaging layer (Heartbeat/Corosync's job): UDP heartbeats on every
+ * link, failure detection, membership, quorum, and the shell that drives the Raft core over real
+ * sockets and disk.
  */
-export const PACKAGE = '@vigil/heartbeat';
+export {
+  MessagingNode,
+  MSG_HEARTBEAT,
+  MSG_RAFT,
+  type MessagingEvent,
+  type CommittedEntry,
+  type NodeStatus,
+  type PeerStats,
+  type LinkStats,
+  type StartOptions,
+} from './node.js';
+export { parseConfig, parseAddr, DEFAULTS, type MessagingConfig, type NodeSpec } from './config.js';
+export { BoundedQueue } from './queue.js';
+export { UdpTransport } from './udp.js';
+export * from './core/index.js';

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VigilError } from '@vigil/base';
+import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
+import type { CibEntry } from '@vigil/controller';
+import { DEMO_DIR } from './daemon-client.js';
+import { statusCommand } from './cluster.js';
 import type { Command } from '../command.js';
-import { VERSION } from '../version.js';
 
 interface Check {
   readonly what: string;
@@ -48,18 +54,163 @@ export function environmentChecks(): Check[] {
   ];
 }
 
-export const demoCommand: Command = {
-  path: ['demo'],
-  usage: 'vigil demo',
-  summary: 'Show what vigil can do on this machine (the live 3-node cluster arrives with vigild).',
-  run(_args, io) {
-    io.out(`vigil ${VERSION} demo\n\nThis machine:\n`);
-    const checks = environmentChecks();
-    for (const c of checks) io.out(`  ${c.ok ? 'ok  ' : 'MISSING'} ${c.what}: ${c.detail}\n`);
-    io.out(
-      '\nThe live 3-node cluster demo needs vigild, which is not built yet.\n' +
-        'Try `npx vigil help` for the commands that exist today.\n',
-    );
-    return Promise.resolve(checks.every((c) => c.ok) ? 0 : 69);
+const DEMO_NODES = ['a', 'b', 'c'];
+export const DEMO_HTTP_PORT = 8088;
+
+function demoCluster(): LocalCluster {
+  return new LocalCluster({
+    dir: DEMO_DIR,
+    name: 'demo',
+    nodes: DEMO_NODES,
+    port: 15405,
+    firstHost: 2,
+  });
+}
+
+/** The sample configuration: Dummy primitives, a group, a clone and an HTTP server on loopback. */
+export function demoConfiguration(nodeBinary: string): CibEntry[] {
+  const mon = [{ name: 'monitor' as const, intervalMs: 5000, timeoutMs: 20_000 }];
+  const dummy = (id: string) => ({
+    kind: 'primitive' as const,
+    id,
+    class: 'ocf',
+    provider: 'heartbeat',
+    type: 'Dummy',
+    params: {},
+    meta: {},
+    ops: mon,
+  });
+  return [
+    { op: 'rsc-create', def: dummy('dummy1') },
+    { op: 'rsc-create', def: dummy('dummy2') },
+    {
+      op: 'rsc-create',
+      def: {
+        kind: 'group',
+        id: 'web',
+        meta: {},
+        members: [
+          dummy('web-config'),
+          {
+            kind: 'primitive',
+            id: 'web-server',
+            class: 'ocf',
+            provider: 'vigil',
+            type: 'HttpServer',
+            params: { ip: '127.0.0.1', port: String(DEMO_HTTP_PORT), node_binary: nodeBinary },
+            meta: {},
+            ops: mon,
+          },
+        ],
+      },
+    },
+    { op: 'rsc-create', def: { kind: 'clone', id: 'ping-clone', meta: {}, child: dummy('ping') } },
+  ];
+}
+
+async function liveSocket(c: LocalCluster): Promise<string | undefined> {
+  for (const n of DEMO_NODES) {
+    try {
+      await callDaemon(c.socket(n), 'ping', {}, 2000);
+      return c.socket(n);
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (performance.now() > deadline)
+      throw new VigilError('VGL_E_TIMEOUT', `demo: ${what} did not happen within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export const demoCommands: Command[] = [
+  {
+    path: ['demo'],
+    usage: 'vigil demo [--no-watch]',
+    summary:
+      'Start a live 3-node cluster on this machine (127.0.0.2-4) with sample resources and watch it.',
+    async run(args, io) {
+      io.out('This machine:\n');
+      const checks = environmentChecks();
+      for (const c of checks) io.out(`  ${c.ok ? 'ok  ' : 'MISSING'} ${c.what}: ${c.detail}\n`);
+      if (!checks.slice(0, 2).every((c) => c.ok)) return 69;
+      const c = demoCluster();
+      if (await liveSocket(c)) {
+        io.out(`\nThe demo cluster is already running in ${resolve(DEMO_DIR)}.\n`);
+      } else {
+        await c.create();
+        for (const n of DEMO_NODES) c.start(n);
+        io.out(
+          `\nStarted vigild a, b, c on 127.0.0.2-4 (state, logs and sockets in ${resolve(DEMO_DIR)}).\n`,
+        );
+        const sock = await waitFor('a DC election', 30_000, async () => {
+          const s = (await callDaemon(c.socket('a'), 'status', {}, 2000)) as StatusView;
+          return s.dc !== null && s.quorate ? c.socket('a') : undefined;
+        });
+        const cib = (await callDaemon(sock, 'cib')) as { config: { resources: unknown[] } };
+        if (cib.config.resources.length === 0) {
+          await callDaemon(sock, 'changes', { entries: demoConfiguration(process.execPath) });
+          io.out(
+            'Configured: dummy1, dummy2, group web (web-config + web-server), clone ping-clone.\n',
+          );
+        }
+      }
+      io.out(
+        `\nTry, in another terminal:\n` +
+          `  curl http://127.0.0.1:${DEMO_HTTP_PORT}/     # which node serves the web group\n` +
+          `  npx vigil demo kill NODE             # kill -9 a node and watch it fail over\n` +
+          `  npx vigil resource move web NODE     # and clear, ban, node standby…\n` +
+          `  npx vigil demo stop                  # tear it all down\n\n`,
+      );
+      if (args.includes('--no-watch')) return 0;
+      await sleep(1500);
+      return statusCommand.run(['--watch'], io);
+    },
   },
-};
+  {
+    path: ['demo', 'kill'],
+    usage: 'vigil demo kill NODE',
+    summary:
+      "kill -9 the demo node NODE's vigild: the cluster fences it (restarting it) and recovers its resources.",
+    async run(args, io) {
+      const node = args[0];
+      if (node === undefined || !DEMO_NODES.includes(node))
+        throw new VigilError('VGL_E_USAGE', `demo kill needs a node: ${DEMO_NODES.join(', ')}`);
+      const c = demoCluster();
+      await c.crash(node);
+      io.out(`killed vigild on ${node} (kill -9); watch \`npx vigil status --watch\`\n`);
+      return 0;
+    },
+  },
+  {
+    path: ['demo', 'stop'],
+    usage: 'vigil demo stop',
+    summary: 'Stop the demo cluster: every vigild and every process it started.',
+    async run(_args, io) {
+      if (!existsSync(DEMO_DIR)) {
+        io.out('no demo cluster here\n');
+        return 0;
+      }
+      const c = demoCluster();
+      await c.stopAll();
+      io.out('demo cluster stopped\n');
+      return 0;
+    },
+  },
+];

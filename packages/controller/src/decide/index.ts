@@ -3,3 +3,6 @@
  * Deterministic; the determinism lint applies to this directory.
  */
 export * from './transition.js';
+export * from './model.js';
+export * from './apply.js';
+export * from './place.js';

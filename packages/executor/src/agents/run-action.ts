@@ -178,6 +178,7 @@ export async function runAgentAction(
   res: ResourceSpec,
   op: OperationSpec,
   abort?: AbortSignal,
+  isInstalled: (path: string) => boolean = executable,
 ): Promise<ActionResult> {
   const ref = typeof res.agent === 'string' ? parseAgentRef(res.agent) : res.agent;
   const agent = formatAgentRef(ref);
@@ -206,7 +207,7 @@ export async function runAgentAction(
       outputTruncated: false,
     };
   }
-  if (p.spec.command.startsWith('/') && !executable(p.spec.command)) {
+  if (p.spec.command.startsWith('/') && !isInstalled(p.spec.command)) {
     return {
       ...base,
       rc: OCF_RC.ERR_INSTALLED,

@@ -62,8 +62,29 @@ export class FileClusterPort implements ClusterQueryPort {
     readonly nodeName: string,
   ) {}
 
-  /** Reads the current document (an empty one if the file does not exist yet). */
+  private cache: { key: string; doc: ClusterStateFile } | undefined;
+
+  /**
+   * Reads the current document (an empty one if the file does not exist yet). Queries reuse the
+   * last parse while the file's inode, size and mtime are unchanged; treat the result as read-only.
+   */
   read(): ClusterStateFile {
+    let key: string;
+    try {
+      const st = statSync(this.path);
+      key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1 };
+      throw e;
+    }
+    if (this.cache?.key === key) return this.cache.doc;
+    const doc = this.readFresh();
+    this.cache = { key, doc };
+    return doc;
+  }
+
+  /** Parses the file now, ignoring the cache; the caller may change the result. */
+  private readFresh(): ClusterStateFile {
     let text: string;
     try {
       const st = statSync(this.path);
@@ -119,7 +140,7 @@ export class FileClusterPort implements ClusterQueryPort {
       }
     }
     try {
-      const doc = this.read();
+      const doc = this.readFresh();
       const out = fn(doc);
       const tmp = `${this.path}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify(doc, null, 1) + '\n', { mode: 0o600 });
@@ -172,6 +193,15 @@ export class FileClusterPort implements ClusterQueryPort {
 
   clusterOption(name: string): Promise<string | undefined> {
     return Promise.resolve(this.read().options?.[name]);
+  }
+
+  setClusterOption(name: string, value: string | undefined): Promise<void> {
+    this.update((d) => {
+      const o = (d.options ??= {});
+      if (value === undefined) Reflect.deleteProperty(o, name);
+      else o[name] = value;
+    });
+    return Promise.resolve();
   }
 
   resource(id: string): Promise<ResourceView | undefined> {

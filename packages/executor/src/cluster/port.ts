@@ -64,6 +64,8 @@ export interface ClusterQueryPort {
   deleteAttribute(a: AttrRef): Promise<void>;
   /** A cluster option (crm_config), e.g. `stonith-enabled`. */
   clusterOption(name: string): Promise<string | undefined>;
+  /** Sets (value) or deletes (undefined) a cluster option; redis keeps its replication info here. */
+  setClusterOption(name: string, value: string | undefined): Promise<void>;
   resource(id: string): Promise<ResourceView | undefined>;
   /** Sets (value) or deletes (undefined) a resource's parameter, meta or utilization attribute. */
   setResourceAttribute(

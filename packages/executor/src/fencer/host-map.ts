@@ -1,5 +1,5 @@
 import { VigilError } from '@vigil/base';
-import { parseDurationMs } from '../agents/duration.js';
+import { parseDurationMs as parseAnyDurationMs } from '../agents/duration.js';
 
 /**
  * Which nodes a device can fence, and with which plug (Pacemaker's `pcmk_host_map`,
@@ -82,28 +82,9 @@ export function parseHostList(text: string): readonly string[] {
   return names;
 }
 
-/**
- * Parses a Pacemaker duration for a device attribute (`5`, `5s`, `500ms`, `2min`; no unit means
- * seconds), with the executor's duration parser, as a VGL_E_CONFIG naming the attribute, and at
- * most a day. Returns milliseconds.
- */
+/** Fence delays and timeouts: a Pacemaker duration of at most a day. */
 export function parseFenceDurationMs(text: string, what: string): number {
-  let ms: number;
-  try {
-    ms = parseDurationMs(text, what);
-  } catch {
-    throw new VigilError(
-      'VGL_E_CONFIG',
-      `${what}: '${text}' is not a duration (e.g. 5, 5s, 500ms, 2min)`,
-      { value: text },
-    );
-  }
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > 24 * 3_600_000) {
-    throw new VigilError('VGL_E_CONFIG', `${what}: '${text}' is longer than a day`, {
-      value: text,
-    });
-  }
-  return ms;
+  return parseAnyDurationMs(text, what, { maxMs: 24 * 3_600_000, code: 'VGL_E_CONFIG' });
 }
 
 /**

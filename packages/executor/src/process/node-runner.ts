@@ -1,5 +1,11 @@
 import { spawn } from 'node:child_process';
-import { VigilError, type ProcessResult, type ProcessRunner, type ProcessSpec } from '@vigil/base';
+import {
+  VigilError,
+  assert,
+  type ProcessResult,
+  type ProcessRunner,
+  type ProcessSpec,
+} from '@vigil/base';
 
 /**
  * The real ProcessRunner.
@@ -22,16 +28,22 @@ export class NodeProcessRunner implements ProcessRunner {
         cwd: spec.cwd ?? '/',
         env: { ...spec.env },
         detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        // No stdin given: /dev/null, as agents expect (and one pipe fewer per action).
+        stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      const stdout = child.stdout;
+      const stderr = child.stderr;
+      assert(stdout !== null && stderr !== null, 'spawn with piped stdout and stderr');
       const out = new CappedText(spec.maxOutputBytes);
       const err = new CappedText(spec.maxOutputBytes);
       let timedOut = false;
       let settled = false;
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.stdin.on('error', () => undefined); // a child that exits without reading stdin
-      child.stdin.end(spec.stdin ?? '');
+      stdout.on('data', (d: Buffer) => out.push(d));
+      stderr.on('data', (d: Buffer) => err.push(d));
+      if (child.stdin) {
+        child.stdin.on('error', () => undefined); // a child that exits without reading stdin
+        child.stdin.end(spec.stdin ?? '');
+      }
 
       const killGroup = (): void => {
         if (child.pid === undefined) return;
@@ -68,8 +80,8 @@ export class NodeProcessRunner implements ProcessRunner {
         ended++;
         if (ended === 2) finish?.();
       };
-      child.stdout.on('end', onEnd);
-      child.stderr.on('end', onEnd);
+      stdout.on('end', onEnd);
+      stderr.on('end', onEnd);
       child.on('exit', (code, signal) => {
         if (settled) return;
         settled = true;
@@ -84,8 +96,8 @@ export class NodeProcessRunner implements ProcessRunner {
           if (grace === undefined) return;
           clearTimeout(grace);
           grace = undefined;
-          child.stdout.destroy();
-          child.stderr.destroy();
+          stdout.destroy();
+          stderr.destroy();
           resolve({
             exitCode: code,
             signal,

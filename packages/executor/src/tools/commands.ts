@@ -78,9 +78,13 @@ async function attributeAction(
   const value = str(m, 'value');
   const del = m.has('delete');
   if ('option' in ref) {
-    if (value !== undefined || del) {
-      io.err('vigil crm_attribute: changing cluster options is done with `vigil`, not by agents\n');
-      return EXIT_ERROR;
+    if (del) {
+      await port.setClusterOption(ref.option, undefined);
+      return EXIT_OK;
+    }
+    if (value !== undefined && !m.has('query')) {
+      await port.setClusterOption(ref.option, value);
+      return EXIT_OK;
     }
     const v = (await port.clusterOption(ref.option)) ?? str(m, 'default');
     if (v === undefined) {

@@ -1,0 +1,234 @@
+import { VigilError } from '@vigil/base';
+
+/**
+ * The replicated cluster state the daemon keeps (the CIB as vigild's state machine): the
+ * configuration section users change, the status section the DC writes, and the history of
+ * configuration changes. Plain JSON so it replicates and persists as is.
+ *
+ * This is the daemon's own interim model: it carries what the controller and the interim placer
+ * (`place.ts`) need. It converts to and from `@vigil/cib` once that package publishes its model.
+ */
+export interface OpSpec {
+  readonly name: 'monitor';
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface PrimitiveDef {
+  readonly kind: 'primitive';
+  readonly id: string;
+  /** `ocf`, `lsb`, `systemd`. */
+  readonly class: string;
+  readonly provider: string;
+  readonly type: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly meta: Readonly<Record<string, string>>;
+  readonly ops: readonly OpSpec[];
+}
+
+export interface GroupDef {
+  readonly kind: 'group';
+  readonly id: string;
+  readonly members: readonly PrimitiveDef[];
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+export interface CloneDef {
+  readonly kind: 'clone';
+  readonly id: string;
+  readonly child: PrimitiveDef;
+  readonly meta: Readonly<Record<string, string>>;
+}
+
+export type ResourceDef = PrimitiveDef | GroupDef | CloneDef;
+
+export interface LocationConstraint {
+  readonly kind: 'location';
+  readonly id: string;
+  readonly rsc: string;
+  readonly node: string;
+  /** Score; ±1_000_000 is ±INFINITY. */
+  readonly score: number;
+}
+
+export interface ColocationConstraint {
+  readonly kind: 'colocation';
+  readonly id: string;
+  readonly rsc: string;
+  readonly withRsc: string;
+  readonly score: number;
+}
+
+export interface OrderConstraint {
+  readonly kind: 'order';
+  readonly id: string;
+  readonly first: string;
+  readonly then: string;
+}
+
+export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
+
+export interface NodeSettings {
+  readonly standby: boolean;
+  readonly maintenance: boolean;
+}
+
+export interface CibConfig {
+  readonly resources: readonly ResourceDef[];
+  readonly constraints: readonly Constraint[];
+  readonly nodes: Readonly<Record<string, NodeSettings>>;
+  /** Cluster properties (`stonith-enabled`, `no-quorum-policy`, `resource-stickiness`…). */
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+/** One operation result as an lrm_rsc_op record: the last result per resource and node. */
+export interface OpRecord {
+  readonly op: string;
+  readonly rc: number;
+  /** Whether the resource is active after this result. */
+  readonly active: boolean;
+  /** Whether the resource is failed (active but broken, or a failed stop). */
+  readonly failed: boolean;
+  readonly wallMs: number;
+  readonly durationMs: number;
+  readonly reason: string;
+}
+
+export type NodeState = 'member' | 'lost' | 'fenced' | 'pending';
+
+export interface NodeStatus {
+  readonly state: NodeState;
+  readonly sinceWallMs: number;
+  /** Last fencing of the node, if any. */
+  readonly fencedAtWallMs?: number;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface CibStatus {
+  readonly nodes: Readonly<Record<string, NodeStatus>>;
+  /** node → resource id → last op. */
+  readonly ops: Readonly<Record<string, Readonly<Record<string, OpRecord>>>>;
+  /** node → resource id → fail count. */
+  readonly failcounts: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Last failures, newest last, bounded. */
+  readonly failures: readonly FailureRecord[];
+}
+
+export interface FailureRecord {
+  readonly node: string;
+  readonly rsc: string;
+  readonly op: string;
+  readonly rc: number;
+  readonly wallMs: number;
+  readonly reason: string;
+}
+
+export interface HistoryEntry {
+  readonly version: number;
+  readonly wallMs: number;
+  /** Who: `user@host via node`. */
+  readonly who: string;
+  readonly what: string;
+}
+
+export interface Cib {
+  /** Raft-style term of the leader that wrote this version. */
+  readonly term: number;
+  /** Monotonic version, +1 per applied change (configuration or status). */
+  readonly version: number;
+  /** Configuration changes only: what Pacemaker calls admin_epoch/epoch. */
+  readonly configVersion: number;
+  readonly config: CibConfig;
+  readonly status: CibStatus;
+  readonly history: readonly HistoryEntry[];
+}
+
+export const INFINITY = 1_000_000;
+export const MAX_HISTORY = 100;
+export const MAX_FAILURES = 20;
+export const MAX_RESOURCES = 256;
+export const MAX_CONSTRAINTS = 1024;
+
+export function emptyCib(): Cib {
+  return {
+    term: 0,
+    version: 0,
+    configVersion: 0,
+    config: { resources: [], constraints: [], nodes: {}, properties: {} },
+    status: { nodes: {}, ops: {}, failcounts: {}, failures: [] },
+    history: [],
+  };
+}
+
+/** Newer-than on (term, version): the order in which the DC election compares replicas. */
+export function cibNewer(
+  a: { term: number; version: number },
+  b: { term: number; version: number },
+): boolean {
+  return a.term > b.term || (a.term === b.term && a.version > b.version);
+}
+
+/** Every primitive, with the id of the top-level resource it belongs to. */
+export function primitives(config: CibConfig): { prim: PrimitiveDef; top: ResourceDef }[] {
+  const out: { prim: PrimitiveDef; top: ResourceDef }[] = [];
+  for (const r of config.resources) {
+    if (r.kind === 'primitive') out.push({ prim: r, top: r });
+    else if (r.kind === 'group') for (const m of r.members) out.push({ prim: m, top: r });
+    else out.push({ prim: r.child, top: r });
+  }
+  return out;
+}
+
+/** Finds a top-level resource or a primitive inside one by id. */
+export function findResource(config: CibConfig, id: string): ResourceDef | undefined {
+  for (const r of config.resources) {
+    if (r.id === id) return r;
+    if (r.kind === 'group') {
+      const m = r.members.find((x) => x.id === id);
+      if (m) return m;
+    }
+    if (r.kind === 'clone' && r.child.id === id) return r.child;
+  }
+  return undefined;
+}
+
+/** Every id in use (resources and their members), to refuse duplicates. */
+export function allIds(config: CibConfig): Set<string> {
+  const s = new Set<string>();
+  for (const r of config.resources) {
+    s.add(r.id);
+    if (r.kind === 'group') for (const m of r.members) s.add(m.id);
+    if (r.kind === 'clone') s.add(r.child.id);
+  }
+  return s;
+}
+
+const ID_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+export function checkId(id: unknown, what: string): string {
+  if (typeof id !== 'string' || !ID_RE.test(id))
+    throw new VigilError(
+      'VGL_E_INVALID_INPUT',
+      `${what}: ${JSON.stringify(id)} is not a valid id (a letter or _, then letters, digits, . _ -; at most 64)`,
+    );
+  return id;
+}
+
+/** Parses a Pacemaker score: an integer, or `INFINITY`/`+INFINITY`/`-INFINITY`. */
+export function parseScore(s: string, what: string): number {
+  const t = s.trim().toUpperCase();
+  if (t === 'INFINITY' || t === '+INFINITY') return INFINITY;
+  if (t === '-INFINITY') return -INFINITY;
+  if (!/^[+-]?\d+$/.test(t))
+    throw new VigilError(
+      'VGL_E_INVALID_INPUT',
+      `${what}: '${s}' is not a score (integer or ±INFINITY)`,
+    );
+  return Math.max(-INFINITY, Math.min(INFINITY, Number(t)));
+}
+
+export function fmtScore(n: number): string {
+  if (n >= INFINITY) return 'INFINITY';
+  if (n <= -INFINITY) return '-INFINITY';
+  return String(n);
+}

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { VigilError } from '@vigil/base';
+import { DEFAULT_TIMING, type TimingConfig } from './config/index.js';
+import { writeAuthkey } from './net/authkey.js';
+
+/**
+ * A cluster of vigild processes on this machine: one per 127.0.0.x address, each with its own
+ * state directory, HA_RSCTMP, log and API socket, fenced by `fence_vigil` (which kills every
+ * process tagged with the node's VIGIL_FENCE_TAG and runs its start script again).
+ * Used by `vigil demo`, the end-to-end tests and the failover benchmark.
+ */
+export const AGENTS_DIR = fileURLToPath(new URL('../../agents', import.meta.url));
+export const OCF_EXTRA_DIR = join(AGENTS_DIR, 'ocf');
+const VIGILD_JS = fileURLToPath(new URL('../../bin/vigild.js', import.meta.url));
+
+export interface LocalClusterOptions {
+  readonly dir: string;
+  readonly name: string;
+  readonly nodes: readonly string[];
+  /** Node i listens on 127.0.0.(firstHost + i). */
+  readonly firstHost?: number;
+  readonly port: number;
+  readonly stonithEnabled?: boolean;
+  /** Fencing reboots the node (restarts its vigild) rather than only powering it off. */
+  readonly fenceRestarts?: boolean;
+  readonly timing?: Partial<TimingConfig>;
+}
+
+export class LocalCluster {
+  readonly dir: string;
+  readonly tagPrefix: string;
+
+  constructor(readonly o: LocalClusterOptions) {
+    this.dir = resolve(o.dir);
+    this.tagPrefix = `vigil-${o.name}-`;
+  }
+
+  get configPath(): string {
+    return join(this.dir, 'vigil.yaml');
+  }
+  socket(node: string): string {
+    return join(this.dir, `${node}.sock`);
+  }
+  rscTmp(node: string): string {
+    return join(this.dir, 'rsctmp', node);
+  }
+  logFile(node: string): string {
+    return join(this.dir, `${node}.log`);
+  }
+  get fenceLog(): string {
+    return join(this.dir, 'fence.log');
+  }
+  host(node: string): string {
+    return `127.0.0.${(this.o.firstHost ?? 2) + this.o.nodes.indexOf(node)}`;
+  }
+
+  /** Writes config, key and start scripts. */
+  async create(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    if (!existsSync(join(this.dir, 'authkey'))) await writeAuthkey(join(this.dir, 'authkey'));
+    const hostMap = Object.fromEntries(this.o.nodes.map((n) => [n, n]));
+    const cfg = {
+      cluster: this.o.name,
+      authkey: 'authkey',
+      stateDir: 'state/{node}',
+      socket: '{node}.sock',
+      nodes: this.o.nodes.map((n) => ({ name: n, links: [`${this.host(n)}:${this.o.port}`] })),
+      timing: { ...DEFAULT_TIMING, ...this.o.timing },
+      stonithEnabled: this.o.stonithEnabled ?? true,
+      noQuorumPolicy: 'stop',
+      fencing: {
+        devices: [
+          {
+            id: 'fence-vigil',
+            agent: 'fence_vigil',
+            params: {
+              piddir: this.o.fenceRestarts === false ? '' : this.dir,
+              tagprefix: this.tagPrefix,
+              log: this.fenceLog,
+            },
+            hostMap,
+            timeoutMs: 20_000,
+          },
+        ],
+      },
+    };
+    await writeFile(this.configPath, `# written by vigil's LocalCluster\n${stringify(cfg)}`);
+    for (const n of this.o.nodes) {
+      const script =
+        `#!/bin/sh\n` +
+        `echo $$ > '${join(this.dir, `${n}.pid`)}'\n` +
+        `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${this.rscTmp(n)}' VIGIL_OCF_PATH='${OCF_EXTRA_DIR}' VIGIL_FENCE_PATH='${AGENTS_DIR}'\n` +
+        `exec '${process.execPath}' '${VIGILD_JS}' --config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
+      const p = join(this.dir, `${n}.start`);
+      await writeFile(p, script);
+      await chmod(p, 0o755);
+    }
+  }
+
+  /** Starts one node's vigild, detached (its own session), like fence_vigil's `on`. */
+  start(node: string): void {
+    const child = spawn('/bin/sh', [join(this.dir, `${node}.start`)], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.unref();
+  }
+
+  async pid(node: string): Promise<number | undefined> {
+    try {
+      const n = Number((await readFile(join(this.dir, `${node}.pid`), 'utf8')).trim());
+      return Number.isInteger(n) && n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** SIGKILLs a node's vigild only (its resources stay behind, as after a crash). */
+  async crash(node: string): Promise<void> {
+    const pid = await this.pid(node);
+    if (pid === undefined) throw new VigilError('VGL_E_NOT_FOUND', `no pid for node ${node}`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Powers a node off for good: every process tagged with it dies (fence_vigil off). */
+  async powerOff(node: string): Promise<void> {
+    await new Promise<void>((resolve2, reject) => {
+      const c = spawn(join(AGENTS_DIR, 'fence_vigil'), [], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('error', reject);
+      c.on('exit', (code) =>
+        code === 0
+          ? resolve2()
+          : reject(new VigilError('VGL_E_FENCE_FAILED', `fence_vigil off ${node}: ${err}`)),
+      );
+      c.stdin.end(`action=off\nplug=${node}\ntagprefix=${this.tagPrefix}\n`);
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    for (const n of this.o.nodes) await this.powerOff(n);
+    for (const n of this.o.nodes) await rm(this.socket(n), { force: true });
+  }
+}

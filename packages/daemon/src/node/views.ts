@@ -1,0 +1,127 @@
+import {
+  agentName,
+  primitives,
+  type Cib,
+  type ClusterAction,
+  type PlaceResult,
+} from '@vigil/controller';
+import type { ClusterConfig } from '../config/index.js';
+
+/** What `vigil status` shows: crm_mon's view, built from this node's copy of the CIB. */
+export interface StatusView {
+  readonly cluster: string;
+  readonly node: string;
+  readonly dc: string | null;
+  readonly term: number;
+  readonly quorate: boolean;
+  readonly cibVersion: number;
+  readonly configVersion: number;
+  readonly nodes: readonly {
+    name: string;
+    state: string;
+    online: boolean;
+    standby: boolean;
+    maintenance: boolean;
+    dc: boolean;
+  }[];
+  readonly resources: readonly {
+    id: string;
+    kind: string;
+    agent: string;
+    parent: string | null;
+    targetRole: string;
+    running: string[];
+    failed: string[];
+  }[];
+  readonly failures: Cib['status']['failures'];
+  readonly failcounts: Cib['status']['failcounts'];
+  readonly transition:
+    { id: number; outcome: string; actions: number; reason: string | undefined } | undefined;
+  readonly warnings: readonly string[];
+  readonly localActive: readonly string[];
+}
+
+export function buildStatus(i: {
+  cfg: ClusterConfig;
+  self: string;
+  cib: Cib;
+  members: string[];
+  quorate: boolean;
+  dc: string | undefined;
+  term: number;
+  warnings: readonly string[];
+  transition: StatusView['transition'];
+  localActive: string[];
+}): StatusView {
+  const { cib } = i;
+  return {
+    cluster: i.cfg.cluster,
+    node: i.self,
+    dc: i.dc ?? null,
+    term: i.term,
+    quorate: i.quorate,
+    cibVersion: cib.version,
+    configVersion: cib.configVersion,
+    nodes: i.cfg.nodes.map((n) => ({
+      name: n.name,
+      state: i.members.includes(n.name) ? 'online' : (cib.status.nodes[n.name]?.state ?? 'unknown'),
+      online: i.members.includes(n.name),
+      standby: cib.config.nodes[n.name]?.standby ?? false,
+      maintenance: cib.config.nodes[n.name]?.maintenance ?? false,
+      dc: i.dc === n.name,
+    })),
+    resources: primitives(cib.config).map(({ prim, top }) => ({
+      id: prim.id,
+      kind: top.kind,
+      agent: agentName(prim),
+      parent: top.id === prim.id ? null : top.id,
+      targetRole: top.meta['target-role'] ?? prim.meta['target-role'] ?? 'Started',
+      running: i.cfg.nodes
+        .map((n) => n.name)
+        .filter((n) => {
+          const r = cib.status.ops[n]?.[prim.id];
+          return r?.active === true && !r.failed;
+        }),
+      failed: i.cfg.nodes
+        .map((n) => n.name)
+        .filter((n) => cib.status.ops[n]?.[prim.id]?.failed === true),
+    })),
+    failures: cib.status.failures,
+    failcounts: cib.status.failcounts,
+    transition: i.transition,
+    warnings: i.warnings,
+    localActive: i.localActive,
+  };
+}
+
+/** `vigil explain RSC`: where it should run and why, and what the DC would do now. */
+export function explain(res: PlaceResult, cib: Cib, rsc: string): unknown {
+  const ids = new Set([rsc]);
+  for (const r of cib.config.resources) {
+    if (r.id !== rsc) continue;
+    if (r.kind === 'group') for (const m of r.members) ids.add(m.id);
+    if (r.kind === 'clone') ids.add(r.child.id);
+  }
+  const placements = res.placements.filter(
+    (p) =>
+      ids.has(p.rsc) ||
+      cib.config.resources.some(
+        (r) => r.id === p.rsc && r.kind === 'group' && r.members.some((m) => m.id === rsc),
+      ),
+  );
+  const actions = res.graph.actions.filter(
+    (a: ClusterAction) => (a.rsc !== undefined && ids.has(a.rsc)) || a.kind === 'fence',
+  );
+  return {
+    rsc,
+    placements,
+    actions: actions.map((a) => ({ label: a.label, reason: a.reason })),
+    constraints: cib.config.constraints.filter((c) =>
+      c.kind === 'location'
+        ? ids.has(c.rsc)
+        : c.kind === 'colocation'
+          ? ids.has(c.rsc) || ids.has(c.withRsc)
+          : ids.has(c.first) || ids.has(c.then),
+    ),
+  };
+}

@@ -1,0 +1,78 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { LIMITS, VigilError, type LinkAddress, type Transport } from '@vigil/base';
+
+/**
+ * The real `Transport` for one link: a UDP socket bound to this node's address on that link.
+ * Send errors (peer unreachable, buffer full) are counted, never thrown: the network is lossy.
+ */
+export class UdpTransport implements Transport {
+  sendErrors = 0;
+  private handler: ((packet: Uint8Array, from: LinkAddress) => void) | undefined;
+
+  private constructor(
+    private readonly sock: Socket,
+    readonly bound: LinkAddress,
+  ) {
+    sock.on('message', (msg, rinfo) => {
+      if (this.handler) this.handler(msg, { host: rinfo.address, port: rinfo.port });
+    });
+    sock.on('error', () => {
+      this.sendErrors++;
+    });
+  }
+
+  static bind(addr: LinkAddress, timeoutMs = 5000): Promise<UdpTransport> {
+    const sock = createSocket({ type: isIPv6(addr.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sock.close();
+        reject(new VigilError('VGL_E_TIMEOUT', `binding UDP ${addr.host}:${addr.port} timed out`));
+      }, timeoutMs);
+      sock.once('error', (e) => {
+        clearTimeout(timer);
+        reject(
+          new VigilError('VGL_E_IO', `cannot bind UDP ${addr.host}:${addr.port}: ${e.message}`, {
+            host: addr.host,
+            port: addr.port,
+          }),
+        );
+      });
+      sock.bind(addr.port, addr.host, () => {
+        clearTimeout(timer);
+        sock.removeAllListeners('error');
+        try {
+          sock.setRecvBufferSize(4 * 1024 * 1024);
+          sock.setSendBufferSize(4 * 1024 * 1024);
+        } catch {
+          // the kernel caps these; the defaults still work
+        }
+        resolve(new UdpTransport(sock, addr));
+      });
+    });
+  }
+
+  send(to: LinkAddress, packet: Uint8Array): void {
+    if (packet.length > LIMITS.maxPacketBytes) {
+      this.sendErrors++;
+      return;
+    }
+    this.sock.send(packet, to.port, to.host, (err) => {
+      if (err) this.sendErrors++;
+    });
+  }
+
+  onPacket(handler: (packet: Uint8Array, from: LinkAddress) => void): void {
+    this.handler = handler;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.sock.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}

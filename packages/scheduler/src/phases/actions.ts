@@ -1,0 +1,135 @@
+/**
+ * Phase 4, create actions: compares each primitive's current state with its assignment and
+ * decides what must happen (start, stop, move, recover, promote, demote, fence), each with a reason.
+ */
+import type { Role, WorkingSet, WsResource } from '../working-set.js';
+import { activeNodes } from '../working-set.js';
+import { isManaged } from './assign.js';
+
+export interface Plan {
+  readonly rsc: WsResource;
+  /** Nodes it is active on now. */
+  readonly current: string[];
+  readonly currentRole: Role;
+  readonly failed: boolean;
+  next: string | null;
+  nextRole: Role;
+  /** A start (or role change) is wanted but cannot run, and why. */
+  blocked?: string;
+  /** Must be stopped and started again in place, and why. */
+  restart?: string;
+  /** Why it stops (when next is null). */
+  stopReason?: string;
+  /** Nothing may be done to it (unmanaged, blocked failure). */
+  frozen: boolean;
+  /** Frozen because a failure blocked it: it cannot be (re)started either. */
+  blockedFailure: boolean;
+  /** Active on several nodes with multiple-active=stop_unexpected. */
+  multiplyActive?: boolean;
+  /** Nodes it is active on that will be fenced (stops there are implied). */
+  fencedNodes: string[];
+}
+
+export interface FenceDecision {
+  readonly node: string;
+  readonly action: string;
+  readonly reason: string;
+}
+
+export interface ActionsResult {
+  readonly plans: Map<string, Plan>;
+  readonly fences: FenceDecision[];
+}
+
+function currentRole(r: WsResource, nodes: string[]): Role {
+  let role: Role = 'Stopped';
+  for (const n of nodes) {
+    const h = r.history.get(n);
+    if (!h) continue;
+    if (h.role === 'Promoted') return 'Promoted';
+    if (h.role !== 'Stopped') role = h.role;
+    else if (h.failed) role = 'Started';
+  }
+  return role;
+}
+
+export function quorumBlocks(ws: WorkingSet): 'stop' | 'freeze' | undefined {
+  if (ws.options.haveQuorum) return undefined;
+  switch (ws.options.noQuorumPolicy) {
+    case 'ignore':
+      return undefined;
+    case 'freeze':
+      return 'freeze';
+    case 'stop':
+    case 'demote':
+    case 'suicide':
+      return 'stop';
+  }
+}
+
+export function needsQuorum(r: WsResource): boolean {
+  const req = r.meta.get('requires');
+  if (req === 'nothing') return false;
+  return true;
+}
+
+export function createActions(ws: WorkingSet): ActionsResult {
+  const plans = new Map<string, Plan>();
+  const fences: FenceDecision[] = [];
+  const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
+  for (const n of ws.nodes) {
+    // Without quorum only nodes still in our partition (failed there) may be fenced.
+    if (n.unclean && ws.options.stonithEnabled && (quorate || n.online)) {
+      fences.push({
+        node: n.name,
+        action: ws.options.stonithAction,
+        reason: n.fenceReason ?? 'node is unclean',
+      });
+    }
+  }
+  const fencedNodes = new Set(fences.map((f) => f.node));
+  const qb = quorumBlocks(ws);
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'primitive') continue;
+    const current = activeNodes(r);
+    const failed = current.some((n) => r.history.get(n)?.failed === true);
+    const blockedFailure = current.some(
+      (n) => r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true,
+    );
+    const multi = current.filter((n) => !fencedNodes.has(n)).length > 1;
+    const multiPolicy = multi ? (r.meta.get('multiple-active') ?? 'stop_start') : 'stop_start';
+    const managed = isManaged(ws, r) && !blockedFailure && multiPolicy !== 'block';
+    const plan: Plan = {
+      rsc: r,
+      current,
+      currentRole: currentRole(r, current),
+      failed,
+      next: r.assigned ?? null,
+      nextRole: r.assigned ? r.nextRole : 'Stopped',
+      frozen: !managed,
+      blockedFailure,
+      fencedNodes: current.filter((n) => fencedNodes.has(n)),
+    };
+    if (plan.next === null && current.length > 0) {
+      plan.stopReason = qb === 'stop' && needsQuorum(r) ? 'no quorum' : 'node availability';
+    }
+    if (plan.next !== null && qb !== undefined && needsQuorum(r)) {
+      const staying = current.length === 1 && current[0] === plan.next && !failed;
+      if (qb === 'stop') {
+        if (current.length > 0) {
+          plan.next = null;
+          plan.nextRole = 'Stopped';
+          plan.stopReason = 'no quorum';
+        } else plan.blocked = 'no quorum';
+      } else if (!staying && current.length === 0) plan.blocked = 'quorum freeze';
+    }
+    if (multi && multiPolicy === 'stop_only') {
+      plan.next = null;
+      plan.nextRole = 'Stopped';
+      plan.stopReason = 'node availability';
+    }
+    if (multi && multiPolicy === 'stop_unexpected') plan.multiplyActive = true;
+    plans.set(r.id, plan);
+  }
+  return { plans, fences };
+}

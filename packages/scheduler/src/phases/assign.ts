@@ -1,0 +1,315 @@
+/**
+ * Phase 3, assign: places every resource on at most one node (clone instances each on one), by
+ * score. Resources are placed in priority order; a resource's colocation primaries are placed
+ * before it, and the preferences of resources colocated with it pull it along (influence).
+ * Ties go to the node with fewer resources, then the node it already runs on, then node name.
+ */
+import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
+import type { ColocationConstraint, WorkingSet, WsResource } from '../working-set.js';
+import { activeNodes } from '../working-set.js';
+import { assignClone } from '../variants/clone.js';
+
+export interface NodeScore {
+  node: string;
+  score: number;
+}
+
+export function stickiness(r: WsResource): number {
+  return parseScore(r.meta.get('resource-stickiness') ?? r.meta.get('stickiness'), 0);
+}
+
+export function isManaged(ws: WorkingSet, r: WsResource): boolean {
+  if (ws.options.maintenanceMode) return false;
+  const v = r.meta.get('is-managed');
+  if (v !== undefined && ['false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
+  const m = r.meta.get('maintenance');
+  if (m !== undefined && ['true', 'yes', 'on', '1'].includes(m.toLowerCase())) return false;
+  return true;
+}
+
+/** The node a placed resource ended up on (groups: their first member's; clones: undefined). */
+export function nodesOf(r: WsResource): string[] {
+  if (r.kind === 'clone') {
+    const out = new Set<string>();
+    for (const inst of r.children) for (const n of nodesOf(inst)) out.add(n);
+    return [...out];
+  }
+  if (r.kind === 'group') {
+    const first = r.children[0];
+    return first?.assigned ? [first.assigned] : [];
+  }
+  return r.assigned ? [r.assigned] : [];
+}
+
+function sameAttr(ws: WorkingSet, a: string, b: string, attr: string): boolean {
+  if (attr === '#uname') return a === b;
+  const va = ws.nodeByName.get(a)?.attrs.get(attr);
+  const vb = ws.nodeByName.get(b)?.attrs.get(attr);
+  return va !== undefined && va === vb;
+}
+
+export function topOf(r: WsResource): WsResource {
+  let t = r;
+  while (t.parent) t = t.parent;
+  return t;
+}
+
+/** Applies colocations in which `r` is the dependent to a score table. */
+export function applyColocationsAsDependent(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  why: (node: string, score: number, text: string) => void,
+): void {
+  for (const c of ws.colocations) {
+    if (c.dependent !== r.id) continue;
+    if (c.dependentRole === 'Promoted' || c.primaryRole === 'Promoted') {
+      if (c.dependentRole === 'Promoted' && c.primaryRole !== 'Promoted') continue;
+    }
+    const p = ws.byId.get(c.primary);
+    if (!p) continue;
+    assignResource(ws, p);
+    applyOneColocation(ws, c, p, scores, why);
+  }
+}
+
+function applyOneColocation(
+  ws: WorkingSet,
+  c: ColocationConstraint,
+  p: WsResource,
+  scores: Map<string, number>,
+  why: (node: string, score: number, text: string) => void,
+): void {
+  let pNodes = nodesOf(p);
+  if (c.primaryRole === 'Promoted' && p.kind === 'clone') {
+    pNodes = p.children.filter((i) => i.nextRole === 'Promoted').flatMap((i) => nodesOf(i));
+  }
+  if (c.score >= INFINITY) {
+    for (const n of scores.keys()) {
+      if (!pNodes.some((pn) => sameAttr(ws, n, pn, c.nodeAttribute))) {
+        scores.set(n, -INFINITY);
+        why(
+          n,
+          -INFINITY,
+          pNodes.length === 0
+            ? `it must run with ${p.id} (${c.id}), which is not running anywhere`
+            : `it must run with ${p.id} (${c.id}), which is not on this node`,
+        );
+      }
+    }
+  } else if (c.score <= -INFINITY) {
+    for (const n of scores.keys()) {
+      if (pNodes.some((pn) => sameAttr(ws, n, pn, c.nodeAttribute))) {
+        scores.set(n, -INFINITY);
+        why(n, -INFINITY, `it must not run with ${p.id} (${c.id})`);
+      }
+    }
+  } else if (c.score !== 0) {
+    for (const n of scores.keys()) {
+      if (pNodes.some((pn) => sameAttr(ws, n, pn, c.nodeAttribute))) {
+        scores.set(n, addScores(scores.get(n)!, c.score));
+        why(n, c.score, `colocation ${c.id} with ${p.id} (${formatScore(c.score)})`);
+      }
+    }
+  }
+}
+
+/**
+ * Adds the preferences of unassigned resources that must follow `r` (influence), scaled by
+ * the colocation score. Bans of dependents are not passed on.
+ */
+export function applyDependentInfluence(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  seen: Set<string> = new Set(),
+  factor = 1,
+): void {
+  if (seen.has(r.id)) return;
+  seen.add(r.id);
+  for (const c of ws.colocations) {
+    if (c.primary !== r.id || !c.influence || c.score === 0) continue;
+    const d = ws.byId.get(c.dependent);
+    if (!d || d.assigned !== undefined || d.assigning) continue;
+    {
+      const f = (factor * c.score) / INFINITY;
+      const dScores = ownScores(ws, d);
+      for (const [n, s] of dScores) {
+        if (!scores.has(n)) continue;
+        const cur = scores.get(n)!;
+        if (cur <= -INFINITY) continue;
+        if (s <= -INFINITY || s >= INFINITY) {
+          if (c.score >= INFINITY && s <= -INFINITY) continue;
+          continue;
+        }
+        scores.set(n, addScores(cur, Math.trunc(s * f)));
+      }
+      if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
+    }
+  }
+}
+
+/** A resource's own node scores plus stickiness on the node it runs on. */
+export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
+  if (r.kind === 'group') {
+    const out = new Map(r.allowed);
+    r.children.forEach((m, i) => {
+      for (const [n, s] of ownScores(ws, m)) {
+        if (!out.has(n)) continue;
+        if (s <= -INFINITY && i > 0) continue;
+        out.set(n, addScores(out.get(n)!, s));
+      }
+    });
+    return out;
+  }
+  if (r.kind === 'clone') return new Map(r.allowed);
+  const out = new Map(r.allowed);
+  const st = stickiness(r);
+  if (st !== 0 && isManaged(ws, r)) {
+    for (const n of activeNodes(r)) {
+      const h = r.history.get(n);
+      if (h?.failed === true) continue;
+      if (out.has(n)) out.set(n, addScores(out.get(n)!, st));
+    }
+  }
+  return out;
+}
+
+/** Picks the best node from a score table; undefined when no node has a score ≥ 0. */
+export function bestNode(
+  ws: WorkingSet,
+  scores: Map<string, number>,
+  current: readonly string[],
+): string | undefined {
+  let best: string | undefined;
+  let bestKey: [number, number, number, string] | undefined;
+  for (const [n, s] of scores) {
+    if (s < 0) continue;
+    const node = ws.nodeByName.get(n);
+    if (!node) continue;
+    const key: [number, number, number, string] = [
+      s,
+      node.assignedCount,
+      current.includes(n) ? 0 : 1,
+      n,
+    ];
+    if (
+      bestKey === undefined ||
+      key[0] > bestKey[0] ||
+      (key[0] === bestKey[0] &&
+        (key[1] < bestKey[1] ||
+          (key[1] === bestKey[1] &&
+            (key[2] < bestKey[2] || (key[2] === bestKey[2] && key[3] < bestKey[3])))))
+    ) {
+      best = n;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
+  const scores = ownScores(ws, r);
+  applyColocationsAsDependent(ws, r, scores, (node, score, text) =>
+    r.causes.push({ node, score, why: text }),
+  );
+  applyDependentInfluence(ws, r, scores);
+  r.finalScores = scores;
+  const node = bestNode(ws, scores, activeNodes(r));
+  place(ws, r, node);
+}
+
+export function place(ws: WorkingSet, r: WsResource, node: string | undefined): void {
+  if (node === undefined) {
+    r.assigned = null;
+    r.nextRole = 'Stopped';
+    return;
+  }
+  r.assigned = node;
+  r.nextRole = r.promotable ? 'Unpromoted' : 'Started';
+  const n = ws.nodeByName.get(node);
+  if (n) n.assignedCount++;
+}
+
+export function assignGroup(ws: WorkingSet, g: WsResource): void {
+  const scores = ownScores(ws, g);
+  applyColocationsAsDependent(ws, g, scores, (node, score, text) =>
+    g.causes.push({ node, score, why: text }),
+  );
+  for (const m of g.children) {
+    // Colocations of members with resources outside the group bind the whole group.
+    applyColocationsAsDependent(ws, m, scores, (node, score, text) =>
+      m.causes.push({ node, score, why: text }),
+    );
+  }
+  applyDependentInfluence(ws, g, scores);
+  g.finalScores = scores;
+  const current = g.children.flatMap((m) => activeNodes(m));
+  const node = bestNode(ws, scores, current);
+  g.assigned = node ?? null;
+  let broken = node === undefined;
+  for (const m of g.children) {
+    if (m.assigned !== undefined) continue;
+    if (broken) {
+      place(ws, m, undefined);
+      continue;
+    }
+    if (!isManaged(ws, m)) {
+      assignUnmanaged(ws, m);
+      if (m.assigned !== node) broken = true;
+      continue;
+    }
+    const own = ownScores(ws, m);
+    applyColocationsAsDependent(ws, m, own, () => undefined);
+    m.finalScores = own;
+    if ((own.get(node!) ?? -INFINITY) <= -INFINITY || !own.has(node!)) {
+      broken = true;
+      place(ws, m, undefined);
+    } else place(ws, m, node);
+  }
+  g.nextRole = node === undefined ? 'Stopped' : 'Started';
+}
+
+/** Unmanaged resources stay where they are (a failed, not-running one stays stopped). */
+function assignUnmanaged(ws: WorkingSet, r: WsResource): void {
+  const cur = activeNodes(r).filter((n) => r.history.get(n)?.notRunning !== true);
+  r.assigned = cur[0] ?? null;
+  r.nextRole = cur.length > 0 ? (r.history.get(cur[0]!)?.role ?? 'Started') : 'Stopped';
+  if (r.assigned) {
+    const n = ws.nodeByName.get(r.assigned);
+    if (n) n.assignedCount++;
+  }
+}
+
+export function assignResource(ws: WorkingSet, r: WsResource): void {
+  if (r.assigned !== undefined || r.assigning) return;
+  if (r.kind === 'primitive' && !isManaged(ws, r)) {
+    assignUnmanaged(ws, r);
+    return;
+  }
+  r.assigning = true;
+  switch (r.kind) {
+    case 'primitive':
+      assignPrimitive(ws, r);
+      break;
+    case 'group':
+      assignGroup(ws, r);
+      break;
+    case 'clone':
+      assignClone(ws, r);
+      break;
+    case 'bundle':
+      r.assigned = null;
+      break;
+  }
+  r.assigning = false;
+}
+
+function priority(r: WsResource): number {
+  return parseScore(r.meta.get('priority'), 0);
+}
+
+export function assignAll(ws: WorkingSet): void {
+  const order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
+  for (const r of order) assignResource(ws, r);
+}

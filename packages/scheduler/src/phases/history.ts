@@ -1,0 +1,363 @@
+/**
+ * Part of unpack: each node's operation history → the resource's state on that node (role, failed,
+ * stop failure, on-fail policy), failcounts from transient attributes, and clone instance numbers.
+ */
+import type { CibElement } from '../cib-tree.js';
+import { elementChildren, firstChild } from '../cib-tree.js';
+import type {
+  HistoryOp,
+  NodeRscState,
+  Role,
+  WorkingSet,
+  WsNode,
+  WsResource,
+} from '../working-set.js';
+import { primitivesOf } from '../working-set.js';
+import { readHistoryOps } from './unpack.js';
+
+/** OCF return codes. */
+const RC_OK = 0;
+const RC_NOT_RUNNING = 7;
+const RC_PROMOTED = 8;
+const RC_FAILED_PROMOTED = 9;
+const RC_NOT_INSTALLED = 5;
+const RC_DEGRADED = 190;
+const RC_DEGRADED_PROMOTED = 191;
+
+/** Operation execution statuses. */
+const ST_DONE = 0;
+const ST_PENDING = -1;
+const ST_CANCELLED = 1;
+
+function opSortKey(a: HistoryOp, b: HistoryOp): number {
+  // Pending operations (call-id -1) are the most recent.
+  const ca = a.callId < 0 ? Number.MAX_SAFE_INTEGER : a.callId;
+  const cb = b.callId < 0 ? Number.MAX_SAFE_INTEGER : b.callId;
+  if (ca !== cb) return ca - cb;
+  return (a.lastRcChange ?? 0) - (b.lastRcChange ?? 0);
+}
+
+export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean): string {
+  const name = op.operation === 'monitor' && op.intervalMs === 0 ? 'monitor' : op.operation;
+  const def =
+    r.ops.find((o) => o.name === name && o.intervalMs === op.intervalMs) ??
+    (op.intervalMs === 0 ? undefined : r.ops.find((o) => o.name === name));
+  const v = def?.onFail?.toLowerCase();
+  if (v !== undefined) return v;
+  if (op.operation === 'stop') return stonith ? 'fence' : 'block';
+  return 'restart';
+}
+
+/** Folds one node's history into the resource state there. */
+export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
+  const ops = [...opsIn].sort(opSortKey);
+  const st: NodeRscState = {
+    role: 'Stopped',
+    failed: false,
+    stopFailed: false,
+    pending: false,
+    probed: ops.length > 0,
+    monitors: new Set(),
+  };
+  const fail = (op: HistoryOp, role: Role): void => {
+    const onFail = configuredOnFail(r, op, stonith);
+    if (onFail === 'ignore') {
+      st.role = role === 'Stopped' ? st.role : role;
+      return;
+    }
+    st.failed = true;
+    st.failedOp = op;
+    st.onFail = onFail;
+    st.role = role;
+  };
+  for (const op of ops) {
+    const isProbe = op.operation === 'monitor' && op.intervalMs === 0;
+    if (op.opStatus === ST_PENDING) {
+      st.pending = true;
+      if (op.operation === 'start' || op.operation === 'migrate_from') st.role = 'Started';
+      if (op.operation === 'promote') st.role = 'Promoted';
+      continue;
+    }
+    st.pending = false;
+    if (op.opStatus === ST_CANCELLED) continue;
+    if (op.operation === 'notify' || op.operation === 'meta-data') continue;
+    let rc = op.rc;
+    if (rc === RC_DEGRADED) rc = RC_OK;
+    if (rc === RC_DEGRADED_PROMOTED) rc = RC_PROMOTED;
+    const okStatus = op.opStatus === ST_DONE;
+    const target = op.targetRc ?? (isProbe ? RC_NOT_RUNNING : RC_OK);
+    if (isProbe) {
+      if (!okStatus && rc !== RC_NOT_RUNNING) {
+        fail(op, 'Started');
+        continue;
+      }
+      if (rc === RC_NOT_RUNNING) {
+        st.role = 'Stopped';
+        st.failed = false;
+        st.stopFailed = false;
+      } else if (rc === RC_OK) st.role = r.promotable ? 'Unpromoted' : 'Started';
+      else if (rc === RC_PROMOTED) st.role = 'Promoted';
+      else if (rc === RC_NOT_INSTALLED) {
+        st.role = 'Stopped';
+        st.notInstalled = true;
+      } else if (rc === RC_FAILED_PROMOTED) fail(op, 'Promoted');
+      else fail(op, 'Started');
+      continue;
+    }
+    const succeeded =
+      okStatus &&
+      (rc === target ||
+        (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
+    if (op.intervalMs > 0 && op.operation === 'monitor') {
+      if (succeeded) {
+        st.monitors.add(op.intervalMs);
+        if (rc === RC_PROMOTED) st.role = 'Promoted';
+        else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
+      } else if (okStatus && rc === RC_NOT_RUNNING) {
+        fail(op, 'Started');
+        st.notRunning = st.failed;
+      } else if (okStatus && rc === RC_PROMOTED && target === RC_NOT_RUNNING) {
+        st.role = 'Promoted';
+      } else
+        fail(
+          op,
+          rc === RC_PROMOTED || rc === RC_FAILED_PROMOTED
+            ? 'Promoted'
+            : st.role === 'Stopped'
+              ? 'Started'
+              : st.role,
+        );
+      continue;
+    }
+    switch (op.operation) {
+      case 'start':
+        if (succeeded) {
+          st.role = r.promotable ? 'Unpromoted' : 'Started';
+          st.failed = false;
+        } else fail(op, 'Started');
+        break;
+      case 'stop':
+        if (succeeded) {
+          st.role = 'Stopped';
+          st.failed = false;
+          st.stopFailed = false;
+          st.monitors.clear();
+        } else {
+          fail(op, st.role === 'Stopped' ? 'Started' : st.role);
+          st.stopFailed = st.failed;
+        }
+        break;
+      case 'promote':
+        if (succeeded) {
+          st.role = 'Promoted';
+          st.failed = false;
+        } else fail(op, 'Promoted');
+        break;
+      case 'demote':
+        if (succeeded) st.role = 'Unpromoted';
+        else fail(op, 'Promoted');
+        break;
+      case 'migrate_to':
+        if (succeeded) {
+          st.migratedTo = op.migrateTarget;
+        } else fail(op, 'Started');
+        break;
+      case 'migrate_from':
+        if (succeeded) {
+          st.role = 'Started';
+          st.migratedFrom = op.migrateSource;
+        } else fail(op, 'Started');
+        break;
+      default:
+        break;
+    }
+  }
+  return st;
+}
+
+interface LrmEntry {
+  readonly rid: string;
+  readonly ops: HistoryOp[];
+}
+
+function baseId(id: string): { base: string; instance?: number } {
+  const m = /^(.*):(\d+)$/.exec(id);
+  if (!m) return { base: id };
+  return { base: m[1]!, instance: Number(m[2]) };
+}
+
+/** Template primitive id (without instance suffix) → clone, for clone children. */
+function clonePrimitiveIndex(ws: WorkingSet): Map<string, WsResource> {
+  const out = new Map<string, WsResource>();
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'clone') continue;
+    for (const inst of r.children) {
+      for (const p of primitivesOf(inst)) out.set(baseId(p.id).base, r);
+    }
+  }
+  return out;
+}
+
+function instancePrimitive(clone: WsResource, i: number, base: string): WsResource | undefined {
+  const inst = clone.children[i];
+  if (!inst) return undefined;
+  return primitivesOf(inst).find((p) => baseId(p.id).base === base);
+}
+
+export function applyHistory(
+  ws: WorkingSet,
+  status: CibElement | undefined,
+  nodes: WsNode[],
+): void {
+  if (!status) return;
+  const byNodeId = new Map(nodes.map((n) => [n.id, n]));
+  const cloneOf = clonePrimitiveIndex(ws);
+  const stonith = ws.options.stonithEnabled;
+  /** clone id → instance index → node name using it. */
+  const used = new Map<string, Map<number, string>>();
+  for (const ns of elementChildren(status, 'node_state')) {
+    const node = byNodeId.get(ns.attrs.id ?? '') ?? ws.nodeByName.get(ns.attrs.uname ?? '');
+    if (!node) continue;
+    const lrm = firstChild(ns, 'lrm');
+    const lrmRes = lrm ? firstChild(lrm, 'lrm_resources') : undefined;
+    const entries: LrmEntry[] = [];
+    for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : []) {
+      entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
+    }
+    // Clone entries on this node, grouped by clone.
+    const cloneEntries = new Map<
+      WsResource,
+      { base: string; instance?: number; st: NodeRscState; entry: LrmEntry }[]
+    >();
+    for (const e of entries) {
+      const direct = ws.byId.get(e.rid);
+      if (direct?.kind === 'primitive' && !cloneOf.has(baseId(e.rid).base)) {
+        direct.history.set(node.name, stateFromOps(direct, e.ops, stonith));
+        continue;
+      }
+      const { base, instance } = baseId(e.rid);
+      const clone = cloneOf.get(base);
+      if (!clone) {
+        addOrphan(ws, e, node, stonith);
+        continue;
+      }
+      const tmpl = instancePrimitive(clone, 0, base);
+      if (!tmpl) continue;
+      const st = stateFromOps(tmpl, e.ops, stonith);
+      const list = cloneEntries.get(clone) ?? [];
+      list.push({ base, ...(instance === undefined ? {} : { instance }), st, entry: e });
+      cloneEntries.set(clone, list);
+    }
+    for (const [clone, list] of cloneEntries) {
+      const u = used.get(clone.id) ?? new Map<number, string>();
+      used.set(clone.id, u);
+      const unique = clone.clone?.unique ?? false;
+      const active = list.filter((x) => x.st.role !== 'Stopped' || x.st.failed);
+      if (unique) {
+        for (const x of list) {
+          const p = instancePrimitive(clone, x.instance ?? 0, x.base);
+          if (p) p.history.set(node.name, x.st);
+        }
+        continue;
+      }
+      // Anonymous: every active entry on this node belongs to one instance per active copy.
+      const groups = new Map<string, typeof list>();
+      for (const x of active) {
+        const k = String(x.instance ?? -1);
+        const g = groups.get(k) ?? [];
+        g.push(x);
+        groups.set(k, g);
+      }
+      for (const g of groups.values()) {
+        const wanted = g[0]!.instance;
+        let idx = -1;
+        if (wanted !== undefined && wanted < clone.children.length && !u.has(wanted)) idx = wanted;
+        if (idx < 0) {
+          for (let i = 0; i < clone.children.length; i++)
+            if (!u.has(i)) {
+              idx = i;
+              break;
+            }
+        }
+        if (idx < 0) continue;
+        u.set(idx, node.name);
+        for (const x of g) {
+          const p = instancePrimitive(clone, idx, x.base);
+          if (p) p.history.set(node.name, x.st);
+        }
+      }
+      // Inactive entries: remember the node was probed, for every instance.
+      for (const x of list) {
+        if (active.includes(x)) continue;
+        for (let i = 0; i < clone.children.length; i++) {
+          const p = instancePrimitive(clone, i, x.base);
+          if (p && !p.history.has(node.name)) p.probedOn.set(node.name, x.st);
+        }
+      }
+    }
+    // Failcounts from transient attributes.
+    for (const [k, v] of node.attrs) {
+      const m = /^fail-count-(.+?)(?:#(.+)_(\d+))?$/.exec(k);
+      if (!m) continue;
+      const rid = m[1]!;
+      const count = v.toUpperCase().includes('INFINITY') ? 1_000_000 : Number.parseInt(v, 10) || 0;
+      const lf = Number(
+        node.attrs.get(`last-failure-${m[2] === undefined ? rid : `${rid}#${m[2]}_${m[3]}`}`) ?? 0,
+      );
+      for (const p of failcountTargets(ws, rid, cloneOf)) {
+        const prev = p.failcounts.get(node.name) ?? { count: 0, lastFailure: 0 };
+        p.failcounts.set(node.name, {
+          count: Math.min(1_000_000, prev.count + count),
+          lastFailure: Math.max(prev.lastFailure, lf),
+        });
+      }
+    }
+  }
+}
+
+function failcountTargets(
+  ws: WorkingSet,
+  rid: string,
+  cloneOf: Map<string, WsResource>,
+): WsResource[] {
+  const direct = ws.byId.get(rid);
+  if (direct?.kind === 'primitive') return [direct];
+  const { base } = baseId(rid);
+  const clone = cloneOf.get(base);
+  if (!clone) return [];
+  const out: WsResource[] = [];
+  for (let i = 0; i < clone.children.length; i++) {
+    const p = instancePrimitive(clone, i, base);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean): void {
+  let r = ws.byId.get(e.rid);
+  if (!r) {
+    r = {
+      id: e.rid,
+      kind: 'primitive',
+      children: [],
+      meta: new Map(),
+      params: new Map(),
+      agent: undefined,
+      ops: [],
+      promotable: false,
+      order: 1_000_000 + ws.byId.size,
+      history: new Map(),
+      probedOn: new Map(),
+      failcounts: new Map(),
+      managed: true,
+      orphan: true,
+      allowed: new Map(),
+      causes: [],
+      nextRole: 'Stopped',
+      assigning: false,
+    };
+    ws.byId.set(e.rid, r);
+    ws.resources.push(r);
+  }
+  r.history.set(node.name, stateFromOps(r, e.ops, stonith));
+}

@@ -1,0 +1,115 @@
+/**
+ * Phase 2, apply node criteria: for every resource, the score of each node from the cluster's
+ * symmetry, location constraints (and their rules), node availability, failcounts against
+ * migration-threshold, and probes that found the agent missing. Each contribution keeps its cause.
+ */
+import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
+import type { WorkingSet, WsNode, WsResource } from '../working-set.js';
+
+function addCause(r: WsResource, node: string, score: number, why: string): void {
+  r.allowed.set(node, addScores(r.allowed.get(node) ?? 0, score));
+  r.causes.push({ node, score, why });
+}
+
+/** Whether a node may host any resource at all right now, and if not, why. */
+export function nodeUnavailable(ws: WorkingSet, n: WsNode): string | undefined {
+  if (n.unclean) return `node ${n.name} is unclean`;
+  if (!n.online) return `node ${n.name} is offline`;
+  if (n.standby) return `node ${n.name} is in standby`;
+  if (n.shutdown) return `node ${n.name} is shutting down`;
+  return undefined;
+}
+
+/** Failcount at or above migration-threshold and not expired by failure-timeout. */
+export function failureBan(ws: WorkingSet, r: WsResource, node: string): number | undefined {
+  const fc = r.failcounts.get(node);
+  if (!fc || fc.count <= 0) return undefined;
+  const thresholdText = r.meta.get('migration-threshold');
+  const threshold = thresholdText === undefined ? INFINITY : parseScore(thresholdText, INFINITY);
+  if (threshold <= 0) return undefined;
+  const timeout = r.meta.get('failure-timeout');
+  if (timeout !== undefined) {
+    const t = Number.parseInt(timeout, 10);
+    if (t > 0 && fc.lastFailure > 0 && ws.nowSec >= fc.lastFailure + t) return undefined;
+  }
+  return fc.count >= threshold ? fc.count : undefined;
+}
+
+/** The resource and the clones above it, up to the nearest group (a group carries its own). */
+function ancestors(r: WsResource): WsResource[] {
+  const out: WsResource[] = [r];
+  for (let p = r.parent; p; p = p.parent) {
+    if (p.kind === 'group') break;
+    out.push(p);
+  }
+  return out;
+}
+
+function templateId(id: string): string {
+  return id.replace(/:\d+$/, '');
+}
+
+export function applyNodeCriteria(ws: WorkingSet): void {
+  const locByRsc = new Map<string, typeof ws.locations>();
+  for (const l of ws.locations) {
+    const list = locByRsc.get(l.rsc) ?? [];
+    list.push(l);
+    locByRsc.set(l.rsc, list);
+  }
+  for (const r of ws.byId.values()) {
+    r.allowed.clear();
+    if (ws.options.symmetric) {
+      for (const n of ws.nodes) r.allowed.set(n.name, 0);
+    }
+    for (const a of ancestors(r)) {
+      for (const l of locByRsc.get(templateId(a.id)) ?? []) {
+        if (l.role !== undefined && l.role !== 'Started') continue;
+        for (const [node, score] of l.scores) {
+          addCause(r, node, score, `location constraint ${l.id} (${formatScore(score)})`);
+        }
+      }
+    }
+    const stopOnFail = [...r.history.values()].some((h) => h.failed && h.onFail === 'stop');
+    if (stopOnFail) {
+      for (const n of r.allowed.keys()) {
+        r.allowed.set(n, -INFINITY);
+        r.causes.push({ node: n, score: -INFINITY, why: `${r.id} failed with on-fail=stop` });
+      }
+    }
+    if (r.kind === 'primitive' && r.meta.get('target-role')?.toLowerCase() === 'stopped') {
+      for (const n of r.allowed.keys()) {
+        r.allowed.set(n, -INFINITY);
+        r.causes.push({ node: n, score: -INFINITY, why: `${r.id} has target-role=Stopped` });
+      }
+    }
+    for (const n of ws.nodes) {
+      const why = nodeUnavailable(ws, n);
+      if (why !== undefined && r.allowed.has(n.name)) {
+        r.allowed.set(n.name, -INFINITY);
+        r.causes.push({ node: n.name, score: -INFINITY, why });
+      }
+      if (r.kind === 'primitive') {
+        const fc = failureBan(ws, r, n.name);
+        if (fc !== undefined) {
+          r.allowed.set(n.name, -INFINITY);
+          r.causes.push({
+            node: n.name,
+            score: -INFINITY,
+            why: `${r.id} failed ${formatScore(fc)} time(s) there, reaching its migration-threshold`,
+          });
+        }
+        if (
+          r.history.get(n.name)?.notInstalled === true ||
+          r.probedOn.get(n.name)?.notInstalled === true
+        ) {
+          r.allowed.set(n.name, -INFINITY);
+          r.causes.push({
+            node: n.name,
+            score: -INFINITY,
+            why: `the agent is not installed on ${n.name}`,
+          });
+        }
+      }
+    }
+  }
+}

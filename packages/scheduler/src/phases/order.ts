@@ -1,0 +1,112 @@
+/**
+ * Phase 5, order: applies ordering between actions. Mandatory orders (explicit ones and the
+ * implicit ones inside groups) make a start unrunnable when what must start first cannot, and
+ * force a restart of what runs after something that restarts. Repeats until nothing changes.
+ */
+import type { WorkingSet, WsResource } from '../working-set.js';
+import { primitivesOf } from '../working-set.js';
+import type { Plan } from './actions.js';
+
+interface Edge {
+  /** Implicit order between consecutive group members. */
+  readonly internal?: boolean;
+  readonly first: WsResource;
+  readonly firstAction: string;
+  readonly then: WsResource;
+  readonly thenAction: string;
+}
+
+/** Will the primitive be running after the transition (start runnable or staying put)? */
+export function willRun(p: Plan): boolean {
+  if (p.frozen) return p.current.length > 0 && !p.blockedFailure;
+  return p.next !== null && p.blocked === undefined;
+}
+
+/** Does the primitive get a (runnable) start action? */
+export function startsNow(p: Plan): boolean {
+  if (p.frozen || p.next === null || p.blocked !== undefined) return false;
+  if (p.restart !== undefined) return true;
+  if (p.current.length !== 1) return true;
+  if (p.current[0] !== p.next) return true;
+  return p.failed;
+}
+
+function eventName(r: WsResource, action: string): string {
+  if (r.kind === 'primitive') return `${r.id} ${action}`;
+  const t =
+    action === 'start'
+      ? 'running'
+      : action === 'stop'
+        ? 'stopped'
+        : action === 'promote'
+          ? 'promoted'
+          : action === 'demote'
+            ? 'demoted'
+            : action;
+  return `${r.id} ${t}`;
+}
+
+function plansOf(r: WsResource, plans: Map<string, Plan>): Plan[] {
+  return primitivesOf(r)
+    .map((p) => plans.get(p.id))
+    .filter((p): p is Plan => p !== undefined);
+}
+
+export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
+  const edges: Edge[] = [];
+  for (const o of ws.orders) {
+    if (o.kind !== 'Mandatory') continue;
+    const f = ws.byId.get(o.first);
+    const t = ws.byId.get(o.then);
+    if (!f || !t) continue;
+    edges.push({ first: f, firstAction: o.firstAction, then: t, thenAction: o.thenAction });
+  }
+  const internal: Edge[] = [];
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'group') continue;
+    for (let i = 1; i < r.children.length; i++) {
+      internal.push({
+        internal: true,
+        first: r.children[i - 1]!,
+        firstAction: 'start',
+        then: r.children[i]!,
+        thenAction: 'start',
+      });
+    }
+  }
+  const all = [...edges, ...internal];
+  for (let round = 0; round < 50; round++) {
+    let changed = false;
+    for (const e of all) {
+      if (e.firstAction !== 'start' && e.firstAction !== 'promote') continue;
+      if (e.thenAction !== 'start' && e.thenAction !== 'promote') continue;
+      const fp = plansOf(e.first, plans);
+      if (fp.length === 0) continue;
+      const isClone = e.first.kind === 'clone';
+      const runs = isClone ? fp.some(willRun) : fp.every(willRun);
+      const restarts = !isClone && fp.some(startsNow);
+      for (const tp of plansOf(e.then, plans)) {
+        if (tp.frozen || tp.next === null) continue;
+        if (!runs) {
+          if (tp.blocked === undefined) {
+            const running = tp.current.length > 0;
+            tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;
+            changed = true;
+          }
+          continue;
+        }
+        if (
+          restarts &&
+          tp.restart === undefined &&
+          !startsNow(tp) &&
+          tp.current.length === 1 &&
+          tp.current[0] === tp.next
+        ) {
+          tp.restart = `required ${eventName(e.first, e.firstAction)}`;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+}

@@ -1,0 +1,483 @@
+/**
+ * Phase 1, unpack: CIB document + effective time → working set. Reads cluster options, nodes and
+ * their state, the resource tree (templates, groups, clones expanded into instances), constraints
+ * (rules evaluated per node) and each resource's operation history and failcounts.
+ */
+import type { CibElement } from '../cib-tree.js';
+import { elementChildren, firstChild } from '../cib-tree.js';
+import { evalRule, parseInterval, type RuleContext } from '../rules.js';
+import { parseScore } from '../score.js';
+import type {
+  ClusterOptions,
+  HistoryOp,
+  NodeRscState,
+  OpDef,
+  Role,
+  WorkingSet,
+  WsNode,
+  WsResource,
+} from '../working-set.js';
+import { unpackConstraints } from '../constraints/unpack-constraints.js';
+import { applyHistory } from './history.js';
+
+/** Reads name/value pairs from every `<TAG>` child set of `e`, earlier sets winning. */
+export function readNvpairs(
+  e: CibElement | undefined,
+  tag: string,
+  ctx: RuleContext,
+  into: Map<string, string> = new Map(),
+  byId?: Map<string, CibElement>,
+): Map<string, string> {
+  if (!e) return into;
+  const sets = elementChildren(e, tag).map((s) => {
+    const ref = s.attrs['id-ref'];
+    return ref !== undefined && byId ? (byId.get(ref) ?? s) : s;
+  });
+  const scored = sets
+    .map((s, i) => ({ s, i, score: parseScore(s.attrs.score, 0) }))
+    .sort((a, b) => b.score - a.score || a.i - b.i);
+  for (const { s } of scored) {
+    const rule = firstChild(s, 'rule');
+    if (rule && !evalRule(rule, ctx)) continue;
+    for (const nv of elementChildren(s, 'nvpair')) {
+      let pair = nv;
+      const ref = nv.attrs['id-ref'];
+      if (ref !== undefined && byId) pair = byId.get(ref) ?? nv;
+      const name = pair.attrs.name;
+      const value = pair.attrs.value;
+      if (name === undefined || value === undefined) continue;
+      if (!into.has(name)) into.set(name, value);
+    }
+  }
+  return into;
+}
+
+function bool(v: string | undefined, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  return ['true', 'on', 'yes', 'y', '1'].includes(v.toLowerCase());
+}
+
+export function parseRole(v: string | undefined): Role | undefined {
+  switch (v?.toLowerCase()) {
+    case 'stopped':
+      return 'Stopped';
+    case 'started':
+      return 'Started';
+    case 'slave':
+    case 'unpromoted':
+      return 'Unpromoted';
+    case 'master':
+    case 'promoted':
+      return 'Promoted';
+    case undefined:
+    default:
+      return undefined;
+  }
+}
+
+function indexIds(root: CibElement, byId: Map<string, CibElement>): void {
+  const id = root.attrs.id;
+  if (id !== undefined && !byId.has(id)) byId.set(id, root);
+  for (const c of elementChildren(root)) indexIds(c, byId);
+}
+
+function readOptions(
+  root: CibElement,
+  cfg: CibElement | undefined,
+  nowSec: number,
+): ClusterOptions {
+  const props = readNvpairs(firstChild(cfg ?? root, 'crm_config'), 'cluster_property_set', {
+    nowSec,
+  });
+  const nqp = (props.get('no-quorum-policy') ?? 'stop').toLowerCase();
+  return {
+    stonithEnabled: bool(props.get('stonith-enabled'), true),
+    symmetric: bool(props.get('symmetric-cluster'), true),
+    noQuorumPolicy:
+      nqp === 'ignore' || nqp === 'freeze' || nqp === 'suicide' || nqp === 'demote' ? nqp : 'stop',
+    haveQuorum: bool(root.attrs['have-quorum'], false),
+    maintenanceMode: bool(props.get('maintenance-mode'), false),
+    stopAllResources: bool(props.get('stop-all-resources'), false),
+    startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
+    stopOrphanResources: bool(props.get('stop-orphan-resources'), true),
+    stonithAction: props.get('stonith-action') ?? 'reboot',
+    placementStrategy: props.get('placement-strategy') ?? 'default',
+    startupFencing: bool(props.get('startup-fencing'), true),
+    ...(root.attrs['dc-uuid'] === undefined ? {} : { dcUuid: root.attrs['dc-uuid'] }),
+  };
+}
+
+function isTrueish(v: string | undefined): boolean {
+  if (v === undefined) return false;
+  if (/^\d+$/.test(v)) return Number(v) > 0;
+  return ['true', 'online', 'yes', 'member'].includes(v.toLowerCase());
+}
+
+function readNodes(
+  cfg: CibElement | undefined,
+  status: CibElement | undefined,
+  options: ClusterOptions,
+  nowSec: number,
+  byId: Map<string, CibElement>,
+): WsNode[] {
+  const nodes: WsNode[] = [];
+  const states = new Map<string, CibElement>();
+  for (const ns of status ? elementChildren(status, 'node_state') : []) {
+    if (ns.attrs.id !== undefined) states.set(ns.attrs.id, ns);
+  }
+  const nodesEl = cfg ? firstChild(cfg, 'nodes') : undefined;
+  let index = 0;
+  for (const n of nodesEl ? elementChildren(nodesEl, 'node') : []) {
+    const id = n.attrs.id ?? n.attrs.uname ?? '';
+    const name = n.attrs.uname ?? id;
+    const type = n.attrs.type === 'remote' ? 'remote' : 'member';
+    const attrs = new Map<string, string>();
+    attrs.set('#uname', name);
+    attrs.set('#id', id);
+    attrs.set('#kind', type === 'remote' ? 'remote' : 'cluster');
+    attrs.set('#is_dc', options.dcUuid === id ? 'true' : 'false');
+    const ns = states.get(id);
+    const ctx: RuleContext = { nowSec };
+    const inst = readNvpairs(n, 'instance_attributes', ctx, new Map(), byId);
+    const transient = ns ? firstChild(ns, 'transient_attributes') : undefined;
+    const tattrs = readNvpairs(transient, 'instance_attributes', ctx);
+    for (const [k, v] of tattrs) attrs.set(k, v);
+    for (const [k, v] of inst) if (!attrs.has(k)) attrs.set(k, v);
+    const node: WsNode = {
+      id,
+      name,
+      type,
+      index: index++,
+      online: false,
+      unclean: false,
+      standby: bool(attrs.get('standby'), false),
+      maintenance: bool(attrs.get('maintenance'), false),
+      shutdown: false,
+      attrs,
+      assignedCount: 0,
+    };
+    if (type === 'member') {
+      if (!ns) {
+        if (options.startupFencing) {
+          node.unclean = true;
+          node.fenceReason = 'node is unclean';
+        }
+      } else {
+        const inCcm = isTrueish(ns.attrs.in_ccm);
+        const crmd = isTrueish(ns.attrs.crmd);
+        const join = ns.attrs.join ?? 'member';
+        const expected = ns.attrs.expected;
+        if (inCcm && crmd && join === 'member') node.online = true;
+        else if (!inCcm) {
+          if (expected === 'member' || (expected === undefined && join === 'member' && crmd)) {
+            node.unclean = true;
+            node.fenceReason = 'peer is no longer part of the cluster';
+          }
+        } else if (!crmd) {
+          if (expected === 'member') {
+            node.unclean = true;
+            node.fenceReason = 'peer process is no longer available';
+          }
+        }
+        const shut = tattrs.get('shutdown');
+        if (node.online && shut !== undefined && shut !== '0') node.shutdown = true;
+        if (
+          node.online &&
+          tattrs.get('terminate') !== undefined &&
+          isTrueish(tattrs.get('terminate'))
+        ) {
+          node.unclean = true;
+          node.fenceReason = 'termination was requested';
+        }
+      }
+    } else {
+      node.online = ns !== undefined && ns.attrs.in_ccm !== 'false';
+    }
+    nodes.push(node);
+  }
+  return nodes;
+}
+
+interface Defaults {
+  rscDefaults: CibElement | undefined;
+  opDefaults: CibElement | undefined;
+}
+
+function metaFor(
+  e: CibElement,
+  parentMeta: Map<string, string> | undefined,
+  defaults: Defaults,
+  ctx: RuleContext,
+  byId: Map<string, CibElement>,
+  template: CibElement | undefined,
+): Map<string, string> {
+  const meta = readNvpairs(e, 'meta_attributes', ctx, new Map(), byId);
+  if (template) readNvpairs(template, 'meta_attributes', ctx, meta, byId);
+  if (parentMeta) {
+    for (const [k, v] of parentMeta) {
+      // Only inherited meta attributes flow from a parent to its children.
+      if (
+        ['target-role', 'is-managed', 'resource-stickiness', 'maintenance'].includes(k) ||
+        !k.startsWith('clone')
+      ) {
+        if (!meta.has(k) && !['priority', 'requires'].includes(k)) meta.set(k, v);
+      }
+    }
+  }
+  readNvpairs(defaults.rscDefaults, 'meta_attributes', ctx, meta, byId);
+  return meta;
+}
+
+function readOps(
+  e: CibElement,
+  template: CibElement | undefined,
+  defaults: Defaults,
+  ctx: RuleContext,
+): OpDef[] {
+  const out: OpDef[] = [];
+  const seen = new Set<string>();
+  for (const src of [e, template]) {
+    if (!src) continue;
+    const opsEl = firstChild(src, 'operations');
+    for (const op of opsEl ? elementChildren(opsEl, 'op') : []) {
+      const name = op.attrs.name ?? '';
+      const intervalMs = parseInterval(op.attrs.interval);
+      const key = `${name}_${intervalMs}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const opMeta = readNvpairs(op, 'meta_attributes', ctx);
+      const opDefaultsMeta = readNvpairs(defaults.opDefaults, 'meta_attributes', {
+        ...ctx,
+        op: { name, intervalMs },
+      });
+      const onFail = op.attrs['on-fail'] ?? opMeta.get('on-fail') ?? opDefaultsMeta.get('on-fail');
+      const role = parseRole(op.attrs.role);
+      const enabled = bool(op.attrs.enabled ?? opMeta.get('enabled'), true);
+      out.push({
+        name,
+        intervalMs,
+        ...(role === undefined ? {} : { role }),
+        ...(onFail === undefined ? {} : { onFail }),
+        enabled,
+      });
+    }
+  }
+  return out;
+}
+
+function newResource(
+  partial: Pick<
+    WsResource,
+    'id' | 'kind' | 'meta' | 'params' | 'agent' | 'ops' | 'promotable' | 'order'
+  > & {
+    parent?: WsResource;
+    clone?: WsResource['clone'];
+  },
+): WsResource {
+  return {
+    ...partial,
+    children: [],
+    history: new Map(),
+    probedOn: new Map(),
+    failcounts: new Map(),
+    managed: true,
+    orphan: false,
+    allowed: new Map(),
+    causes: [],
+    nextRole: 'Stopped',
+    assigning: false,
+  };
+}
+
+export interface UnpackContext {
+  readonly byId: Map<string, CibElement>;
+  readonly defaults: Defaults;
+  readonly nowSec: number;
+  readonly nodes: WsNode[];
+  order: number;
+}
+
+function buildResource(
+  e: CibElement,
+  parent: WsResource | undefined,
+  uc: UnpackContext,
+  idSuffix = '',
+): WsResource | undefined {
+  const baseId = e.attrs.id ?? '';
+  const id = baseId + idSuffix;
+  switch (e.name) {
+    case 'primitive': {
+      const tplId = e.attrs.template;
+      const template = tplId === undefined ? undefined : uc.byId.get(tplId);
+      const cls = e.attrs.class ?? template?.attrs.class ?? '';
+      const provider = e.attrs.provider ?? template?.attrs.provider;
+      const type = e.attrs.type ?? template?.attrs.type ?? '';
+      const rsc = { cls, type, ...(provider === undefined ? {} : { provider }) };
+      const ctx: RuleContext = { nowSec: uc.nowSec, rsc };
+      const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, template);
+      const params = readNvpairs(e, 'instance_attributes', ctx, new Map(), uc.byId);
+      if (template) readNvpairs(template, 'instance_attributes', ctx, params, uc.byId);
+      return newResource({
+        id,
+        kind: 'primitive',
+        meta,
+        params,
+        agent: rsc,
+        ops: readOps(e, template, uc.defaults, ctx),
+        promotable: parent?.promotable ?? false,
+        order: uc.order++,
+        ...(parent ? { parent } : {}),
+      });
+    }
+    case 'group': {
+      const ctx: RuleContext = { nowSec: uc.nowSec };
+      const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, undefined);
+      const g = newResource({
+        id,
+        kind: 'group',
+        meta,
+        params: new Map(),
+        agent: undefined,
+        ops: [],
+        promotable: parent?.promotable ?? false,
+        order: uc.order++,
+        ...(parent ? { parent } : {}),
+      });
+      for (const c of elementChildren(e, 'primitive')) {
+        const child = buildResource(c, g, uc, idSuffix);
+        if (child) g.children.push(child);
+      }
+      return g;
+    }
+    case 'clone':
+    case 'master': {
+      const ctx: RuleContext = { nowSec: uc.nowSec };
+      const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, undefined);
+      const promotable = e.name === 'master' || bool(meta.get('promotable'), false);
+      const onlineCount = uc.nodes.length;
+      const num = (k: string, alt: string | undefined, d: number): number => {
+        const v = meta.get(k) ?? (alt === undefined ? undefined : meta.get(alt));
+        if (v === undefined) return d;
+        const n = Number.parseInt(v, 10);
+        return Number.isNaN(n) ? d : n;
+      };
+      const clone = {
+        max: num('clone-max', undefined, onlineCount),
+        nodeMax: num('clone-node-max', undefined, 1),
+        promotedMax: num('promoted-max', 'master-max', 1),
+        promotedNodeMax: num('promoted-node-max', 'master-node-max', 1),
+        unique: bool(meta.get('globally-unique'), false),
+        interleave: bool(meta.get('interleave'), false),
+        ordered: bool(meta.get('ordered'), false),
+        notify: bool(meta.get('notify'), false),
+      };
+      const c = newResource({
+        id,
+        kind: 'clone',
+        meta,
+        params: new Map(),
+        agent: undefined,
+        ops: [],
+        promotable,
+        order: uc.order++,
+        clone,
+        ...(parent ? { parent } : {}),
+      });
+      const childEl = elementChildren(e).find((x) => x.name === 'primitive' || x.name === 'group');
+      if (!childEl) return c;
+      for (let i = 0; i < clone.max; i++) {
+        const inst = buildResource(childEl, c, uc, `:${i}`);
+        if (inst) c.children.push(inst);
+      }
+      return c;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function indexResources(r: WsResource, byId: Map<string, WsResource>): void {
+  byId.set(r.id, r);
+  for (const c of r.children) indexResources(c, byId);
+}
+
+/** Operation history entries of one `<lrm_resource>`. */
+export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
+  const ops: HistoryOp[] = [];
+  for (const op of elementChildren(lrmRsc, 'lrm_rsc_op')) {
+    const a = op.attrs;
+    const key = a['transition-key'];
+    const targetRc = key === undefined ? undefined : Number(key.split(':')[2]);
+    ops.push({
+      id: a.id ?? '',
+      operation: a.operation ?? '',
+      intervalMs: Number(a.interval ?? 0),
+      callId: Number(a['call-id'] ?? 0),
+      rc: Number(a['rc-code'] ?? 0),
+      opStatus: Number(a['op-status'] ?? 0),
+      ...(targetRc === undefined || Number.isNaN(targetRc) ? {} : { targetRc }),
+      ...(a['last-rc-change'] === undefined ? {} : { lastRcChange: Number(a['last-rc-change']) }),
+      ...(a['migrate_source'] === undefined ? {} : { migrateSource: a['migrate_source'] }),
+      ...(a['migrate_target'] === undefined ? {} : { migrateTarget: a['migrate_target'] }),
+    });
+  }
+  return ops;
+}
+
+/** on-fail=fence and on-fail=standby act on the node where the failure happened. */
+function applyFailurePolicies(ws: WorkingSet): void {
+  for (const r of ws.byId.values()) {
+    if (r.kind !== 'primitive') continue;
+    for (const [nodeName, st] of r.history) {
+      if (!st.failed) continue;
+      const node = ws.nodeByName.get(nodeName);
+      if (!node) continue;
+      if (st.onFail === 'fence' && ws.options.stonithEnabled && !node.unclean) {
+        node.unclean = true;
+        node.fenceReason = `${r.id} failed there`;
+      } else if (st.onFail === 'standby') node.standby = true;
+    }
+  }
+}
+
+export function unpack(root: CibElement, nowSec: number): WorkingSet {
+  const byIdEl = new Map<string, CibElement>();
+  indexIds(root, byIdEl);
+  const cfg = firstChild(root, 'configuration');
+  const status = firstChild(root, 'status');
+  const options = readOptions(root, cfg, nowSec);
+  const nodes = readNodes(cfg, status, options, nowSec, byIdEl);
+  const defaults: Defaults = {
+    rscDefaults: cfg ? firstChild(cfg, 'rsc_defaults') : undefined,
+    opDefaults: cfg ? firstChild(cfg, 'op_defaults') : undefined,
+  };
+  const uc: UnpackContext = { byId: byIdEl, defaults, nowSec, nodes, order: 0 };
+  const resources: WsResource[] = [];
+  const resEl = cfg ? firstChild(cfg, 'resources') : undefined;
+  for (const e of resEl ? elementChildren(resEl) : []) {
+    const r = buildResource(e, undefined, uc);
+    if (r) resources.push(r);
+  }
+  const byId = new Map<string, WsResource>();
+  for (const r of resources) indexResources(r, byId);
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  const ws: WorkingSet = {
+    nowSec,
+    options,
+    nodes,
+    nodeByName,
+    resources,
+    byId,
+    locations: [],
+    colocations: [],
+    orders: [],
+    tickets: new Map(),
+    notices: [],
+  };
+  applyHistory(ws, status, nodes);
+  applyFailurePolicies(ws);
+  if (cfg) unpackConstraints(ws, cfg, byIdEl);
+  return ws;
+}
+
+export type { NodeRscState };
