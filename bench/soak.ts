@@ -13,13 +13,14 @@ const rate = argNum('rate', 20);
 const c = await MsgdCluster.create({ size: 3, tag: 'bench-soak' });
 const hogs: ChildProcess[] = [];
 let leaderChanges = 0;
+let elections = 0;
 let membershipChanges = 0;
 let lates = 0;
 let linkDowns = 0;
 let committed = 0;
 let failed = 0;
 try {
-  const leader = await stable(c);
+  let leader = await stable(c);
   for (const n of c.nodes) await allMembers(c, n);
   for (let i = 0; i < busy; i++) {
     hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
@@ -28,9 +29,13 @@ try {
   for (const n of c.nodes) {
     n.onEvent((e) => {
       const t = ((e.atMs - t0) / 1000).toFixed(1);
-      if (e.event.type === 'leader') {
+      if (e.event.type === 'leaderReady') {
+        // A leader established in a new term: with no fault injected, a spurious leader change.
         leaderChanges++;
-        console.log(`[${t}s] ${n.name}: leader change ${JSON.stringify(e.event)}`);
+        console.log(`[${t}s] ${n.name}: new leader ${JSON.stringify(e.event)}`);
+      } else if (e.event.type === 'leader') {
+        if (e.event.role === 'preCandidate' || e.event.role === 'candidate') elections++;
+        console.log(`[${t}s] ${n.name}: raft role ${JSON.stringify(e.event)}`);
       } else if (e.event.type === 'membership') {
         membershipChanges++;
         console.log(`[${t}s] ${n.name}: membership change ${JSON.stringify(e.event)}`);
@@ -43,19 +48,26 @@ try {
   while (performance.now() < end) {
     const r = await leader.propose(`soak-${committed}`).catch(() => undefined);
     if (r?.ok === true) committed++;
-    else failed++;
+    else {
+      failed++;
+      // Follow the leader if it moved.
+      const named = c.nodes.find((n) => n.name === r?.details?.leader);
+      if (named) leader = named;
+    }
     await new Promise((res) => setTimeout(res, 1000 / rate));
     if (performance.now() - lastReport > 60_000) {
       lastReport = performance.now();
       console.log(
-        `[${((lastReport - t0) / 1000).toFixed(0)}s] committed=${committed} failed=${failed} leader_changes=${leaderChanges} membership_changes=${membershipChanges} late_heartbeats=${lates}`,
+        `[${((lastReport - t0) / 1000).toFixed(0)}s] committed=${committed} failed=${failed} leader_changes=${leaderChanges} elections_started=${elections} membership_changes=${membershipChanges} late_heartbeats=${lates}`,
       );
     }
   }
-  const s = await leader.status();
-  console.log(
-    `detector stalls forgiven on ${leader.name}: ${String(s.detectorStalls)}; term ${s.term}`,
-  );
+  for (const n of c.nodes) {
+    const s = await n.status();
+    console.log(
+      `${n.name}: role=${s.role} term=${s.term} detector_stalls_forgiven=${String(s.detectorStalls)} raft_io=${JSON.stringify(s.raftIo)}`,
+    );
+  }
 } finally {
   for (const h of hogs) h.kill('SIGKILL');
   await c.destroy();
@@ -65,12 +77,13 @@ console.log(
 );
 console.log(
   benchLine('soak', {
-    duration_s: durationS,
-    busy_processes: busy,
-    committed,
-    failed_proposals: failed,
-    late_heartbeats: lates,
-    spurious_leader_changes: leaderChanges,
-    spurious_membership_changes: membershipChanges,
+    duration_s: String(durationS),
+    busy_processes: String(busy),
+    committed: String(committed),
+    failed_proposals: String(failed),
+    late_heartbeats: String(lates),
+    elections_started: String(elections),
+    spurious_leader_changes: String(leaderChanges),
+    spurious_membership_changes: String(membershipChanges),
   }),
 );

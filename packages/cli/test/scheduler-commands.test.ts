@@ -26,7 +26,7 @@ function cib(extraConstraints: string, status: string): string {
 }
 
 const running = `<lrm id="1"><lrm_resources><lrm_resource id="web" class="ocf" provider="heartbeat" type="Dummy">
-<lrm_rsc_op id="web_last_0" operation="start" interval="0" op-status="0" rc-code="0" call-id="2" transition-key="1:1:0:x"/>
+<lrm_rsc_op id="web_last_0" operation="start" interval="0" op-status="0" rc-code="0" call-id="2" crm_feature_set="3.16.2" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8" transition-key="1:1:0:x"/>
 </lrm_resource></lrm_resources></lrm>`;
 
 function file(text: string): string {

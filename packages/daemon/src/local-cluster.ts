@@ -143,7 +143,7 @@ export class LocalCluster {
           ? resolve2()
           : reject(new VigilError('VGL_E_FENCE_FAILED', `fence_vigil off ${node}: ${err}`)),
       );
-      c.stdin.end(`action=off\nplug=${node}\ntagprefix=${this.tagPrefix}\n`);
+      c.stdin.end(`action=off\nplug=${node}\ntagprefix=${this.tagPrefix}\nlog=${this.fenceLog}\n`);
     });
   }
 

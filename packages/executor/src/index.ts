@@ -71,5 +71,6 @@ export {
 export { FileClusterPort, type ClusterStateFile } from './cluster/file-port.js';
 export { runTool, TOOLS, PACEMAKER_COMPAT_VERSION, type ToolIo } from './tools/commands.js';
 // --- end executor block ---
+
 // --- fencer (branch fencer): fence agents, topology, host maps, delays, verification, history ---
 export * from './fencer/index.js';

@@ -24,10 +24,18 @@ export const MSG_RAFT = 2;
 
 /** Deadline for one persist (append + fsync); a disk that hangs longer takes the node down. */
 const PERSIST_TIMEOUT_MS = 10_000;
+/** Deadline for each start-up step that touches the disk. */
+const START_TIMEOUT_MS = 60_000;
 /** Raft inputs (received messages, proposals) queued while a Ready is being persisted. */
 const MAX_INPUTS = 20_000;
 /** Ticks delivered at once after the loop was busy; a stalled process does not catch up. */
 const MAX_TICKS_AT_ONCE = 2;
+/**
+ * Election ticks a follower may hold back while the failure detector still hears the leader's
+ * heartbeats (its Raft traffic is late, e.g. it is blocked in a slow fsync). Bounds the delay a
+ * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
+ */
+const MAX_HELD_TICKS = 40;
 const FD_TICK_MS = 10;
 const SUBSCRIBER_CAPACITY = 8192;
 const MAX_SUBSCRIBERS = 64;
@@ -132,6 +140,8 @@ export interface NodeStatus {
     readonly persistMsTotal: number;
     readonly persistMsMax: number;
     readonly entries: number;
+    /** Election ticks a follower held back while the leader's heartbeats still arrived. */
+    readonly heldTicks: number;
   };
 }
 
@@ -194,7 +204,17 @@ export class MessagingNode extends EventEmitter {
   private pumping = false;
   private closed = false;
   private inputOverflow = 0;
-  private readonly io = { readies: 0, persists: 0, persistMsTotal: 0, persistMsMax: 0, entries: 0 };
+  private readonly io = {
+    readies: 0,
+    persists: 0,
+    persistMsTotal: 0,
+    persistMsMax: 0,
+    entries: 0,
+    heldTicks: 0,
+  };
+  /** Ticks delivered since the last message from the known leader, and ticks held back. */
+  private ticksSinceLeader = 0;
+  private heldTicks = 0;
   private oversizeMessages = 0;
   private soft = { term: 0, role: 'follower', leader: null as string | null, hasQuorum: false };
   private readyTerm = 0;
@@ -234,7 +254,11 @@ export class MessagingNode extends EventEmitter {
     const clock = opts.clock ?? new SystemClock();
     const self = config.nodes.find((n) => n.name === config.self);
     assert(self, 'config.self is validated by parseConfig');
-    const authkey = await loadAuthkeyFile(config.authkeyFile);
+    const authkey = await withTimeout(
+      loadAuthkeyFile(config.authkeyFile),
+      START_TIMEOUT_MS,
+      'reading the authkey file',
+    );
     const disk = new NodeDisk();
     await disk.mkdirp(config.stateDir);
     const incarnation = await nextIncarnation(disk, config.stateDir, clock.wallMs());
@@ -246,7 +270,11 @@ export class MessagingNode extends EventEmitter {
       peers: config.nodes.map((n) => n.id),
       encrypt: config.encrypt,
     });
-    const storage = await RaftStorage.open(disk, join(config.stateDir, 'raft'));
+    const storage = await withTimeout(
+      RaftStorage.open(disk, join(config.stateDir, 'raft')),
+      START_TIMEOUT_MS,
+      'opening the Raft log',
+    );
     const restore = storage.state;
     const raft = new RawNode({
       id: self.name,
@@ -460,6 +488,13 @@ export class MessagingNode extends EventEmitter {
       return;
     }
     this.submit(() => {
+      if (
+        m.from === this.soft.leader &&
+        (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot')
+      ) {
+        this.ticksSinceLeader = 0;
+        this.heldTicks = 0;
+      }
       try {
         this.raft.step(m);
       } catch {
@@ -509,7 +544,7 @@ export class MessagingNode extends EventEmitter {
         if (this.closed) return;
         const ticks = Math.min(this.pendingTicks, MAX_TICKS_AT_ONCE);
         this.pendingTicks = 0;
-        for (let i = 0; i < ticks; i++) this.raft.tick();
+        for (let i = 0; i < ticks; i++) this.tickRaft();
         const batch = this.inputs.splice(0, this.inputs.length);
         for (const fn of batch) fn();
         if (!this.raft.hasReady()) {
@@ -545,6 +580,36 @@ export class MessagingNode extends EventEmitter {
     }
   }
 
+  /**
+   * One Raft tick, unless this follower is about to time out its leader while the failure
+   * detector still hears that leader's heartbeats (within two intervals): then the leader process
+   * is alive and only its Raft traffic is late, so the tick is held back, at most MAX_HELD_TICKS
+   * in a row. A crashed leader's heartbeats stop with it, so failover is not delayed. Liveness
+   * only: Raft's safety never depends on timing.
+   */
+  private tickRaft(): void {
+    const leader = this.soft.leader;
+    if (
+      this.soft.role === 'follower' &&
+      leader !== null &&
+      leader !== this.config.self &&
+      this.ticksSinceLeader >= this.config.electionTicks - 1 &&
+      this.heldTicks < MAX_HELD_TICKS
+    ) {
+      const heard = this.fd.lastHeardMs(leader);
+      if (
+        heard !== undefined &&
+        this.clock.monotonicMs() - heard <= 2 * this.config.detector.intervalMs
+      ) {
+        this.heldTicks++;
+        this.io.heldTicks++;
+        return;
+      }
+    }
+    this.ticksSinceLeader++;
+    this.raft.tick();
+  }
+
   private afterPersist(rd: Ready, sentEarly: boolean): void {
     for (const m of rd.messages) if (!sentEarly || !sendsBeforePersist(m)) this.sendRaft(m);
     if (rd.softState) {
@@ -552,6 +617,10 @@ export class MessagingNode extends EventEmitter {
       const changed =
         s.term !== this.soft.term || s.leader !== this.soft.leader || s.role !== this.soft.role;
       this.soft = { term: s.term, role: s.role, leader: s.leader, hasQuorum: s.hasQuorum };
+      if (changed) {
+        this.ticksSinceLeader = 0;
+        this.heldTicks = 0;
+      }
       if (changed) {
         this.emitEvent({
           type: 'leader',
@@ -627,6 +696,17 @@ export class MessagingNode extends EventEmitter {
     }
     return new Promise<number>((resolve, reject) => {
       const ok = this.submit(() => {
+        const q = this.quorum();
+        if (!q.hasQuorum) {
+          reject(
+            new VigilError(
+              'VGL_E_NO_QUORUM',
+              `${this.config.self} sees ${q.votes} of ${q.total} votes (needs ${q.needed}): no quorum`,
+              { votes: q.votes, needed: q.needed, present: q.present },
+            ),
+          );
+          return;
+        }
         let at;
         try {
           at = this.raft.propose(data);

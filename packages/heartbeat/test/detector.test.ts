@@ -82,6 +82,17 @@ describe('FailureDetector', () => {
     assert.equal(fd.isMember('b'), true);
   });
 
+  it('a receiver whose ticks are always late still detects a dead peer, only later', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    drive(fd, 0, 2000, (t) => (t % 50 === 0 ? [{ peer: 'b', link: 0 }] : []));
+    let downAt = -1;
+    for (let t = 2000; t < 20_000 && downAt < 0; t += 60) {
+      if (fd.tick(t).some((e) => e.kind === 'member' && !e.up)) downAt = t;
+    }
+    assert.ok(downAt > 2000, 'detected despite 60 ms tick gaps');
+    assert.ok(downAt - 2000 > DEFAULT_DETECTOR.floorMs, 'later than a punctual receiver would');
+  });
+
   it('property: heartbeats with jitter up to 80 ms and delays never cause a false positive', () => {
     fc.assert(
       fc.property(

@@ -21,7 +21,7 @@ async function assertHasAll(node: MsgdProc, texts: readonly string[]): Promise<v
       const have = new Set((await node.log()).map(([, t]) => t));
       return texts.every((t) => have.has(t));
     },
-    { timeoutMs: 15_000, what: `${node.name} to apply every acknowledged entry` },
+    { timeoutMs: 30_000, what: `${node.name} to apply every acknowledged entry` },
   );
 }
 
@@ -35,7 +35,7 @@ async function assertSameOrder(nodes: readonly MsgdProc[]): Promise<void> {
 }
 
 for (const size of [3, 5]) {
-  describe(`${size} msgd processes on loopback`, { timeout: 120_000 }, () => {
+  describe(`${size} msgd processes on loopback`, { timeout: 180_000 }, () => {
     it('kill -9 of the leader: a new leader commits; the restarted node loses nothing', async () => {
       await using c = await MsgdCluster.create({ size, tag: `fo${size}` });
       const first = await c.leader();
@@ -43,7 +43,7 @@ for (const size of [3, 5]) {
       const term1 = (await first.status()).term;
       first.kill('SIGKILL');
       await first.waitExit();
-      const second = await c.leader(20_000);
+      const second = await c.leader(30_000);
       assert.notEqual(second.name, first.name);
       const st = await second.status();
       assert.ok(st.term > term1, `new term ${st.term} > ${term1}`);
@@ -58,7 +58,7 @@ for (const size of [3, 5]) {
   });
 }
 
-describe('restart with state on disk', { timeout: 120_000 }, () => {
+describe('restart with state on disk', { timeout: 180_000 }, () => {
   it('a whole-cluster kill -9 and restart loses no acknowledged entry', async () => {
     await using c = await MsgdCluster.create({ size: 3, tag: 'rs' });
     const l = await c.leader();

@@ -54,4 +54,26 @@ describe('SIGSTOP of a follower', { timeout: 120_000 }, () => {
     );
     assert.deepEqual(leaderEvents, [], 'no leader change anywhere');
   });
+
+  it('a node left alone refuses proposals with VGL_E_NO_QUORUM, then recovers', async () => {
+    await using c = await MsgdCluster.create({ size: 3, tag: 'noq' });
+    const leader = await c.leader();
+    const others = c.nodes.filter((n) => n !== leader);
+    const t0 = performance.now();
+    for (const n of others) n.kill('SIGSTOP');
+    await leader.waitEvent(
+      (e) => e.event.type === 'quorum' && e.event.hasQuorum === false,
+      15_000,
+      'a quorum-lost event',
+      t0,
+    );
+    const r = await leader.propose('alone', 3000);
+    assert.equal(r.code, 'VGL_E_NO_QUORUM', JSON.stringify(r));
+    assert.match(r.message ?? '', /1 of 3 votes \(needs 2\)/);
+    const s = await leader.status();
+    assert.equal(s.quorum.hasQuorum, false);
+    for (const n of others) n.kill('SIGCONT');
+    const back = await c.leader(20_000);
+    assert.equal((await back.propose('together again')).ok, true);
+  });
 });

@@ -10,7 +10,8 @@ export class Progress {
   /** Snapshot state: the snapshot index sent, and ticks since (resent after a timeout). */
   pendingSnapshot = 0;
   snapshotTicks = 0;
-  recentActive = true;
+  /** Leader ticks since the peer last answered (any response). */
+  silentTicks = 0;
   /** Last index of each append in flight, oldest first (replicate state). */
   inflight: number[] = [];
 

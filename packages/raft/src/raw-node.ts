@@ -283,7 +283,7 @@ export class RawNode {
     const pr = this.progress.get(to)!;
     if (pr.match === this.log.lastIndex())
       this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
-    else this.sendAppend(to);
+    else this.sendAppend(to, true); // an empty append finds where the target really is
   }
 
   /** Starts a linearizable read; a ReadState with `requestId` follows in a later Ready. */
@@ -397,7 +397,10 @@ export class RawNode {
     const voters = votersOf(m);
     const active =
       this.role === 'leader'
-        ? voters.filter((v) => v === this.id || this.progress.get(v)?.recentActive === true)
+        ? voters.filter(
+            (v) =>
+              v === this.id || (this.progress.get(v)?.silentTicks ?? Infinity) < this.electionTicks,
+          )
         : [];
     const progress: PeerProgress[] =
       this.role === 'leader'
@@ -410,7 +413,7 @@ export class RawNode {
               next: p.next,
               state: p.state,
               inflight: p.inflight.length,
-              recentActive: p.recentActive,
+              recentActive: p.silentTicks < this.electionTicks,
             }))
         : [];
     return {
@@ -579,16 +582,18 @@ export class RawNode {
         this.sendAppend(p.id);
       }
     }
+    for (const p of this.progress.values()) if (p.id !== this.id) p.silentTicks++;
+    // Check-quorum: step down once a majority was silent for a whole election timeout. Before
+    // that, after half of one, refuse proposals with VGL_E_NO_QUORUM.
+    if (this.checkQuorum && !this.quorumHeardWithin(this.electionTicks)) {
+      this.becomeFollower(this.term, null);
+      return;
+    }
+    this.leaderQuorumOk = this.quorumHeardWithin(
+      Math.max(2 * this.heartbeatTicks, Math.ceil(this.electionTicks / 2)),
+    );
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
-      if (this.checkQuorum) {
-        this.leaderQuorumOk = this.quorumActive();
-        for (const p of this.progress.values()) if (p.id !== this.id) p.recentActive = false;
-        if (!this.leaderQuorumOk) {
-          this.becomeFollower(this.term, null);
-          return;
-        }
-      }
       if (this.transferee !== null) this.transferee = null;
     }
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
@@ -597,10 +602,14 @@ export class RawNode {
     }
   }
 
-  private quorumActive(): boolean {
+  /** Did a majority of voters (self included) answer within the last `ticks` ticks? */
+  private quorumHeardWithin(ticks: number): boolean {
     const voters = votersOf(this.membership());
     let n = 0;
-    for (const v of voters) if (v === this.id || this.progress.get(v)?.recentActive === true) n++;
+    for (const v of voters) {
+      const p = this.progress.get(v);
+      if (v === this.id || (p !== undefined && p.silentTicks < ticks)) n++;
+    }
     return n >= majority(voters.length);
   }
 
@@ -1001,7 +1010,7 @@ export class RawNode {
   private handleAppendResp(msg: AppendResponse): void {
     const p = this.progress.get(msg.from);
     if (!p) return;
-    p.recentActive = true;
+    p.silentTicks = 0;
     if (msg.reject) {
       if (p.maybeDecrTo(msg.index, msg.hint)) {
         if (p.state === 'replicate') p.becomeProbe();
@@ -1030,7 +1039,7 @@ export class RawNode {
   private handleHeartbeatResp(msg: HeartbeatResponse): void {
     const p = this.progress.get(msg.from);
     if (!p) return;
-    p.recentActive = true;
+    p.silentTicks = 0;
     p.paused = false;
     // Lost appends: free one slot so an (empty) append probes where the follower really is.
     if (p.state === 'replicate' && p.inflight.length >= this.maxInflight) p.inflight.shift();

@@ -77,9 +77,10 @@ export interface SoftState {
   /** The leader this node knows for `term`, or null. */
   readonly leader: NodeId | null;
   /**
-   * Quorum as this node sees it. Leader: a majority of voters was heard from within the last
-   * election timeout (check-quorum). Follower: it heard from a leader within the last election
-   * timeout. Candidates: false.
+   * Quorum as this node sees it. Leader: a majority of voters (itself included) answered within
+   * the last half election timeout; proposals fail with VGL_E_NO_QUORUM otherwise, and after a
+   * whole election timeout without a majority the leader steps down (check-quorum). Follower: it
+   * heard from a leader within the last election timeout. Candidates: false.
    */
   readonly hasQuorum: boolean;
 }

@@ -74,6 +74,23 @@ describe('raft core: elections', () => {
     assert.equal(c.leaders().length, 1);
   });
 
+  it('a leader whose majority went silent refuses proposals with VGL_E_NO_QUORUM before stepping down', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    const l = c.elect();
+    c.isolate(l);
+    const results: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      c.node(l).tick();
+      c.settle();
+      results.push(code(() => c.node(l).propose(bytes('x'))));
+    }
+    const first = (x: string): number => results.indexOf(x);
+    assert.ok(first('none') === 0, results.join());
+    assert.ok(first('VGL_E_NO_QUORUM') > 0, results.join());
+    assert.ok(first('VGL_E_NOT_LEADER') > first('VGL_E_NO_QUORUM'), results.join());
+    assert.equal(c.node(l).status().quorum.hasQuorum, false);
+  });
+
   it('exposes quorum state: voters, needed, active, and hasQuorum in soft state', () => {
     const c = new TestCluster(
       ['a', 'b', 'c', 'w'],

@@ -51,6 +51,13 @@ export interface HistoryOp {
   readonly onNode?: string;
   readonly migrateSource?: string;
   readonly migrateTarget?: string;
+  readonly digest?: string;
+  /** Masked parameters (passwords): digests over them cannot be checked here. */
+  readonly secureParams?: string;
+  readonly featureSet?: string;
+  readonly restartDigest?: string;
+  /** Parameters whose change forces a restart (the rest can be reloaded). */
+  readonly forceRestart?: string;
 }
 
 /** What the history says about a primitive on one node. */
@@ -70,8 +77,12 @@ export interface NodeRscState {
   readonly monitors: Set<number>;
   /** The agent is not installed here (probe rc 5): the node is banned. */
   notInstalled?: boolean;
+  /** Failed with a configuration error: it may not run anywhere. */
+  fatal?: boolean;
   /** A recurring monitor found it not running. */
   notRunning?: boolean;
+  /** The operation that last (re)started it here, for digest comparison. */
+  lastStart?: HistoryOp;
   migratedTo?: string | undefined;
   migratedFrom?: string | undefined;
 }

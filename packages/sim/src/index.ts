@@ -1,6 +1,17 @@
 /**
- * @vigil/sim — Deterministic simulator: seeded clock, random, disk, network and process ports driving the real cores, with fault injection and invariant checkers.
- *
- * Entry point. The subsystem is built by its own issue; see ARCHITECTURE.md.
+ * @vigil/sim — the deterministic simulator: seeded ports (`SimClock`, `SimRandom`, `SimDisk`)
+ * and whole Raft clusters of real cores with real storage, under faults, with invariant checkers.
  */
-export const PACKAGE = '@vigil/sim';
+export { SimRandom } from './random.js';
+export { SimWorld, SimClock } from './clock.js';
+export { SimDisk, SimCrash } from './disk.js';
+export { Checker, chainHash, INITIAL_HASH } from './checker.js';
+export {
+  RaftSimulation,
+  simulate,
+  TICK_MS,
+  type SimOptions,
+  type SimResult,
+  type SimStats,
+} from './cluster.js';
+export { runSeeds, nodesForSeed, type SeedsSummary } from './run.js';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 import { LIMITS, VigilError } from '@vigil/base';
 import { deriveClusterKey } from './authkey.js';
 import {
@@ -87,7 +87,11 @@ export class WireEndpoint {
   readonly nodeId: number;
   readonly incarnation: number;
   readonly maxPacketBytes: number;
-  private readonly key: Uint8Array;
+  private readonly clusterKey: Uint8Array;
+  /** This endpoint's sending key: the cluster key narrowed to (node id, incarnation). */
+  private readonly sendKey: Uint8Array;
+  /** Receiving keys of each peer's current incarnation (cached once a packet authenticated). */
+  private readonly peerKeys = new Map<number, { incarnation: number; key: Uint8Array }>();
   private readonly encrypt: boolean;
   private seq = 0;
   private sent = 0;
@@ -96,8 +100,6 @@ export class WireEndpoint {
   private readonly rejected = zeroCounts();
   private readonly windows = new Map<number, ReplayWindow>();
   private readonly peerStats = new Map<number, PeerWireStats>();
-  private readonly noncePool = new Uint8Array(NONCE_BYTES * 256);
-  private noncePos = this.noncePool.length;
 
   constructor(opts: WireOptions) {
     for (const [name, v] of [
@@ -117,7 +119,8 @@ export class WireEndpoint {
     this.clusterId = opts.clusterId;
     this.nodeId = opts.nodeId;
     this.incarnation = opts.incarnation;
-    this.key = deriveClusterKey(opts.authkey, opts.clusterId);
+    this.clusterKey = deriveClusterKey(opts.authkey, opts.clusterId);
+    this.sendKey = senderKey(this.clusterKey, this.nodeId, this.incarnation);
     this.encrypt = opts.encrypt ?? true;
     this.maxPacketBytes = opts.maxPacketBytes ?? LIMITS.maxPacketBytes;
     for (const p of opts.peers) this.addPeer(p);
@@ -156,7 +159,8 @@ export class WireEndpoint {
       );
     }
     const out = new Uint8Array(OVERHEAD_BYTES + body.length);
-    const nonce = this.nextNonce();
+    const seq = ++this.seq;
+    const nonce = nonceFor(seq);
     writeHeader(
       out,
       {
@@ -166,11 +170,13 @@ export class WireEndpoint {
         clusterId: this.clusterId,
         sender: this.nodeId,
         incarnation: this.incarnation,
-        seq: ++this.seq,
+        seq,
       },
       nonce,
     );
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.sendKey, nonce, {
+      authTagLength: TAG_BYTES,
+    });
     if (this.encrypt) {
       cipher.setAAD(out.subarray(0, HEADER_BYTES));
       const ct = cipher.update(body);
@@ -246,7 +252,12 @@ export class WireEndpoint {
     const bodyLen = p.length - OVERHEAD_BYTES;
     const nonce = p.subarray(NONCE_OFFSET, NONCE_OFFSET + NONCE_BYTES);
     const tag = p.subarray(HEADER_BYTES + bodyLen);
-    const d = createDecipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
+    const cached = this.peerKeys.get(h.sender);
+    const key =
+      cached?.incarnation === h.incarnation
+        ? cached.key
+        : senderKey(this.clusterKey, h.sender, h.incarnation);
+    const d = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
     d.setAuthTag(tag);
     let body: Uint8Array;
     try {
@@ -266,6 +277,9 @@ export class WireEndpoint {
     const verdict = window.check(h.incarnation, h.seq);
     if (verdict !== 'fresh') return this.count(verdict, h.sender);
     window.accept(h.incarnation, h.seq);
+    if (cached?.incarnation !== h.incarnation) {
+      this.peerKeys.set(h.sender, { incarnation: h.incarnation, key });
+    }
     this.accepted++;
     const ps = this.peerStats.get(h.sender)!;
     ps.accepted++;
@@ -278,14 +292,29 @@ export class WireEndpoint {
       body,
     };
   }
+}
 
-  private nextNonce(): Uint8Array {
-    if (this.noncePos + NONCE_BYTES > this.noncePool.length) {
-      randomFillSync(this.noncePool);
-      this.noncePos = 0;
-    }
-    const n = this.noncePool.subarray(this.noncePos, this.noncePos + NONCE_BYTES);
-    this.noncePos += NONCE_BYTES;
-    return n;
-  }
+/**
+ * The key one sender uses in one incarnation. GCM needs a nonce that never repeats under a key;
+ * narrowing the key to (node id, incarnation) lets the nonce be the sequence number itself,
+ * which is unique by construction, instead of a random value whose collisions become likely
+ * after about 2^32 packets under one cluster key.
+ */
+function senderKey(clusterKey: Uint8Array, nodeId: number, incarnation: number): Uint8Array {
+  const info = new Uint8Array(16);
+  const v = new DataView(info.buffer);
+  info.set([0x73, 0x6e, 0x64, 0x72], 0); // "sndr"
+  v.setUint32(4, nodeId);
+  v.setUint32(8, Math.floor(incarnation / 2 ** 32));
+  v.setUint32(12, incarnation >>> 0);
+  return new Uint8Array(hkdfSync('sha256', clusterKey, 'vigil-wire-v1-sender', info, 32));
+}
+
+/** Nonce for sequence number `seq`: 4 zero bytes, then the 8-byte sequence number. */
+function nonceFor(seq: number): Uint8Array {
+  const n = new Uint8Array(NONCE_BYTES);
+  const v = new DataView(n.buffer);
+  v.setUint32(4, Math.floor(seq / 2 ** 32));
+  v.setUint32(8, seq >>> 0);
+  return n;
 }

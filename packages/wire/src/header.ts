@@ -11,11 +11,13 @@
  *    12   4 sender node id
  *    16   8 sender incarnation (< 2^53; grows on every restart)
  *    24   8 sequence number (< 2^53; starts at 1 in each incarnation)
- *    32  12 AES-GCM nonce (random per packet)
+ *    32  12 AES-GCM nonce: 4 zero bytes + the sequence number (unique under the sender's
+ *           per-incarnation key, see endpoint.ts)
  *    44   n body: ciphertext (flag bit 0) or plaintext
  *  44+n  16 GCM tag over header (associated data), and body
  *
- * The whole header is GCM associated data, so nothing in it can be altered undetected.
+ * The whole header is GCM associated data, so nothing in it can be altered undetected. The key
+ * is HKDF(cluster key, sender id, incarnation), so a nonce never repeats under one key.
  */
 export const MAGIC = new Uint8Array([0x56, 0x47, 0x4c, 0x57]);
 export const WIRE_VERSION = 1;

@@ -231,7 +231,25 @@ export function place(input: PlaceInput): PlaceResult {
       push(stopIds, prim.id, id);
     }
     for (const n of want) {
-      if (active.includes(n) && !failedOn(prim.id, n)) continue;
+      if (active.includes(n) && !failedOn(prim.id, n)) {
+        // Running where it belongs: make sure its recurring monitor runs (a transition aborted
+        // between start and monitor, or a probe found it, leaves it without one).
+        const last = st.ops[n]?.[prim.id]?.op ?? '';
+        for (const op of prim.ops) {
+          if (op.intervalMs <= 0 || last === `monitor_${op.intervalMs}`) continue;
+          add({
+            kind: 'monitor',
+            node: n,
+            rsc: prim.id,
+            def: prim,
+            intervalMs: op.intervalMs,
+            timeoutMs,
+            label: `monitor ${prim.id} every ${op.intervalMs} ms on ${n}`,
+            reason: 'running without its recurring monitor',
+          });
+        }
+        continue;
+      }
       const start = add({
         kind: 'start',
         node: n,

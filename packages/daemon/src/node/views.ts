@@ -79,6 +79,14 @@ export function buildStatus(i: {
       running: i.cfg.nodes
         .map((n) => n.name)
         .filter((n) => {
+          // This node knows its own resources first-hand, even without a DC.
+          if (n === i.self) return i.localActive.includes(prim.id);
+          // A lost node counts only while it may still run things (fencing pending).
+          if (
+            !i.members.includes(n) &&
+            !(i.cfg.stonithEnabled && cib.status.nodes[n]?.state === 'lost')
+          )
+            return false;
           const r = cib.status.ops[n]?.[prim.id];
           return r?.active === true && !r.failed;
         }),

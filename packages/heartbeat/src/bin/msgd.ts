@@ -11,8 +11,13 @@
  *   log ID FROM         → {"id":ID,"ok":true,"entries":[[index,text],…]} (≤ 1000 entries)
  * Events are written as {"event":{…},"monoMs":…}; late heartbeats are also logged on stderr.
  * The first line is {"ready":true,…} once the node is up. SIGTERM closes it cleanly.
+ *
+ * Like Corosync (which runs with real-time scheduling), msgd raises its own CPU priority so a
+ * loaded machine does not starve its heartbeats: nice `VIGIL_MSGD_NICE` (default -10) when
+ * permitted; otherwise it warns on stderr and runs at the inherited priority.
  */
 import { readFile } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { isVigilError, exitCodeOf, VigilError } from '@vigil/base';
 import { generateAuthkeyFile } from '@vigil/wire';
@@ -48,6 +53,14 @@ async function main(argv: string[]): Promise<void> {
     throw new VigilError('VGL_E_CONFIG', `cannot read config ${argv[1]}: ${String(e)}`);
   }
   const config = parseConfig(raw);
+  const nice = Number(process.env.VIGIL_MSGD_NICE ?? '-10');
+  if (Number.isInteger(nice) && nice >= -20 && nice <= 19) {
+    try {
+      setPriority(0, nice);
+    } catch (e) {
+      process.stderr.write(`msgd: warning: cannot set nice ${nice}: ${String(e)}\n`);
+    }
+  }
   // The replicated state machine of this host: the committed entries, as text, in order.
   const applied: { index: number; text: string }[] = [];
   const decoder = new TextDecoder();

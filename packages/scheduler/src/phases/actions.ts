@@ -5,6 +5,7 @@
 import type { Role, WorkingSet, WsResource } from '../working-set.js';
 import { activeNodes } from '../working-set.js';
 import { isManaged } from './assign.js';
+import { paramsDigest } from '../md5.js';
 
 export interface Plan {
   readonly rsc: WsResource;
@@ -73,6 +74,24 @@ export function needsQuorum(r: WsResource): boolean {
   return true;
 }
 
+/**
+ * Compares the digest recorded by the last start with the current parameters. A change in a
+ * parameter that forces a restart gives 'resource definition change'; any other change gives a
+ * plain restart ('' reason).
+ */
+function definitionChange(r: WsResource, node: string): string | undefined {
+  const op = r.history.get(node)?.lastStart;
+  if (!op) return undefined;
+  if (op.digest === undefined) return '';
+  if (op.restartDigest !== undefined && op.forceRestart !== undefined) {
+    const only = new Set(op.forceRestart.split(/\s+/).filter((s) => s !== ''));
+    if (paramsDigest(r.params, only) !== op.restartDigest) return 'resource definition change';
+  }
+  const modern = op.featureSet !== undefined && Number(op.featureSet.split('.')[0]) >= 3;
+  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest) return '';
+  return undefined;
+}
+
 export function createActions(ws: WorkingSet): ActionsResult {
   const plans = new Map<string, Plan>();
   const fences: FenceDecision[] = [];
@@ -122,6 +141,10 @@ export function createActions(ws: WorkingSet): ActionsResult {
           plan.stopReason = 'no quorum';
         } else plan.blocked = 'no quorum';
       } else if (!staying && current.length === 0) plan.blocked = 'quorum freeze';
+    }
+    if (!multi && current.length === 1 && plan.next === current[0] && !failed && managed) {
+      const why = definitionChange(r, current[0]);
+      if (why !== undefined) plan.restart = why;
     }
     if (multi && multiPolicy === 'stop_only') {
       plan.next = null;

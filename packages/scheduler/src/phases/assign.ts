@@ -105,11 +105,21 @@ function applyOneColocation(
       }
     }
   } else if (c.score !== 0) {
+    // An optional colocation that would leave no usable node is rolled back.
+    const before = new Map(scores);
+    const hits: string[] = [];
     for (const n of scores.keys()) {
       if (pNodes.some((pn) => sameAttr(ws, n, pn, c.nodeAttribute))) {
         scores.set(n, addScores(scores.get(n)!, c.score));
-        why(n, c.score, `colocation ${c.id} with ${p.id} (${formatScore(c.score)})`);
+        hits.push(n);
       }
+    }
+    const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
+    if (usable(before) && !usable(scores)) {
+      for (const [n, v] of before) scores.set(n, v);
+    } else {
+      for (const n of hits)
+        why(n, c.score, `colocation ${c.id} with ${p.id} (${formatScore(c.score)})`);
     }
   }
 }
@@ -127,25 +137,23 @@ export function applyDependentInfluence(
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
+  const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
   for (const c of ws.colocations) {
     if (c.primary !== r.id || !c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
-    if (!d || d.assigned !== undefined || d.assigning) continue;
-    {
-      const f = (factor * c.score) / INFINITY;
-      const dScores = ownScores(ws, d);
-      for (const [n, s] of dScores) {
-        if (!scores.has(n)) continue;
-        const cur = scores.get(n)!;
-        if (cur <= -INFINITY) continue;
-        if (s <= -INFINITY || s >= INFINITY) {
-          if (c.score >= INFINITY && s <= -INFINITY) continue;
-          continue;
-        }
-        scores.set(n, addScores(cur, Math.trunc(s * f)));
-      }
-      if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
+    if (!d || d.assigned !== undefined) continue;
+    const before = new Map(scores);
+    const f = (factor * c.score) / INFINITY;
+    for (const [n, s] of ownScores(ws, d)) {
+      if (!scores.has(n)) continue;
+      const cur = scores.get(n)!;
+      // Bans and requirements of the dependent are not passed on; preferences are, scaled.
+      if (cur <= -INFINITY || s <= -INFINITY || s >= INFINITY) continue;
+      scores.set(n, addScores(cur, Math.trunc(s * f)));
     }
+    if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
+    // A merge that would leave no usable node is rolled back.
+    if (usable(before) && !usable(scores)) for (const [n, v] of before) scores.set(n, v);
   }
 }
 
@@ -153,13 +161,7 @@ export function applyDependentInfluence(
 export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
   if (r.kind === 'group') {
     const out = new Map(r.allowed);
-    r.children.forEach((m, i) => {
-      for (const [n, s] of ownScores(ws, m)) {
-        if (!out.has(n)) continue;
-        if (s <= -INFINITY && i > 0) continue;
-        out.set(n, addScores(out.get(n)!, s));
-      }
-    });
+    mergeMembers(ws, r, out);
     return out;
   }
   if (r.kind === 'clone') return new Map(r.allowed);
@@ -167,8 +169,6 @@ export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
   const st = stickiness(r);
   if (st !== 0 && isManaged(ws, r)) {
     for (const n of activeNodes(r)) {
-      const h = r.history.get(n);
-      if (h?.failed === true) continue;
       if (out.has(n)) out.set(n, addScores(out.get(n)!, st));
     }
   }
@@ -231,8 +231,21 @@ export function place(ws: WorkingSet, r: WsResource, node: string | undefined): 
   if (n) n.assignedCount++;
 }
 
+/** Merges the members' own scores into a group's table; later members are rolled back if they would leave no usable node. */
+function mergeMembers(ws: WorkingSet, g: WsResource, out: Map<string, number>): void {
+  const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
+  g.children.forEach((m, i) => {
+    const before = new Map(out);
+    for (const [n, s] of ownScores(ws, m)) {
+      if (!out.has(n)) continue;
+      out.set(n, addScores(out.get(n)!, s));
+    }
+    if (i > 0 && usable(before) && !usable(out)) for (const [n, v] of before) out.set(n, v);
+  });
+}
+
 export function assignGroup(ws: WorkingSet, g: WsResource): void {
-  const scores = ownScores(ws, g);
+  const scores = new Map(g.allowed);
   applyColocationsAsDependent(ws, g, scores, (node, score, text) =>
     g.causes.push({ node, score, why: text }),
   );
@@ -242,6 +255,7 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
       m.causes.push({ node, score, why: text }),
     );
   }
+  mergeMembers(ws, g, scores);
   applyDependentInfluence(ws, g, scores);
   g.finalScores = scores;
   const current = g.children.flatMap((m) => activeNodes(m));

@@ -120,7 +120,7 @@ function summaryFor(p: Plan): SummaryLine[] {
       line(
         'Restart',
         promotable && p.nextRole === 'Promoted' ? `Promoted ${next}` : next,
-        `due to ${p.restart}`,
+        p.restart === '' ? undefined : `due to ${p.restart}`,
       );
     return out;
   }

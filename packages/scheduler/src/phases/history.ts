@@ -67,6 +67,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
     }
     st.failed = true;
     st.failedOp = op;
+    // "Not installed" bans the node; a configuration error (rc 6) bans every node.
+    if (op.rc === RC_NOT_INSTALLED) st.notInstalled = true;
+    if (op.rc === 6) st.fatal = true;
     st.onFail = onFail;
     st.role = role;
   };
@@ -132,6 +135,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
     switch (op.operation) {
       case 'start':
         if (succeeded) {
+          st.lastStart = op;
           st.role = r.promotable ? 'Unpromoted' : 'Started';
           st.failed = false;
         } else fail(op, 'Started');
@@ -165,6 +169,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       case 'migrate_from':
         if (succeeded) {
           st.role = 'Started';
+          st.lastStart = op;
           st.migratedFrom = op.migrateSource;
         } else fail(op, 'Started');
         break;

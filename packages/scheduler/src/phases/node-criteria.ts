@@ -69,7 +69,9 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         }
       }
     }
-    const stopOnFail = [...r.history.values()].some((h) => h.failed && h.onFail === 'stop');
+    const stopOnFail = [...r.history.values()].some(
+      (h) => h.failed && (h.onFail === 'stop' || h.fatal === true),
+    );
     if (stopOnFail) {
       for (const n of r.allowed.keys()) {
         r.allowed.set(n, -INFINITY);

@@ -11,6 +11,7 @@ interface Edge {
   /** Implicit order between consecutive group members. */
   readonly internal?: boolean;
   readonly first: WsResource;
+  readonly symmetrical: boolean;
   readonly firstAction: string;
   readonly then: WsResource;
   readonly thenAction: string;
@@ -20,6 +21,13 @@ interface Edge {
 export function willRun(p: Plan): boolean {
   if (p.frozen) return p.current.length > 0 && !p.blockedFailure;
   return p.next !== null && p.blocked === undefined;
+}
+
+/** Does the primitive stop on a node it runs on (to move, restart, recover or stop)? */
+export function stopsNow(p: Plan): boolean {
+  if (p.frozen || p.current.length === 0) return false;
+  if (p.next === null || p.blocked !== undefined) return true;
+  return startsNow(p);
 }
 
 /** Does the primitive get a (runnable) start action? */
@@ -54,12 +62,25 @@ function plansOf(r: WsResource, plans: Map<string, Plan>): Plan[] {
 
 export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
   const edges: Edge[] = [];
+  // An optional order between the same actions cancels a mandatory one (their flags merge).
+  const optional = new Set(
+    ws.orders
+      .filter((o) => o.kind !== 'Mandatory')
+      .map((o) => `${o.first}/${o.firstAction}/${o.then}/${o.thenAction}`),
+  );
   for (const o of ws.orders) {
     if (o.kind !== 'Mandatory') continue;
+    if (optional.has(`${o.first}/${o.firstAction}/${o.then}/${o.thenAction}`)) continue;
     const f = ws.byId.get(o.first);
     const t = ws.byId.get(o.then);
     if (!f || !t) continue;
-    edges.push({ first: f, firstAction: o.firstAction, then: t, thenAction: o.thenAction });
+    edges.push({
+      first: f,
+      firstAction: o.firstAction,
+      then: t,
+      thenAction: o.thenAction,
+      symmetrical: o.symmetrical,
+    });
   }
   const internal: Edge[] = [];
   for (const r of ws.byId.values()) {
@@ -67,6 +88,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     for (let i = 1; i < r.children.length; i++) {
       internal.push({
         internal: true,
+        symmetrical: true,
         first: r.children[i - 1]!,
         firstAction: 'start',
         then: r.children[i]!,
@@ -84,7 +106,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       if (fp.length === 0) continue;
       const isClone = e.first.kind === 'clone';
       const runs = isClone ? fp.some(willRun) : fp.every(willRun);
-      const restarts = !isClone && fp.some(startsNow);
+      const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
       for (const tp of plansOf(e.then, plans)) {
         if (tp.frozen || tp.next === null) continue;
         if (!runs) {

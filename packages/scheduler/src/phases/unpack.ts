@@ -419,6 +419,11 @@ export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
       ...(a['last-rc-change'] === undefined ? {} : { lastRcChange: Number(a['last-rc-change']) }),
       ...(a['migrate_source'] === undefined ? {} : { migrateSource: a['migrate_source'] }),
       ...(a['migrate_target'] === undefined ? {} : { migrateTarget: a['migrate_target'] }),
+      ...(a['op-digest'] === undefined ? {} : { digest: a['op-digest'] }),
+      ...(a['op-secure-params'] === undefined ? {} : { secureParams: a['op-secure-params'] }),
+      ...(a.crm_feature_set === undefined ? {} : { featureSet: a.crm_feature_set }),
+      ...(a['op-restart-digest'] === undefined ? {} : { restartDigest: a['op-restart-digest'] }),
+      ...(a['op-force-restart'] === undefined ? {} : { forceRestart: a['op-force-restart'] }),
     });
   }
   return ops;
