@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock, SystemRandom } from '@vigil/base/real';
 import {
@@ -27,7 +27,7 @@ describe('fence_vigil', () => {
     assert.equal(md.name, 'fence_vigil');
     assert.deepEqual(
       md.parameters.map((p) => p.name),
-      ['action', 'plug', 'port', 'state_dir', 'power_timeout'],
+      ['action', 'plug', 'port', 'state_dir', 'piddir', 'tagprefix', 'log', 'power_timeout'],
     );
     assert.equal(hostArgumentOf(md), 'port');
     for (const a of ['on', 'off', 'reboot', 'status', 'list', 'monitor'])
@@ -195,6 +195,71 @@ describe('fence_vigil', () => {
       assert.equal(node.members().length, 3, 'monitor touches no node');
     } finally {
       node.kill();
+    }
+  });
+});
+
+describe('fence_vigil with environment tags', () => {
+  it('kills every process carrying the node tag, even in other sessions, and restarts it', async () => {
+    await using dir = await tempDir('fence-vigil');
+    const prefix = `vgltest${process.pid}-`;
+    const tag = `VIGIL_FENCE_TAG=${prefix}n5`;
+    const log = join(dir.path, 'fence.log');
+    const start = join(dir.path, 'n5.start');
+    // The node's daemon, one child in its group and one that escaped into its own session.
+    writeFileSync(
+      start,
+      `#!/bin/sh\nexport ${tag}\nexec sh -c 'sleep 1000 & setsid sleep 1000 & wait'\n`,
+    );
+    chmodSync(start, 0o755);
+    const tagged = (): number[] => {
+      const out: number[] = [];
+      for (const e of readdirSync('/proc')) {
+        if (!/^\d+$/.test(e)) continue;
+        try {
+          if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(tag))
+            out.push(Number(e));
+        } catch {
+          // gone
+        }
+      }
+      return out.filter(liveProcess);
+    };
+    const child = spawn(start, [], { detached: true, stdio: 'ignore' });
+    child.unref();
+    const f = new AgentFencer({
+      ...real,
+      devices: [
+        {
+          id: 'tags',
+          agent: 'fence_vigil',
+          params: { tagprefix: prefix, piddir: dir.path, log, pcmk_host_list: 'n5' },
+        },
+      ],
+    });
+    try {
+      const before = await waitFor(() => (tagged().length === 3 ? tagged() : undefined), {
+        timeoutMs: 10_000,
+        what: 'the tagged node',
+      });
+      assert.deepEqual([...(await f.listPlugs('tags'))].sort(), ['n5']);
+      const off = await f.fence('n5', 'off');
+      assert.equal(off.ok, true, off.reason);
+      for (const p of before) assert.equal(liveProcess(p), false, `pid ${p} was killed`);
+      assert.deepEqual(tagged(), []);
+      const on = await f.fence('n5', 'on');
+      assert.equal(on.ok, true, on.reason);
+      const after = await waitFor(() => (tagged().length === 3 ? tagged() : undefined), {
+        timeoutMs: 10_000,
+        what: 'the node restarted',
+      });
+      assert.ok(after.every((p) => !before.includes(p)));
+      assert.match(
+        readFileSync(log, 'utf8'),
+        /fence_vigil off n5: off\n.*fence_vigil on n5: on\n/s,
+      );
+    } finally {
+      for (const p of tagged()) process.kill(p, 'SIGKILL');
     }
   });
 });
