@@ -1,6 +1,12 @@
 import type { Command } from './command.js';
 import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommand } from './commands/demo.js';
+import { cibCheckCommand } from './commands/cib.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
-export const COMMANDS: readonly Command[] = [demoCommand, versionCommand, errorsCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  versionCommand,
+  errorsCommand,
+  cibCheckCommand,
+];

@@ -624,7 +624,9 @@ class Reader {
         unknown.push(c);
       }
     }
-    if (g.children.length === 0) this.schema(el, `a group needs at least one primitive`);
+    if (g.children.length === 0 && !unknown.some((c) => RESOURCE_TAGS.includes(c.name))) {
+      this.schema(el, `a group needs at least one primitive`);
+    }
     this.setExtra(g, rest, unknown);
     return g;
   }
