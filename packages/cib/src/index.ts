@@ -7,6 +7,7 @@ export * from './model/types.js';
 export {
   readCib,
   cibFromXml,
+  validateCib,
   stripPositions,
   type ReadCibOptions,
   type ReadCibResult,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VigilError } from '@vigil/base';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCib, type CibIssue } from '@vigil/cib';
+import { readCib, validateCib, type CibIssue } from '@vigil/cib';
 import { CORPUS_XML_DIR, corpusNeeded } from './corpus.js';
 
 /** A small valid CIB; `config` goes into <resources>, `constraints` into <constraints>. */
@@ -340,6 +340,39 @@ describe('CIB validation', () => {
           e.message,
         ),
     );
+  });
+
+  it('validates a model built in code with the same rules (validateCib)', () => {
+    const { cib: model } = readCib(cib({}));
+    assert.deepEqual(validateCib(model), { errors: [], warnings: [] });
+    model.configuration.resources.push({
+      kind: 'group',
+      id: 'base',
+      children: [],
+      metaAttributes: [],
+      instanceAttributes: [],
+    });
+    model.configuration.constraints.push({
+      kind: 'colocation',
+      id: 'c1',
+      rsc: 'base',
+      withRsc: 'base',
+      score: 'always',
+      sets: [],
+    });
+    const { errors, warnings } = validateCib(model);
+    assert.deepEqual(
+      errors.map((e) => [e.tag, e.id, e.line]),
+      [
+        ['group', 'base', undefined],
+        ['group', 'base', undefined],
+        ['rsc_colocation', 'c1', undefined],
+      ],
+    );
+    assert.match(errors[0]!.message, /duplicate id "base"/);
+    assert.match(errors[1]!.message, /a group needs at least one primitive/);
+    assert.match(errors[2]!.message, /not a valid score: "always"/);
+    assert.match(warnings[0]!.message, /colocates "base" with itself/);
   });
 
   it('rejects a root element other than <cib>', () => {

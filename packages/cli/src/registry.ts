@@ -8,6 +8,7 @@ import { explainCommand } from './commands/explain.js';
 import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
 import { nodeCommands, resourceCommands } from './commands/resource.js';
 import { constraintCommands } from './commands/constraint.js';
+import { cibCheckCommand } from './commands/cib.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   historyCommand,
   simulateCommand,
+  cibCheckCommand,
   agentListCommand,
   agentMetaCommand,
   agentExecCommand,

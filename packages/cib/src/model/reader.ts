@@ -8,6 +8,7 @@
  * are warnings there.
  */
 import { parseXml } from '../xml/parse.js';
+import { cibToXml } from './writer.js';
 import { DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from '../xml/types.js';
 import { isScore, parseBoolean } from '../scores.js';
 import { normalizeRole } from '../roles.js';
@@ -624,7 +625,9 @@ class Reader {
         unknown.push(c);
       }
     }
-    if (g.children.length === 0) this.schema(el, `a group needs at least one primitive`);
+    if (g.children.length === 0 && !unknown.some((c) => RESOURCE_TAGS.includes(c.name))) {
+      this.schema(el, `a group needs at least one primitive`);
+    }
     this.setExtra(g, rest, unknown);
     return g;
   }
@@ -1288,4 +1291,14 @@ export function cibFromXml(root: XmlElement): ReadCibResult {
 export function readCib(text: string, options: ReadCibOptions = {}): ReadCibResult {
   const doc = parseXml(text, options.limits ?? DEFAULT_XML_LIMITS);
   return cibFromXml(doc.root);
+}
+
+/**
+ * Validates a model built in code (not read from XML) with the same rules as the reader.
+ * Issues carry no line numbers. Returns every error and warning; throws nothing.
+ */
+export function validateCib(cib: Cib): { errors: CibIssue[]; warnings: CibIssue[] } {
+  const r = new Reader();
+  r.cib(cibToXml(cib));
+  return { errors: r.errors, warnings: r.warnings };
 }
