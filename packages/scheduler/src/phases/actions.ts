@@ -25,6 +25,8 @@ export interface Plan {
   frozen: boolean;
   /** Frozen because a failure blocked it: it cannot be (re)started either. */
   blockedFailure: boolean;
+  /** A clone instance whose start a clone it depends on blocks: no summary line. */
+  silent?: boolean;
   /** Active on several nodes with multiple-active=stop_unexpected. */
   multiplyActive?: boolean;
   /** Nodes it is active on that will be fenced (stops there are implied). */

@@ -274,7 +274,7 @@ export function applyHistory(
         groups.set(k, g);
       }
       for (const g of groups.values()) {
-        const wanted = g[0]!.instance;
+        const wanted = undefined as number | undefined;
         let idx = -1;
         if (wanted !== undefined && wanted < clone.children.length && !u.has(wanted)) idx = wanted;
         if (idx < 0) {

@@ -108,15 +108,18 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       const isClone = e.first.kind === 'clone';
       const runs = isClone ? fp.some(willRun) : fp.every(willRun);
       const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
-      // An order on a group reaches its first member; the members' own chain does the rest.
-      const thenTarget = e.then.kind === 'group' ? e.then.children[0] : e.then;
-      if (!thenTarget) continue;
-      for (const tp of plansOf(thenTarget, plans)) {
+      // A restart required by an order on a group reaches its first member; the members' own
+      // chain does the rest. An unrunnable start reaches every member.
+      const first = e.then.kind === 'group' ? e.then.children[0] : e.then;
+      for (const tp of plansOf(e.then, plans)) {
+        const isFirst = first === undefined || tp.rsc === first || e.then.kind !== 'group';
         if (tp.frozen || tp.next === null) continue;
         if (!runs) {
           if (tp.blocked === undefined) {
             const running = tp.current.length > 0;
             tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;
+            if (isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
+              tp.silent = true;
             changed = true;
           }
           continue;
