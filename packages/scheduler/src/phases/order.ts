@@ -125,6 +125,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
           continue;
         }
         if (
+          isFirst &&
           restarts &&
           tp.restart === undefined &&
           !startsNow(tp) &&
