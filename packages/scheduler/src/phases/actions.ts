@@ -90,7 +90,8 @@ function definitionChange(r: WsResource, node: string): string | undefined {
     if (paramsDigest(r.params, only) !== op.restartDigest) return 'resource definition change';
   }
   const modern = op.featureSet !== undefined && Number(op.featureSet.split('.')[0]) >= 3;
-  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest) return '';
+  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest)
+    return r.agent?.cls === 'stonith' ? 'resource definition change' : '';
   return undefined;
 }
 
