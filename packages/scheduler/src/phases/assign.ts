@@ -147,9 +147,10 @@ export function applyDependentInfluence(
     for (const [n, s] of ownScores(ws, d)) {
       if (!scores.has(n)) continue;
       const cur = scores.get(n)!;
-      // Bans and requirements of the dependent are not passed on; preferences are, scaled.
-      if (cur <= -INFINITY || s <= -INFINITY || s >= INFINITY) continue;
-      scores.set(n, addScores(cur, Math.trunc(s * f)));
+      // Bans of the dependent are not passed on; requirements and preferences are, scaled.
+      if (cur <= -INFINITY || s <= -INFINITY) continue;
+      const add = Math.trunc((s >= INFINITY ? INFINITY : s) * f);
+      scores.set(n, addScores(cur, add));
     }
     if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
     // A merge that would leave no usable node is rolled back.
@@ -215,7 +216,17 @@ export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
   );
   applyDependentInfluence(ws, r, scores);
   r.finalScores = scores;
-  const node = bestNode(ws, scores, activeNodes(r));
+  const current = activeNodes(r);
+  let node = bestNode(ws, scores, current);
+  // A sticky resource keeps its node when that node ties with the best.
+  const cur = current.length === 1 ? current[0]! : undefined;
+  if (
+    node !== undefined &&
+    cur !== undefined &&
+    stickiness(r) > 0 &&
+    (scores.get(cur) ?? -1) >= (scores.get(node) ?? 0)
+  )
+    node = cur;
   place(ws, r, node);
 }
 
