@@ -8,6 +8,7 @@ import { explainCommand } from './commands/explain.js';
 import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
 import { nodeCommands, resourceCommands } from './commands/resource.js';
 import { constraintCommands } from './commands/constraint.js';
+import { configCommands } from './commands/config.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   ...resourceCommands,
   ...constraintCommands,
   ...nodeCommands,
+  ...configCommands,
   explainCommand,
   historyCommand,
   simulateCommand,
