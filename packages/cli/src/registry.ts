@@ -9,6 +9,7 @@ import { historyCommand, initCommand, statusCommand } from './commands/cluster.j
 import { nodeCommands, resourceCommands } from './commands/resource.js';
 import { constraintCommands } from './commands/constraint.js';
 import { cibCheckCommand } from './commands/cib.js';
+import { configCommands } from './commands/config.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
 export const COMMANDS: readonly Command[] = [
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   ...resourceCommands,
   ...constraintCommands,
   ...nodeCommands,
+  ...configCommands,
   explainCommand,
   historyCommand,
   simulateCommand,

@@ -6,3 +6,4 @@ export * from './transition.js';
 export * from './model.js';
 export * from './apply.js';
 export * from './place.js';
+export * from './cib-xml.js';

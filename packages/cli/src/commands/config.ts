@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { VigilError } from '@vigil/base';
+import { configFromCibXml, configToCibXml, type Cib } from '@vigil/controller';
+import type { Command } from '../command.js';
+import { call, takeSocket } from './daemon-client.js';
+
+export const configCommands: Command[] = [
+  {
+    path: ['config', 'import'],
+    usage: 'vigil config import FILE.xml',
+    summary:
+      "Replace the cluster's configuration with a Pacemaker CIB's (resources, constraints, node standby, properties), in one change.",
+    async run(args, io) {
+      const { socket, rest } = takeSocket(args);
+      const file = rest[0];
+      if (file === undefined)
+        throw new VigilError('VGL_E_USAGE', 'config import needs a CIB XML file');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        throw new VigilError('VGL_E_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      const { config, warnings } = configFromCibXml(text);
+      for (const w of warnings) io.err(`vigil: warning: ${w}\n`);
+      const r = (await call(socket, 'change', { entry: { op: 'config-replace', config } })) as {
+        version: number;
+      };
+      io.out(
+        `imported ${config.resources.length} resources and ${config.constraints.length} constraints from ${file} (CIB v${r.version})\n`,
+      );
+      return 0;
+    },
+  },
+  {
+    path: ['config', 'export'],
+    usage: 'vigil config export',
+    summary: "Print the cluster's configuration as Pacemaker CIB XML.",
+    async run(args, io) {
+      const { socket } = takeSocket(args);
+      const cib = (await call(socket, 'cib')) as Cib;
+      io.out(configToCibXml(cib.config, cib.configVersion));
+      return 0;
+    },
+  },
+];
