@@ -10,6 +10,11 @@ export class Progress {
   /** Snapshot state: the snapshot index sent, and ticks since (resent after a timeout). */
   pendingSnapshot = 0;
   snapshotTicks = 0;
+  /**
+   * Non-zero for a peer removed from the membership: the index of the conf entry that removed
+   * it. The leader keeps replicating to it until it has that entry, so it learns it is out.
+   */
+  removedAt = 0;
   /** Leader ticks since the peer last answered (any response). */
   silentTicks = 0;
   /** Last index of each append in flight, oldest first (replicate state). */

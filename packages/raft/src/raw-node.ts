@@ -405,7 +405,7 @@ export class RawNode {
     const progress: PeerProgress[] =
       this.role === 'leader'
         ? [...this.progress.values()]
-            .filter((p) => p.id !== this.id)
+            .filter((p) => p.id !== this.id && p.removedAt === 0)
             .map((p) => ({
               id: p.id,
               role: p.role,
@@ -554,13 +554,16 @@ export class RawNode {
     const m = this.membership();
     for (const mem of m.members) {
       const p = this.progress.get(mem.id);
-      if (p) p.role = mem.role;
-      else this.progress.set(mem.id, new Progress(mem.id, mem.role, this.log.lastIndex()));
+      if (p) {
+        p.role = mem.role;
+        p.removedAt = 0;
+      } else this.progress.set(mem.id, new Progress(mem.id, mem.role, this.log.lastIndex()));
     }
-    for (const id of [...this.progress.keys()]) {
-      if (id !== this.id && !memberOf(m, id)) this.progress.delete(id);
+    const confIndex = this.confs[this.confs.length - 1]!.index;
+    for (const p of this.progress.values()) {
+      if (p.id !== this.id && p.removedAt === 0 && !memberOf(m, p.id)) p.removedAt = confIndex;
     }
-    if (this.transferee !== null && !this.progress.has(this.transferee)) this.transferee = null;
+    if (this.transferee !== null && !memberOf(m, this.transferee)) this.transferee = null;
   }
 
   // ---------------------------------------------------------------- ticks
@@ -582,7 +585,12 @@ export class RawNode {
         this.sendAppend(p.id);
       }
     }
-    for (const p of this.progress.values()) if (p.id !== this.id) p.silentTicks++;
+    for (const p of [...this.progress.values()]) {
+      if (p.id === this.id) continue;
+      p.silentTicks++;
+      // A removed peer that stays silent is given up on.
+      if (p.removedAt > 0 && p.silentTicks >= 10 * this.electionTicks) this.progress.delete(p.id);
+    }
     // Check-quorum: step down once a majority was silent for a whole election timeout. Before
     // that, after half of one, refuse proposals with VGL_E_NO_QUORUM.
     if (this.checkQuorum && !this.quorumHeardWithin(this.electionTicks)) {
@@ -1019,6 +1027,11 @@ export class RawNode {
       return;
     }
     const wasPaused = p.isPaused(this.maxInflight);
+    if (p.removedAt > 0 && msg.index >= p.removedAt) {
+      // It has the entry that removed it: it knows it is out.
+      this.progress.delete(p.id);
+      return;
+    }
     if (p.maybeUpdate(msg.index)) {
       if (p.state === 'probe') p.becomeReplicate();
       else if (p.state === 'snapshot' && p.match >= p.pendingSnapshot) {

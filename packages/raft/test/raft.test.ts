@@ -271,9 +271,29 @@ describe('raft core: transfer, reads, membership, snapshots', () => {
       assert.equal(c.node(id).status().membership.members.length, 3, id);
       assert.equal(c.node(id).status().quorum.needed, 2, id);
     }
+    // The removed node got the entry that removed it, so it knows it is out and stays quiet.
+    assert.ok(
+      !c
+        .node(victim)
+        .status()
+        .membership.members.some((m) => m.id === victim),
+    );
     c.node(l).propose(bytes('after'));
     c.tick(3);
     assert.deepEqual(c.data('w'), ['before', 'after']);
+    assert.ok(
+      !c.sent.some(
+        (m) =>
+          m.to === victim &&
+          m.type === 'append' &&
+          m.entries.some(
+            (e) =>
+              e.kind === 'normal' &&
+              e.data.length > 0 &&
+              new TextDecoder().decode(e.data) === 'after',
+          ),
+      ),
+    );
   });
 
   it('a leader that removes itself steps down and the rest elect a new leader', () => {

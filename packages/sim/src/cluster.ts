@@ -127,6 +127,7 @@ export class RaftSimulation {
   private proposalSeq = 0;
   private readSeq = 0;
   private lastLeader: string | null = null;
+  private readonly leaderSendsEarly: boolean;
 
   constructor(private readonly opts: SimOptions) {
     if (![3, 5, 7].includes(opts.nodes))
@@ -135,6 +136,7 @@ export class RaftSimulation {
     this.netRng = this.rng.fork('net');
     this.faultRng = this.rng.fork('faults');
     this.diskRng = this.rng.fork('disk');
+    this.leaderSendsEarly = this.rng.fork('shell').chance(0.5);
     this.checker = new Checker((v) => this.log(`VIOLATION ${v}`));
     this.ids = Array.from({ length: opts.nodes }, (_, i) => String.fromCharCode(97 + i));
     this.founding = { members: this.ids.map((id) => ({ id, role: 'voter' as const })) };
@@ -171,7 +173,7 @@ export class RaftSimulation {
     this.dup = this.rng.float() * 0.1;
     this.maxDelayMs = this.rng.int(1, 30);
     this.log(
-      `start seed=${this.opts.seed} nodes=${this.ids.join(',')} loss=${this.loss.toFixed(3)} dup=${this.dup.toFixed(3)} maxDelay=${this.maxDelayMs}ms`,
+      `start seed=${this.opts.seed} nodes=${this.ids.join(',')} loss=${this.loss.toFixed(3)} dup=${this.dup.toFixed(3)} maxDelay=${this.maxDelayMs}ms leaderSendsEarly=${this.leaderSendsEarly}`,
     );
     for (const n of this.nodes) await this.start(n);
 
@@ -332,6 +334,12 @@ export class RaftSimulation {
       const storage = n.storage;
       if (!r || !storage || n.incarnation !== inc || !r.hasReady()) return;
       const rd = r.ready();
+      // Like the heartbeat shell (Raft dissertation §10.2.1), half the seeds let a leader send
+      // appends and heartbeats before its own fsync; the rest send everything after it.
+      const early: Message[] = this.leaderSendsEarly
+        ? rd.messages.filter((m) => m.type === 'append' || m.type === 'heartbeat')
+        : [];
+      for (const m of early) this.send(m);
       await storage.persist(rd);
       if (rd.softState) {
         if (rd.softState.role === 'leader' && this.lastLeader !== n.id) {
@@ -344,7 +352,7 @@ export class RaftSimulation {
         this.checker.onSoftState(n.id, rd.softState, r);
       }
       if (rd.snapshot) this.installSnapshot(n, rd.snapshot);
-      for (const m of rd.messages) this.send(m);
+      for (const m of rd.messages) if (!early.includes(m)) this.send(m);
       for (const e of rd.committedEntries) this.apply(n, e);
       for (const rs of rd.readStates) this.onReadState(n, rs);
       r.advance(rd);
