@@ -4,6 +4,7 @@
 // Usage: node bench/dist/soak.js [--duration 600] [--busy N (default: one per core)] [--rate 20]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import type { Reply } from '@vigil/heartbeat/testing';
 import { benchLine } from './lib/stats.js';
 import { MsgdCluster, allMembers, argNum, stable } from './lib/msg.js';
 
@@ -46,12 +47,16 @@ try {
   const end = t0 + durationS * 1000;
   let lastReport = t0;
   while (performance.now() < end) {
-    const r = await leader.propose(`soak-${committed}`).catch(() => undefined);
-    if (r?.ok === true) committed++;
+    const r = await leader
+      .propose(`soak-${committed}`)
+      .catch((e: unknown): Reply => ({ id: '', ok: false, code: 'harness', message: String(e) }));
+    if (r.ok) committed++;
     else {
       failed++;
+      const t = ((performance.now() - t0) / 1000).toFixed(1);
+      console.log(`[${t}s] proposal failed on ${leader.name}: ${r.code ?? ''}: ${r.message ?? ''}`);
       // Follow the leader if it moved.
-      const named = c.nodes.find((n) => n.name === r?.details?.leader);
+      const named = c.nodes.find((n) => n.name === r.details?.leader);
       if (named) leader = named;
     }
     await new Promise((res) => setTimeout(res, 1000 / rate));

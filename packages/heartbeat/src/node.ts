@@ -215,6 +215,10 @@ export class MessagingNode extends EventEmitter {
   /** Ticks delivered since the last message from the known leader, and ticks held back. */
   private ticksSinceLeader = 0;
   private heldTicks = 0;
+  /** Leader side: ticks delivered so far, the tick each voter was last heard at, ticks held. */
+  private raftTicks = 0;
+  private readonly lastHeardTick = new Map<string, number>();
+  private leaderHeldTicks = 0;
   private oversizeMessages = 0;
   private soft = { term: 0, role: 'follower', leader: null as string | null, hasQuorum: false };
   private readyTerm = 0;
@@ -488,6 +492,7 @@ export class MessagingNode extends EventEmitter {
       return;
     }
     this.submit(() => {
+      this.lastHeardTick.set(m.from, this.raftTicks);
       if (
         m.from === this.soft.leader &&
         (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot')
@@ -581,33 +586,71 @@ export class MessagingNode extends EventEmitter {
   }
 
   /**
-   * One Raft tick, unless this follower is about to time out its leader while the failure
-   * detector still hears that leader's heartbeats (within two intervals): then the leader process
-   * is alive and only its Raft traffic is late, so the tick is held back, at most MAX_HELD_TICKS
-   * in a row. A crashed leader's heartbeats stop with it, so failover is not delayed. Liveness
-   * only: Raft's safety never depends on timing.
+   * One Raft tick, unless the failure detector shows that holding it back is right. Raft's own
+   * timers cannot tell a dead peer from a live one whose Raft traffic is late because it is
+   * blocked in a slow fsync (every Raft input waits while a Ready is persisted); the detector's
+   * heartbeats, sent from timers independent of the disk, can.
+   * - A follower about to time out its leader holds the tick while the leader's heartbeats still
+   *   arrive (within two intervals).
+   * - A leader about to lose its quorum window (check-quorum, or the core's NO_QUORUM window at
+   *   half an election timeout) holds the tick while enough of the silent voters' heartbeats
+   *   still arrive to make a majority.
+   * Either holds at most MAX_HELD_TICKS in a row. A crashed peer's heartbeats stop with it, so
+   * failover is delayed by at most two heartbeat intervals. Liveness only: Raft's safety never
+   * depends on timing.
    */
   private tickRaft(): void {
-    const leader = this.soft.leader;
-    if (
-      this.soft.role === 'follower' &&
-      leader !== null &&
-      leader !== this.config.self &&
-      this.ticksSinceLeader >= this.config.electionTicks - 1 &&
-      this.heldTicks < MAX_HELD_TICKS
-    ) {
-      const heard = this.fd.lastHeardMs(leader);
-      if (
-        heard !== undefined &&
-        this.clock.monotonicMs() - heard <= 2 * this.config.detector.intervalMs
-      ) {
-        this.heldTicks++;
-        this.io.heldTicks++;
-        return;
-      }
+    if (this.shouldHoldTick()) {
+      this.io.heldTicks++;
+      return;
     }
     this.ticksSinceLeader++;
+    this.raftTicks++;
     this.raft.tick();
+  }
+
+  private freshFromDetector(peer: string): boolean {
+    const heard = this.fd.lastHeardMs(peer);
+    return (
+      heard !== undefined && this.clock.monotonicMs() - heard <= 2 * this.config.detector.intervalMs
+    );
+  }
+
+  private shouldHoldTick(): boolean {
+    const leader = this.soft.leader;
+    if (this.soft.role === 'follower') {
+      if (
+        leader !== null &&
+        leader !== this.config.self &&
+        this.ticksSinceLeader >= this.config.electionTicks - 1 &&
+        this.heldTicks < MAX_HELD_TICKS &&
+        this.freshFromDetector(leader)
+      ) {
+        this.heldTicks++;
+        return true;
+      }
+      return false;
+    }
+    if (this.soft.role !== 'leader') return false;
+    const window = Math.max(2, Math.ceil(this.config.electionTicks / 2)) - 1;
+    const voters = this.config.nodes.filter((n) => n.name !== this.config.self);
+    const needed = Math.floor((voters.length + 1) / 2) + 1;
+    let heard = 1;
+    let freshSilent = 0;
+    for (const v of voters) {
+      const at = this.lastHeardTick.get(v.name) ?? this.raftTicks;
+      if (this.raftTicks - at < window) heard++;
+      else if (this.freshFromDetector(v.name)) freshSilent++;
+    }
+    if (heard >= needed) {
+      this.leaderHeldTicks = 0;
+      return false;
+    }
+    if (heard + freshSilent >= needed && this.leaderHeldTicks < MAX_HELD_TICKS) {
+      this.leaderHeldTicks++;
+      return true;
+    }
+    return false;
   }
 
   private afterPersist(rd: Ready, sentEarly: boolean): void {
@@ -620,6 +663,8 @@ export class MessagingNode extends EventEmitter {
       if (changed) {
         this.ticksSinceLeader = 0;
         this.heldTicks = 0;
+        this.leaderHeldTicks = 0;
+        for (const n of this.config.nodes) this.lastHeardTick.set(n.name, this.raftTicks);
       }
       if (changed) {
         this.emitEvent({
