@@ -604,7 +604,7 @@ describe('model round trip (property)', () => {
         const { cib: back } = readCib(written);
         assert.deepStrictEqual(back, cib);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
