@@ -8,7 +8,9 @@
  *   `integer` for lt/gt/lte/gte (`number` if either value has a decimal point) and `string`
  *   otherwise; if a numeric parse fails the values are compared as strings. `integer` truncates.
  *   `version` compares dot-separated numeric parts. String comparison ignores case.
- *   With a missing attribute (or missing param/meta value) only `ne` and `not_defined` pass.
+ *   With a missing attribute, or a missing or empty comparison value, only `eq` and `ne`
+ *   decide: `eq` passes when both sides have no value, `ne` when exactly one has none. These
+ *   details were checked against Debian's crm_simulate 2.1.5 (test/rules-differential.test.ts).
  * - `date_expression`: `gt` (now after start), `lt` (now before end), `in_range` (start ≤ now ≤
  *   end, end may be start + duration), `date_spec` (every given field matches, ranges `a-b`
  *   inclusive). Needs `ctx.now`; without it date expressions fail.
@@ -109,7 +111,12 @@ function attributeExpression(e: AttributeExpression, ctx: RuleContext): boolean 
     expected = e.value === undefined ? undefined : ctx.resourceParams?.[e.value];
   else if (source === 'meta')
     expected = e.value === undefined ? undefined : ctx.resourceMeta?.[e.value];
-  if (actual === undefined || expected === undefined) return op === 'ne';
+  // An empty comparison value counts as no value. With no value on either side only eq and ne
+  // decide: equal when both sides have none (observed with crm_simulate 2.1.5).
+  if (actual === undefined || expected === undefined || expected === '') {
+    const both = actual === undefined && (expected === undefined || expected === '');
+    return op === 'eq' ? both : op === 'ne' ? !both : false;
+  }
   const cmp = compareValues(actual, expected, e.type, op);
   switch (op) {
     case 'lt':

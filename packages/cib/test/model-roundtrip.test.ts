@@ -136,7 +136,7 @@ const rulePlan: fc.Arbitrary<Plan<Rule>> = fc.letrec<{ rule: Plan<Rule> }>((tie)
       role: opt(role),
       expressions: fc.array(
         fc.oneof({ maxDepth: 2, depthIdentifier: 'rule' }, expressionPlan, tie('rule')),
-        { maxLength: 3 },
+        { minLength: 1, maxLength: 3 },
       ),
       extra: extraArb,
     })
@@ -604,7 +604,7 @@ describe('model round trip (property)', () => {
         const { cib: back } = readCib(written);
         assert.deepStrictEqual(back, cib);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });

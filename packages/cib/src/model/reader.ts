@@ -333,6 +333,9 @@ class Reader {
       if (x === undefined) unknown.push(c);
       else r.expressions.push(x);
     }
+    if (r.idRef === undefined && r.expressions.length === 0) {
+      this.schema(el, `a rule needs at least one expression`);
+    }
     this.setExtra(r, rest, unknown);
     return r;
   }
