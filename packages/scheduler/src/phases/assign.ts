@@ -14,6 +14,29 @@ export interface NodeScore {
   score: number;
 }
 
+interface ColocationIndex {
+  readonly byDependent: Map<string, ColocationConstraint[]>;
+  readonly byPrimary: Map<string, ColocationConstraint[]>;
+}
+const indexes = new WeakMap<WorkingSet, ColocationIndex>();
+
+/** Colocations by dependent and by primary id, built once per working set. */
+export function colocationIndex(ws: WorkingSet): ColocationIndex {
+  let ix = indexes.get(ws);
+  if (ix) return ix;
+  ix = { byDependent: new Map(), byPrimary: new Map() };
+  for (const c of ws.colocations) {
+    const d = ix.byDependent.get(c.dependent) ?? [];
+    d.push(c);
+    ix.byDependent.set(c.dependent, d);
+    const p = ix.byPrimary.get(c.primary) ?? [];
+    p.push(c);
+    ix.byPrimary.set(c.primary, p);
+  }
+  indexes.set(ws, ix);
+  return ix;
+}
+
 export function stickiness(r: WsResource): number {
   return parseScore(r.meta.get('resource-stickiness') ?? r.meta.get('stickiness'), 0);
 }
@@ -61,8 +84,7 @@ export function applyColocationsAsDependent(
   scores: Map<string, number>,
   why: (node: string, score: number, text: string) => void,
 ): void {
-  for (const c of ws.colocations) {
-    if (c.dependent !== r.id) continue;
+  for (const c of colocationIndex(ws).byDependent.get(r.id) ?? []) {
     if (c.dependentRole === 'Promoted' || c.primaryRole === 'Promoted') {
       if (c.dependentRole === 'Promoted' && c.primaryRole !== 'Promoted') continue;
     }
@@ -138,8 +160,8 @@ export function applyDependentInfluence(
   if (seen.has(r.id)) return;
   seen.add(r.id);
   const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
-  for (const c of ws.colocations) {
-    if (c.primary !== r.id || !c.influence || c.score === 0) continue;
+  for (const c of colocationIndex(ws).byPrimary.get(r.id) ?? []) {
+    if (!c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
     const before = new Map(scores);
