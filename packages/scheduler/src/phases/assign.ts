@@ -155,7 +155,6 @@ export function applyDependentInfluence(
   r: WsResource,
   scores: Map<string, number>,
   seen: Set<string> = new Set(),
-  factor = 1,
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
@@ -165,16 +164,20 @@ export function applyDependentInfluence(
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
     const before = new Map(scores);
-    const f = (factor * c.score) / INFINITY;
-    for (const [n, s] of ownScores(ws, d)) {
+    const f = c.score / INFINITY;
+    // The dependent's own preferences, with those of its own dependents merged in.
+    const dScores = ownScores(ws, d);
+    applyDependentInfluence(ws, d, dScores, seen);
+    for (const [n, s] of dScores) {
       if (!scores.has(n)) continue;
       const cur = scores.get(n)!;
       // Bans of the dependent are not passed on; requirements and preferences are, scaled.
       if (cur <= -INFINITY || s <= -INFINITY) continue;
-      const add = Math.trunc((s >= INFINITY ? INFINITY : s) * f);
+      // A scaled preference keeps its sign: a tiny pull still counts as 1.
+      const v = (s >= INFINITY ? INFINITY : s) * f;
+      const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
       scores.set(n, addScores(cur, add));
     }
-    if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
     // A merge that would leave no usable node is rolled back.
     if (usable(before) && !usable(scores)) for (const [n, v] of before) scores.set(n, v);
   }
