@@ -171,8 +171,12 @@ export function applyDependentInfluence(
     for (const [n, s] of dScores) {
       if (!scores.has(n)) continue;
       const cur = scores.get(n)!;
-      // Bans of the dependent are not passed on; requirements and preferences are, scaled.
-      if (cur <= -INFINITY || s <= -INFINITY) continue;
+      // Bans pass only through a mandatory colocation; preferences pass scaled.
+      if (cur <= -INFINITY) continue;
+      if (s <= -INFINITY) {
+        if (c.score >= INFINITY) scores.set(n, -INFINITY);
+        continue;
+      }
       // A scaled preference keeps its sign: a tiny pull still counts as 1.
       const v = (s >= INFINITY ? INFINITY : s) * f;
       const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
@@ -249,6 +253,7 @@ export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
     node !== undefined &&
     cur !== undefined &&
     stickiness(r) > 0 &&
+    (scores.get(cur) ?? -1) > 0 &&
     (scores.get(cur) ?? -1) >= (scores.get(node) ?? 0)
   )
     node = cur;
