@@ -174,7 +174,8 @@ export function applyDependentInfluence(
       // Bans pass only through a mandatory colocation; preferences pass scaled.
       if (cur <= -INFINITY) continue;
       if (s <= -INFINITY) {
-        if (c.score >= INFINITY) scores.set(n, -INFINITY);
+        // A ban passes whole through a mandatory colocation, scaled through an optional one.
+        scores.set(n, c.score >= INFINITY ? -INFINITY : addScores(cur, -Math.abs(c.score)));
         continue;
       }
       // A scaled preference keeps its sign: a tiny pull still counts as 1.
