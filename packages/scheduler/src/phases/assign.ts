@@ -175,7 +175,8 @@ export function applyDependentInfluence(
       if (cur <= -INFINITY) continue;
       if (s <= -INFINITY) {
         // A ban passes whole through a mandatory colocation, scaled through an optional one.
-        scores.set(n, c.score >= INFINITY ? -INFINITY : addScores(cur, -Math.abs(c.score)));
+        // (An anti-colocation does not pass a ban on.)
+        if (c.score > 0) scores.set(n, c.score >= INFINITY ? -INFINITY : addScores(cur, -c.score));
         continue;
       }
       // A scaled preference keeps its sign: a tiny pull still counts as 1.
