@@ -79,7 +79,9 @@ export function applyNodeCriteria(ws: WorkingSet): void {
       }
     }
     for (const t of ticketsFor(ws, r)) {
-      if (ticketUsable(ws, t.ticket) || t.role === 'Promoted') continue;
+      if (ticketUsable(ws, t.ticket)) continue;
+      // A ticket needed only to be promoted stops everything only with loss-policy=stop.
+      if (t.role === 'Promoted' && t.lossPolicy !== 'stop') continue;
       if (t.lossPolicy === 'freeze') {
         // Running copies stay where they are; nothing new starts.
         const cur = primitivesOf(r).flatMap((p) => activeNodes(p));
