@@ -11,6 +11,8 @@ export interface CrmResult {
   /** Killed at the cap: wallMs is a lower bound and there is no summary. */
   readonly capped: boolean;
   readonly peakRssMiB: number;
+  /** User + system CPU time from /usr/bin/time (NaN if it did not report). */
+  readonly cpuMs: number;
   readonly exitCode: number | null;
   readonly stdout: string;
   readonly stderrTail: string;
@@ -103,10 +105,14 @@ export function crmSimulate(file: string, capMs: number): Promise<CrmResult> {
       rmSync(shadow, { recursive: true, force: true });
       const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
       const timeKiB = m ? Number(m[1]) : 0;
+      const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+      const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : Number.NaN;
       resolve({
         wallMs: capped ? Math.max(wallMs, capMs) : wallMs,
         capped,
         peakRssMiB: Math.max(timeKiB, polledHwmKiB) / 1024,
+        cpuMs,
         exitCode: code,
         stdout: out.join(''),
         stderrTail: err.slice(-2000),

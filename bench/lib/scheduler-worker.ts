@@ -13,6 +13,8 @@ export interface WorkerResult {
   readonly scheduleMs: number;
   readonly graphActions: number;
   readonly summary: string[];
+  /** CPU time (user + system, all threads incl. GC) of parse + schedule. */
+  readonly cpuMs: number;
   /** Peak resident set size of this process, MiB. */
   readonly peakRssMiB: number;
 }
@@ -20,17 +22,20 @@ export interface WorkerResult {
 function main(): void {
   const file = process.argv[2];
   if (file === undefined) throw new Error('usage: scheduler-worker FILE');
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const { cib } = readCib(readFileSync(file, 'utf8'));
   const t1 = performance.now();
   const nowSec = cib.attributes.executionDate ?? Math.floor(Date.now() / 1000);
   const t = schedule({ cib, nowSec });
   const t2 = performance.now();
+  const c1 = process.cpuUsage(c0);
   const result: WorkerResult = {
     parseMs: t1 - t0,
     scheduleMs: t2 - t1,
     graphActions: t.graph.actions.length,
     summary: formatSummaryLines(t.summary),
+    cpuMs: (c1.user + c1.system) / 1000,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(JSON.stringify(result) + '\n');
