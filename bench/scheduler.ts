@@ -166,6 +166,7 @@ for (const history of ['fresh', 'full'] as const) {
         x: Math.log(s.nodes * s.resources),
         total: v.parseMs + v.scheduleMs,
         sched: v.scheduleMs,
+        cpu: v.cpuMs,
       };
     });
   const fit = (ys: number[]): number => {
@@ -182,7 +183,7 @@ for (const history of ['fresh', 'full'] as const) {
   };
   if (pts.length < 2) continue;
   console.log(
-    `  ${history}: total k=${fit(pts.map((p) => Math.log(p.total))).toFixed(2)}, schedule only k=${fit(pts.map((p) => Math.log(p.sched))).toFixed(2)} over ${pts.length} sizes`,
+    `  ${history}: total k=${fit(pts.map((p) => Math.log(p.total))).toFixed(2)}, schedule only k=${fit(pts.map((p) => Math.log(p.sched))).toFixed(2)}, CPU time k=${fit(pts.map((p) => Math.log(p.cpu))).toFixed(2)} over ${pts.length} sizes`,
   );
 }
 
