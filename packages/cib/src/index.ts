@@ -7,6 +7,7 @@ export * from './model/types.js';
 export {
   readCib,
   cibFromXml,
+  validateCib,
   stripPositions,
   type ReadCibOptions,
   type ReadCibResult,
@@ -27,3 +28,8 @@ export {
 } from './model/issues.js';
 export * from './scores.js';
 export * from './xml/index.js';
+export * from './time.js';
+export * from './roles.js';
+export * from './rules.js';
+export * from './nvsets.js';
+export * from './cib-index.js';

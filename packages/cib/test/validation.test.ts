@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VigilError } from '@vigil/base';
-import { readCib, type CibIssue } from '@vigil/cib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCib, validateCib, type CibIssue } from '@vigil/cib';
+import { CORPUS_XML_DIR, corpusNeeded } from './corpus.js';
 
 /** A small valid CIB; `config` goes into <resources>, `constraints` into <constraints>. */
 function cib(parts: {
@@ -273,6 +276,59 @@ describe('CIB validation', () => {
     assert.match(warnings[0]!.message, /"ghost", which is not a resource/);
   });
 
+  it('rejects two nodes with the same uname', () => {
+    const text = cib({}).replace('<node id="2" uname="n2"/>', '<node id="2" uname="n1"/>');
+    const e = errorsOf(text).find((x) => /duplicate node uname "n1"/.test(x.message));
+    assert.ok(e);
+    assert.equal(e.tag, 'node');
+    assert.equal(e.id, '2');
+    assert.equal(e.line, lineOf(text, '<node id="2"'));
+  });
+
+  it('warns about meta-attributes, durations and operations Pacemaker would ignore', () => {
+    const text = cib({
+      resources: `<primitive id="web" class="ocf" provider="heartbeat" type="apache">
+        <meta_attributes id="web-meta">
+          <nvpair id="m1" name="target-role" value="Runing"/>
+          <nvpair id="m2" name="is-managed" value="perhaps"/>
+          <nvpair id="m3" name="resource-stickiness" value="sticky"/>
+          <nvpair id="m4" name="target-role" value="#default"/>
+        </meta_attributes>
+        <operations>
+          <op id="mon1" name="monitor" interval="10s" timeout="soon"/>
+          <op id="mon2" name="monitor" interval="10000ms"/>
+        </operations>
+      </primitive>`,
+      constraints: `<rsc_colocation id="self" rsc="web" with-rsc="web" score="INFINITY"/>`,
+    });
+    const { warnings } = readCib(text);
+    const got = warnings.map((w) => `${w.tag}#${w.id ?? ''}@${w.line ?? 0}`);
+    assert.deepEqual(got, [
+      `nvpair#m1@${lineOf(text, 'id="m1"')}`,
+      `nvpair#m2@${lineOf(text, 'id="m2"')}`,
+      `nvpair#m3@${lineOf(text, 'id="m3"')}`,
+      `op#mon1@${lineOf(text, 'id="mon1"')}`,
+      `op#mon2@${lineOf(text, 'id="mon2"')}`,
+      `rsc_colocation#self@${lineOf(text, 'id="self"')}`,
+    ]);
+    assert.match(warnings[0]!.message, /target-role="Runing" is not a role/);
+    assert.match(warnings[3]!.message, /'timeout' is not a duration: "soon"/);
+    assert.match(warnings[4]!.message, /duplicates operation "mon1"/);
+    assert.match(warnings[5]!.message, /colocates "web" with itself/);
+  });
+
+  it(
+    'accepts the deliberately odd corpus case order-wrong-kind with a warning, as crm_simulate does',
+    corpusNeeded,
+    () => {
+      const text = readFileSync(join(CORPUS_XML_DIR, 'order-wrong-kind.xml'), 'utf8');
+      const { cib: model, warnings } = readCib(text);
+      const order = model.configuration.constraints.find((c) => c.kind === 'order');
+      assert.ok(order?.kind === 'order');
+      assert.ok(warnings.some((w) => w.id === order.id && /attribute 'kind'/.test(w.message)));
+    },
+  );
+
   it('reports malformed XML as VGL_E_PARSE with line and column', () => {
     const text = cib({}).replace('<node id="2" uname="n2"/>', '<node id="2" uname="n2">');
     assert.throws(
@@ -284,6 +340,39 @@ describe('CIB validation', () => {
           e.message,
         ),
     );
+  });
+
+  it('validates a model built in code with the same rules (validateCib)', () => {
+    const { cib: model } = readCib(cib({}));
+    assert.deepEqual(validateCib(model), { errors: [], warnings: [] });
+    model.configuration.resources.push({
+      kind: 'group',
+      id: 'base',
+      children: [],
+      metaAttributes: [],
+      instanceAttributes: [],
+    });
+    model.configuration.constraints.push({
+      kind: 'colocation',
+      id: 'c1',
+      rsc: 'base',
+      withRsc: 'base',
+      score: 'always',
+      sets: [],
+    });
+    const { errors, warnings } = validateCib(model);
+    assert.deepEqual(
+      errors.map((e) => [e.tag, e.id, e.line]),
+      [
+        ['group', 'base', undefined],
+        ['group', 'base', undefined],
+        ['rsc_colocation', 'c1', undefined],
+      ],
+    );
+    assert.match(errors[0]!.message, /duplicate id "base"/);
+    assert.match(errors[1]!.message, /a group needs at least one primitive/);
+    assert.match(errors[2]!.message, /not a valid score: "always"/);
+    assert.match(warnings[0]!.message, /colocates "base" with itself/);
   });
 
   it('rejects a root element other than <cib>', () => {

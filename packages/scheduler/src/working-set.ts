@@ -3,6 +3,8 @@
  * refined by the later phases. Every later phase reads and writes only this structure.
  */
 
+import type { TicketConstraint, TicketState } from './constraints/ticket.js';
+
 export type Role = 'Stopped' | 'Started' | 'Unpromoted' | 'Promoted';
 
 /** A node as the scheduler sees it. */
@@ -219,8 +221,8 @@ export interface WorkingSet {
   readonly locations: LocationConstraint[];
   readonly colocations: ColocationConstraint[];
   readonly orders: OrderConstraint[];
-  /** Ticket id → granted. */
-  readonly tickets: Map<string, boolean>;
+  readonly ticketStates: Map<string, TicketState>;
+  readonly ticketConstraints: TicketConstraint[];
   /** Warnings to print before the status (crm_simulate prints some of these). */
   readonly notices: string[];
 }

@@ -8,8 +8,11 @@
  * are warnings there.
  */
 import { parseXml } from '../xml/parse.js';
+import { cibToXml } from './writer.js';
 import { DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from '../xml/types.js';
-import { isScore } from '../scores.js';
+import { isScore, parseBoolean } from '../scores.js';
+import { normalizeRole } from '../roles.js';
+import { parseIntervalMs } from '../time.js';
 import { cibInvalidError, type CibIssue } from './issues.js';
 import * as S from './specs.js';
 import type { FieldSpec } from './specs.js';
@@ -90,6 +93,19 @@ const DISCOVERY = ['always', 'never', 'exclusive'];
 const LOSS_POLICIES = ['stop', 'demote', 'fence', 'freeze'];
 const BOOLEAN_OPS = ['and', 'or'];
 const RESOURCE_TAGS = ['primitive', 'group', 'clone', 'master', 'bundle'];
+const META_BOOLEANS = new Set([
+  'is-managed',
+  'promotable',
+  'globally-unique',
+  'notify',
+  'interleave',
+  'ordered',
+  'allow-migrate',
+  'maintenance',
+  'critical',
+]);
+const META_SCORES = new Set(['resource-stickiness', 'migration-threshold']);
+const META_DURATIONS = new Set(['failure-timeout']);
 
 interface PendingRef {
   el: XmlElement;
@@ -108,6 +124,29 @@ export function stripPositions(el: XmlElement): XmlElement {
 }
 
 type Bag = Record<string, unknown>;
+
+const INT_RE = /^\s*-?[0-9]+\s*$/;
+
+interface SpecTable {
+  byName: Map<string, FieldSpec>;
+  required: FieldSpec[];
+}
+const specTables = new WeakMap<readonly FieldSpec[], SpecTable>();
+
+/** Name → spec (aliases included) for one attribute table, built once. */
+function specTable(specs: readonly FieldSpec[]): SpecTable {
+  let t = specTables.get(specs);
+  if (t === undefined) {
+    const byName = new Map<string, FieldSpec>();
+    for (const spec of specs) {
+      byName.set(spec.xml, spec);
+      for (const a of spec.aliases ?? []) byName.set(a, spec);
+    }
+    t = { byName, required: specs.filter((x) => x.required === true) };
+    specTables.set(specs, t);
+  }
+  return t;
+}
 
 class Reader {
   readonly errors: CibIssue[] = [];
@@ -138,36 +177,37 @@ class Reader {
     this.issue(el, message, this.lenient ? 'warning' : 'error');
   }
 
-  /** Reads `specs` into `target`; returns the attributes the table does not name. */
-  fields(el: XmlElement, specs: readonly FieldSpec[], obj: object): Record<string, string> {
+  /**
+   * Reads `specs` into `target` in one pass over the element's attributes; returns the
+   * attributes the table does not name (undefined when there are none).
+   */
+  fields(
+    el: XmlElement,
+    specs: readonly FieldSpec[],
+    obj: object,
+  ): Record<string, string> | undefined {
     const target = obj as Bag;
-    const used = new Set<string>();
-    for (const spec of specs) {
-      let name = spec.xml;
-      let v = el.attrs[name];
-      if (v === undefined && spec.aliases) {
-        for (const a of spec.aliases) {
-          if (el.attrs[a] !== undefined) {
-            name = a;
-            v = el.attrs[a];
-            break;
-          }
-        }
-      }
-      if (v === undefined) {
-        if (spec.required) this.issue(el, `missing required attribute '${spec.xml}'`);
+    const table = specTable(specs);
+    let rest: Record<string, string> | undefined;
+    for (const name in el.attrs) {
+      const v = el.attrs[name]!;
+      const spec = table.byName.get(name);
+      // A legacy alias counts only when the current spelling is absent.
+      if (spec === undefined || (spec.xml !== name && el.attrs[spec.xml] !== undefined)) {
+        (rest ??= {})[name] = v;
         continue;
       }
-      used.add(name);
       if (spec.int) {
-        if (!/^\s*-?[0-9]+\s*$/.test(v)) {
+        if (!INT_RE.test(v)) {
           this.issue(el, `attribute '${name}' must be an integer, not ${JSON.stringify(v)}`);
           target[spec.key] = 0;
         } else target[spec.key] = Number(v);
       } else target[spec.key] = v;
     }
-    const rest: Record<string, string> = {};
-    for (const k in el.attrs) if (!used.has(k)) rest[k] = el.attrs[k]!;
+    for (const spec of table.required) {
+      if (target[spec.key] === undefined)
+        this.issue(el, `missing required attribute '${spec.xml}'`);
+    }
     return rest;
   }
 
@@ -219,14 +259,18 @@ class Reader {
   }
 
   /** Builds `extra` from leftover attributes and unknown children; undefined when empty. */
-  extra(rest: Record<string, string>, unknown: XmlElement[]): Extra | undefined {
+  extra(rest: Record<string, string> | undefined, unknown: XmlElement[]): Extra | undefined {
     const e: Extra = {};
-    if (Object.keys(rest).length > 0) e.attrs = rest;
+    if (rest !== undefined && Object.keys(rest).length > 0) e.attrs = rest;
     if (unknown.length > 0) e.children = unknown.map(stripPositions);
     return e.attrs === undefined && e.children === undefined ? undefined : e;
   }
 
-  setExtra(target: { extra?: Extra }, rest: Record<string, string>, unknown: XmlElement[]): void {
+  setExtra(
+    target: { extra?: Extra },
+    rest: Record<string, string> | undefined,
+    unknown: XmlElement[],
+  ): void {
     const e = this.extra(rest, unknown);
     if (e !== undefined) target.extra = e;
   }
@@ -255,8 +299,11 @@ class Reader {
     this.checkScore(el, 'score');
     const unknown: XmlElement[] = [];
     for (const c of childElementsOf(el)) {
-      if (c.name === 'nvpair') s.nvpairs.push(this.nvpair(c));
-      else if (c.name === 'rule') s.rules.push(this.rule(c));
+      if (c.name === 'nvpair') {
+        const p = this.nvpair(c);
+        if (el.name === 'meta_attributes') this.checkMeta(c, p);
+        s.nvpairs.push(p);
+      } else if (c.name === 'rule') s.rules.push(this.rule(c));
       else unknown.push(c);
     }
     this.setExtra(s, rest, unknown);
@@ -370,6 +417,31 @@ class Reader {
     return d;
   }
 
+  /** Warns about well-known meta-attributes whose value Pacemaker would not understand. */
+  checkMeta(el: XmlElement, p: NvPair): void {
+    const { name, value } = p;
+    if (name === undefined || value === undefined) return;
+    let expected: string | undefined;
+    if (name === 'target-role') {
+      if (value !== '#default' && normalizeRole(value) === undefined) {
+        expected = 'a role (Started, Stopped, Promoted, Unpromoted)';
+      }
+    } else if (META_BOOLEANS.has(name)) {
+      if (parseBoolean(value) === undefined) expected = 'a boolean (true or false)';
+    } else if (META_SCORES.has(name)) {
+      if (!isScore(value)) expected = 'a score (an integer or INFINITY)';
+    } else if (META_DURATIONS.has(name)) {
+      if (parseIntervalMs(value) === undefined) expected = 'a duration (such as 60s or 10min)';
+    }
+    if (expected !== undefined) {
+      this.issue(
+        el,
+        `meta-attribute ${name}=${JSON.stringify(value)} is not ${expected}; Pacemaker ignores it`,
+        'warning',
+      );
+    }
+  }
+
   // ------------------------------------------------------------------ nodes
 
   node(el: XmlElement): CibNode {
@@ -401,6 +473,16 @@ class Reader {
       if (o.interval === undefined) this.schema(el, `missing required attribute 'interval'`);
     }
     this.checkEnum(el, 'role', ROLES);
+    for (const attr of ['interval', 'timeout', 'start-delay'] as const) {
+      const v = el.attrs[attr];
+      if (v !== undefined && parseIntervalMs(v) === undefined) {
+        this.issue(
+          el,
+          `attribute '${attr}' is not a duration: ${JSON.stringify(v)}; Pacemaker ignores it`,
+          'warning',
+        );
+      }
+    }
     const unknown: XmlElement[] = [];
     for (const c of childElementsOf(el)) {
       if (c.name === 'instance_attributes') o.instanceAttributes.push(this.nvset(c));
@@ -417,9 +499,24 @@ class Reader {
     if (o.idRef !== undefined) this.ref(el, ['operations']);
     else this.registerId(el);
     const unknown: XmlElement[] = [];
+    const seen = new Map<string, string>();
     for (const c of childElementsOf(el)) {
-      if (c.name === 'op') o.ops.push(this.op(c));
-      else unknown.push(c);
+      if (c.name === 'op') {
+        const op = this.op(c);
+        o.ops.push(op);
+        const ms = op.interval === undefined ? undefined : parseIntervalMs(op.interval);
+        if (op.name !== undefined && ms !== undefined) {
+          const key = `${op.name}/${ms}/${normalizeRole(op.role) ?? ''}`;
+          const prev = seen.get(key);
+          if (prev !== undefined) {
+            this.issue(
+              c,
+              `duplicates operation "${prev}" (same name, interval and role); Pacemaker uses only one`,
+              'warning',
+            );
+          } else seen.set(key, op.id ?? op.name);
+        }
+      } else unknown.push(c);
     }
     this.setExtra(o, rest, unknown);
     return o;
@@ -494,7 +591,10 @@ class Reader {
   }
 
   /** Common part of group/clone/bundle: id, description, meta and instance attributes. */
-  private container(el: XmlElement, target: Group | Clone | Bundle): Record<string, string> {
+  private container(
+    el: XmlElement,
+    target: Group | Clone | Bundle,
+  ): Record<string, string> | undefined {
     const rest = this.fields(el, S.CONTAINER_FIELDS, target);
     this.registerId(el);
     const id = el.attrs['id'];
@@ -525,7 +625,9 @@ class Reader {
         unknown.push(c);
       }
     }
-    if (g.children.length === 0) this.schema(el, `a group needs at least one primitive`);
+    if (g.children.length === 0 && !unknown.some((c) => RESOURCE_TAGS.includes(c.name))) {
+      this.schema(el, `a group needs at least one primitive`);
+    }
     this.setExtra(g, rest, unknown);
     return g;
   }
@@ -760,6 +862,12 @@ class Reader {
         this.noteConstraintRef(el, 'with-rsc');
         if (c.sets.length === 0 && (c.rsc === undefined || c.withRsc === undefined)) {
           this.issue(el, `needs 'rsc' and 'with-rsc', or resource sets`);
+        } else if (c.rsc !== undefined && c.rsc === c.withRsc) {
+          this.issue(
+            el,
+            `colocates "${c.rsc}" with itself; Pacemaker ignores this constraint`,
+            'warning',
+          );
         }
         this.setExtra(c, rest, unknown);
         return c;
@@ -907,9 +1015,29 @@ class Reader {
             (c) => c.name === 'cluster_property_set' && (cfg.crmConfig.push(this.nvset(c)), true),
           );
           break;
-        case 'nodes':
-          section(s, (c) => c.name === 'node' && (cfg.nodes.push(this.node(c)), true));
+        case 'nodes': {
+          const ids = new Map<string, XmlElement>();
+          const unames = new Map<string, XmlElement>();
+          section(s, (c) => {
+            if (c.name !== 'node') return false;
+            const n = this.node(c);
+            for (const [map, what, v] of [
+              [ids, 'id', n.id],
+              [unames, 'uname', n.uname],
+            ] as const) {
+              const prev = map.get(v);
+              if (prev === undefined) map.set(v, c);
+              else
+                this.schema(
+                  c,
+                  `duplicate node ${what} ${JSON.stringify(v)}: already used by the node at line ${prev.line ?? '?'}`,
+                );
+            }
+            cfg.nodes.push(n);
+            return true;
+          });
           break;
+        }
         case 'resources':
           section(s, (c) => {
             if (c.name === 'template') {
@@ -1163,4 +1291,14 @@ export function cibFromXml(root: XmlElement): ReadCibResult {
 export function readCib(text: string, options: ReadCibOptions = {}): ReadCibResult {
   const doc = parseXml(text, options.limits ?? DEFAULT_XML_LIMITS);
   return cibFromXml(doc.root);
+}
+
+/**
+ * Validates a model built in code (not read from XML) with the same rules as the reader.
+ * Issues carry no line numbers. Returns every error and warning; throws nothing.
+ */
+export function validateCib(cib: Cib): { errors: CibIssue[]; warnings: CibIssue[] } {
+  const r = new Reader();
+  r.cib(cibToXml(cib));
+  return { errors: r.errors, warnings: r.warnings };
 }

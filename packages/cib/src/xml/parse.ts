@@ -23,6 +23,9 @@ import {
 const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
+const AMP = 0x26;
+/** Bound on the attribute-name cache (names beyond it are simply not shared). */
+const MAX_INTERNED_NAMES = 4096;
 const BANG = 0x21;
 const QMARK = 0x3f;
 const EQ = 0x3d;
@@ -253,44 +256,90 @@ class Parser {
     }
   }
 
-  private parseStartTag(): { el: XmlElement; selfClosing: boolean } {
+  /** Attribute names seen so far, so each distinct name is one shared string. */
+  private readonly names = new Map<string, string>();
+  /** Set by parseStartTag: whether the tag just read ended with '/>'. */
+  private selfClosing = false;
+
+  private wasSelfClosing(): boolean {
+    return this.selfClosing;
+  }
+
+  /**
+   * Reads a start tag at `this.i` (on '<'). The hot path of the parser: it scans with a local
+   * index and updates the line count once at the end.
+   */
+  private parseStartTag(): XmlElement {
+    const s = this.s;
     const line = this.line;
     const col = this.i - this.lineStart + 1;
     this.i++; // '<'
     const name = this.readName('an element name');
+    let i = this.i;
     const attrs: Record<string, string> = {};
+    const el: XmlElement = { type: 'element', name, attrs, children: [], line, col };
     let count = 0;
     for (;;) {
-      const before = this.i;
-      this.skipSpace();
-      const c = this.code(this.i);
+      let c = s.charCodeAt(i);
+      const before = i;
+      while (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) c = s.charCodeAt(++i);
       if (c === GT) {
-        this.i++;
-        return {
-          el: { type: 'element', name, attrs, children: [], line, col },
-          selfClosing: false,
-        };
+        this.moveTo(i + 1);
+        this.selfClosing = false;
+        return el;
       }
       if (c === SLASH) {
-        if (this.code(this.i + 1) !== GT) this.fail(`expected '/>' to close <${name}>`);
-        this.i += 2;
-        return { el: { type: 'element', name, attrs, children: [], line, col }, selfClosing: true };
+        if (s.charCodeAt(i + 1) !== GT) this.fail(`expected '/>' to close <${name}>`, i);
+        this.moveTo(i + 2);
+        this.selfClosing = true;
+        return el;
       }
-      if (this.i >= this.n) this.fail(`unexpected end of input inside the start tag <${name}>`);
-      if (this.i === before) {
-        this.fail(`expected whitespace, '>' or '/>' in the start tag <${name}>`);
+      if (i >= this.n) this.fail(`unexpected end of input inside the start tag <${name}>`, i);
+      if (i === before) this.fail(`expected whitespace, '>' or '/>' in the start tag <${name}>`, i);
+      const attrAt = i;
+      if (!isNameStart(c)) {
+        this.fail(
+          `expected an attribute name or '>' in <${name}>, found ${JSON.stringify(s[i])}`,
+          i,
+        );
       }
-      const attrAt = this.i;
-      const an = this.readName(`an attribute name or '>' in <${name}>`);
-      this.skipSpace();
-      if (this.code(this.i) !== EQ) this.fail(`expected '=' after attribute '${an}' in <${name}>`);
-      this.i++;
-      this.skipSpace();
-      const value = this.readQuoted(an);
+      c = s.charCodeAt(++i);
+      while (i < this.n && isNameChar(c)) c = s.charCodeAt(++i);
+      const sliced = s.slice(attrAt, i);
+      let an = this.names.get(sliced);
+      if (an === undefined) {
+        an = sliced;
+        if (this.names.size < MAX_INTERNED_NAMES) this.names.set(sliced, sliced);
+      }
+      while (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) c = s.charCodeAt(++i);
+      if (c !== EQ) this.fail(`expected '=' after attribute '${an}' in <${name}>`, i);
+      c = s.charCodeAt(++i);
+      while (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) c = s.charCodeAt(++i);
+      if (c !== 0x22 && c !== 0x27) {
+        this.fail(`the value of attribute '${an}' must be quoted with " or '`, i);
+      }
+      const q = c;
+      const vs = i + 1;
+      let special = false;
+      let j = vs;
+      for (;;) {
+        const d = s.charCodeAt(j);
+        if (d === q) break;
+        if (d !== d) this.fail(`the value of attribute '${an}' is not closed`, i); // NaN: end of input
+        if (d === LT) this.fail(`'<' is not allowed in the value of attribute '${an}'`, j);
+        if (d === AMP || d === 0x0a || d === 0x09 || d === 0x0d) special = true;
+        j++;
+      }
+      const raw = s.slice(vs, j);
+      const value = special ? this.decode(raw, vs, true) : raw;
+      i = j + 1;
       if (an === '__proto__') this.fail(`attribute name '__proto__' is not supported`, attrAt);
       if (Object.hasOwn(attrs, an)) this.fail(`duplicate attribute '${an}' in <${name}>`, attrAt);
       if (++count > this.limits.maxAttributesPerElement) {
-        this.fail(`more than ${this.limits.maxAttributesPerElement} attributes in <${name}>`);
+        this.fail(
+          `more than ${this.limits.maxAttributesPerElement} attributes in <${name}>`,
+          attrAt,
+        );
       }
       attrs[an] = value;
     }
@@ -328,8 +377,8 @@ class Parser {
 
   private parseElementTree(): XmlElement {
     const first = this.parseStartTag();
-    if (first.selfClosing) return first.el;
-    const stack: XmlElement[] = [first.el];
+    if (this.wasSelfClosing()) return first;
+    const stack: XmlElement[] = [first];
     for (;;) {
       const top = stack[stack.length - 1]!;
       if (this.i >= this.n) {
@@ -340,10 +389,15 @@ class Parser {
       const c = this.code(this.i);
       if (c !== LT) {
         const start = this.i;
-        let end = this.s.indexOf('<', start);
-        if (end === -1) end = this.n;
-        const raw = this.s.slice(start, end);
-        if (!/^[ \t\r\n]*$/.test(raw)) {
+        let end = start;
+        let blank = true;
+        for (; end < this.n; end++) {
+          const d = this.s.charCodeAt(end);
+          if (d === LT) break;
+          if (blank && d !== 0x20 && d !== 0x0a && d !== 0x09 && d !== 0x0d) blank = false;
+        }
+        if (!blank) {
+          const raw = this.s.slice(start, end);
           const bad = raw.indexOf(']]>');
           if (bad !== -1) this.fail("']]>' is not allowed in text", start + bad);
           top.children.push({ type: 'text', value: this.decode(raw, start, false) });
@@ -382,9 +436,9 @@ class Parser {
         if (stack.length >= this.limits.maxDepth) {
           this.fail(`elements are nested deeper than the limit of ${this.limits.maxDepth}`);
         }
-        const { el, selfClosing } = this.parseStartTag();
+        const el = this.parseStartTag();
         top.children.push(el);
-        if (!selfClosing) stack.push(el);
+        if (!this.wasSelfClosing()) stack.push(el);
       }
     }
   }

@@ -114,7 +114,13 @@ function unpackLocation(
   } else {
     for (const s of readSets(c, byId, tags)) rscs.push(...s.ids);
   }
-  const role = parseRole(c.attrs.role);
+  // A role on the rules (all of them) makes the constraint role-specific too.
+  const ruleRoles = elementChildren(c, 'rule').map((r) => parseRole(r.attrs.role));
+  const role =
+    parseRole(c.attrs.role) ??
+    (ruleRoles.length > 0 && ruleRoles.every((r) => r !== undefined && r === ruleRoles[0])
+      ? ruleRoles[0]
+      : undefined);
   const discovery = c.attrs['resource-discovery'];
   const scores = new Map<string, number>();
   const rules = elementChildren(c, 'rule').map((r) =>

@@ -25,6 +25,8 @@ export interface Plan {
   frozen: boolean;
   /** Frozen because a failure blocked it: it cannot be (re)started either. */
   blockedFailure: boolean;
+  /** A clone instance whose start a clone it depends on blocks: no summary line. */
+  silent?: boolean;
   /** Active on several nodes with multiple-active=stop_unexpected. */
   multiplyActive?: boolean;
   /** Nodes it is active on that will be fenced (stops there are implied). */
@@ -88,7 +90,8 @@ function definitionChange(r: WsResource, node: string): string | undefined {
     if (paramsDigest(r.params, only) !== op.restartDigest) return 'resource definition change';
   }
   const modern = op.featureSet !== undefined && Number(op.featureSet.split('.')[0]) >= 3;
-  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest) return '';
+  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest)
+    return r.agent?.cls === 'stonith' ? 'resource definition change' : '';
   return undefined;
 }
 

@@ -14,6 +14,29 @@ export interface NodeScore {
   score: number;
 }
 
+interface ColocationIndex {
+  readonly byDependent: Map<string, ColocationConstraint[]>;
+  readonly byPrimary: Map<string, ColocationConstraint[]>;
+}
+const indexes = new WeakMap<WorkingSet, ColocationIndex>();
+
+/** Colocations by dependent and by primary id, built once per working set. */
+export function colocationIndex(ws: WorkingSet): ColocationIndex {
+  let ix = indexes.get(ws);
+  if (ix) return ix;
+  ix = { byDependent: new Map(), byPrimary: new Map() };
+  for (const c of ws.colocations) {
+    const d = ix.byDependent.get(c.dependent) ?? [];
+    d.push(c);
+    ix.byDependent.set(c.dependent, d);
+    const p = ix.byPrimary.get(c.primary) ?? [];
+    p.push(c);
+    ix.byPrimary.set(c.primary, p);
+  }
+  indexes.set(ws, ix);
+  return ix;
+}
+
 export function stickiness(r: WsResource): number {
   return parseScore(r.meta.get('resource-stickiness') ?? r.meta.get('stickiness'), 0);
 }
@@ -61,8 +84,7 @@ export function applyColocationsAsDependent(
   scores: Map<string, number>,
   why: (node: string, score: number, text: string) => void,
 ): void {
-  for (const c of ws.colocations) {
-    if (c.dependent !== r.id) continue;
+  for (const c of colocationIndex(ws).byDependent.get(r.id) ?? []) {
     if (c.dependentRole === 'Promoted' || c.primaryRole === 'Promoted') {
       if (c.dependentRole === 'Promoted' && c.primaryRole !== 'Promoted') continue;
     }
@@ -133,25 +155,29 @@ export function applyDependentInfluence(
   r: WsResource,
   scores: Map<string, number>,
   seen: Set<string> = new Set(),
-  factor = 1,
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
   const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
-  for (const c of ws.colocations) {
-    if (c.primary !== r.id || !c.influence || c.score === 0) continue;
+  for (const c of colocationIndex(ws).byPrimary.get(r.id) ?? []) {
+    if (!c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
     const before = new Map(scores);
-    const f = (factor * c.score) / INFINITY;
-    for (const [n, s] of ownScores(ws, d)) {
+    const f = c.score / INFINITY;
+    // The dependent's own preferences, with those of its own dependents merged in.
+    const dScores = ownScores(ws, d);
+    applyDependentInfluence(ws, d, dScores, seen);
+    for (const [n, s] of dScores) {
       if (!scores.has(n)) continue;
       const cur = scores.get(n)!;
-      // Bans and requirements of the dependent are not passed on; preferences are, scaled.
-      if (cur <= -INFINITY || s <= -INFINITY || s >= INFINITY) continue;
-      scores.set(n, addScores(cur, Math.trunc(s * f)));
+      // Bans of the dependent are not passed on; requirements and preferences are, scaled.
+      if (cur <= -INFINITY || s <= -INFINITY) continue;
+      // A scaled preference keeps its sign: a tiny pull still counts as 1.
+      const v = (s >= INFINITY ? INFINITY : s) * f;
+      const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
+      scores.set(n, addScores(cur, add));
     }
-    if (Math.abs(f) >= 1) applyDependentInfluence(ws, d, scores, seen, f);
     // A merge that would leave no usable node is rolled back.
     if (usable(before) && !usable(scores)) for (const [n, v] of before) scores.set(n, v);
   }
@@ -215,7 +241,17 @@ export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
   );
   applyDependentInfluence(ws, r, scores);
   r.finalScores = scores;
-  const node = bestNode(ws, scores, activeNodes(r));
+  const current = activeNodes(r);
+  let node = bestNode(ws, scores, current);
+  // A sticky resource keeps its node when that node ties with the best.
+  const cur = current.length === 1 ? current[0]! : undefined;
+  if (
+    node !== undefined &&
+    cur !== undefined &&
+    stickiness(r) > 0 &&
+    (scores.get(cur) ?? -1) >= (scores.get(node) ?? 0)
+  )
+    node = cur;
   place(ws, r, node);
 }
 

@@ -37,7 +37,7 @@ function roleWord(role: string): string {
 
 function summaryFor(p: Plan): SummaryLine[] {
   const id = p.rsc.id;
-  if (p.frozen) return [];
+  if (p.frozen || p.silent === true) return [];
   const out: SummaryLine[] = [];
   const line = (verb: Parameters<typeof mk>[0], details: string, reason?: string): void => {
     out.push(mk(verb, details, reason));
@@ -100,7 +100,7 @@ function summaryFor(p: Plan): SummaryLine[] {
   if (from !== next) {
     const verb = p.failed
       ? 'Recover'
-      : p.rsc.meta.get('allow-migrate') === 'true'
+      : ['true', '1', 'yes', 'on'].includes(p.rsc.meta.get('allow-migrate')?.toLowerCase() ?? '')
         ? 'Migrate'
         : 'Move';
     if (promotable && (p.currentRole === 'Promoted' || p.nextRole === 'Promoted')) {

@@ -62,7 +62,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
   const fail = (op: HistoryOp, role: Role): void => {
     const onFail = configuredOnFail(r, op, stonith);
     if (onFail === 'ignore') {
-      st.role = role === 'Stopped' ? st.role : role;
+      // An ignored stop failure counts as stopped; other ignored failures change nothing.
+      if (op.operation === 'stop') st.role = 'Stopped';
+      else st.role = role === 'Stopped' ? st.role : role;
       return;
     }
     st.failed = true;
@@ -174,6 +176,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         } else fail(op, 'Started');
         break;
       default:
+        if (!succeeded) fail(op, st.role === 'Stopped' ? 'Started' : st.role);
         break;
     }
   }
@@ -274,7 +277,7 @@ export function applyHistory(
         groups.set(k, g);
       }
       for (const g of groups.values()) {
-        const wanted = g[0]!.instance;
+        const wanted = undefined as number | undefined;
         let idx = -1;
         if (wanted !== undefined && wanted < clone.children.length && !u.has(wanted)) idx = wanted;
         if (idx < 0) {

@@ -5,6 +5,8 @@
  */
 import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
 import type { WorkingSet, WsNode, WsResource } from '../working-set.js';
+import { activeNodes, primitivesOf } from '../working-set.js';
+import { ticketUsable } from '../constraints/ticket.js';
 
 function addCause(r: WsResource, node: string, score: number, why: string): void {
   r.allowed.set(node, addScores(r.allowed.get(node) ?? 0, score));
@@ -45,6 +47,13 @@ function ancestors(r: WsResource): WsResource[] {
   return out;
 }
 
+/** Ticket constraints on the resource or any resource above it. */
+function ticketsFor(ws: WorkingSet, r: WsResource): WorkingSet['ticketConstraints'] {
+  const ids = new Set<string>();
+  for (let p: WsResource | undefined = r; p; p = p.parent) ids.add(templateId(p.id));
+  return ws.ticketConstraints.filter((t) => ids.has(t.rsc));
+}
+
 function templateId(id: string): string {
   return id.replace(/:\d+$/, '');
 }
@@ -67,6 +76,33 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         for (const [node, score] of l.scores) {
           addCause(r, node, score, `location constraint ${l.id} (${formatScore(score)})`);
         }
+      }
+    }
+    for (const t of ticketsFor(ws, r)) {
+      if (ticketUsable(ws, t.ticket)) continue;
+      // A ticket needed only to be promoted stops everything only with loss-policy=stop.
+      if (t.role === 'Promoted' && t.lossPolicy !== 'stop') continue;
+      if (t.lossPolicy === 'freeze') {
+        // Running copies stay where they are; nothing new starts.
+        const cur = primitivesOf(r).flatMap((p) => activeNodes(p));
+        for (const n of r.allowed.keys()) {
+          if (cur.includes(n)) continue;
+          r.allowed.set(n, -INFINITY);
+          r.causes.push({
+            node: n,
+            score: -INFINITY,
+            why: `ticket ${t.ticket} is not granted (loss-policy=freeze)`,
+          });
+        }
+        continue;
+      }
+      for (const n of r.allowed.keys()) {
+        r.allowed.set(n, -INFINITY);
+        r.causes.push({
+          node: n,
+          score: -INFINITY,
+          why: `ticket ${t.ticket} is not granted (${t.id})`,
+        });
       }
     }
     const stopOnFail = [...r.history.values()].some(

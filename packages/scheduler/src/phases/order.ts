@@ -4,6 +4,7 @@
  * force a restart of what runs after something that restarts. Repeats until nothing changes.
  */
 import type { WorkingSet, WsResource } from '../working-set.js';
+import { INFINITY } from '../score.js';
 import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
 
@@ -107,17 +108,24 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       const isClone = e.first.kind === 'clone';
       const runs = isClone ? fp.some(willRun) : fp.every(willRun);
       const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
+      // A restart required by an order on a group reaches its first member; the members' own
+      // chain does the rest. An unrunnable start reaches every member.
+      const first = e.then.kind === 'group' ? e.then.children[0] : e.then;
       for (const tp of plansOf(e.then, plans)) {
+        const isFirst = first === undefined || tp.rsc === first || e.then.kind !== 'group';
         if (tp.frozen || tp.next === null) continue;
         if (!runs) {
           if (tp.blocked === undefined) {
             const running = tp.current.length > 0;
             tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;
+            if (isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
+              tp.silent = true;
             changed = true;
           }
           continue;
         }
         if (
+          isFirst &&
           restarts &&
           tp.restart === undefined &&
           !startsNow(tp) &&
@@ -127,6 +135,20 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
           tp.restart = `required ${eventName(e.first, e.firstAction)}`;
           changed = true;
         }
+      }
+    }
+    // A resource that must run with another cannot start where that one's start is blocked.
+    for (const c of ws.colocations) {
+      if (c.score < INFINITY) continue;
+      const prim = ws.byId.get(c.primary);
+      const dep = ws.byId.get(c.dependent);
+      if (prim?.kind !== 'primitive' || dep?.kind !== 'primitive') continue;
+      const pp = plans.get(prim.id);
+      const dp = plans.get(dep.id);
+      if (!pp || !dp || dp.frozen || dp.next === null || dp.blocked !== undefined) continue;
+      if (pp.blocked !== undefined && pp.next === dp.next) {
+        dp.blocked = `colocation with ${prim.id}`;
+        changed = true;
       }
     }
     if (!changed) break;

@@ -19,6 +19,7 @@ import type {
 } from '../working-set.js';
 import { unpackConstraints } from '../constraints/unpack-constraints.js';
 import { applyHistory } from './history.js';
+import { applyTicketFencing, unpackTickets } from '../constraints/ticket.js';
 
 /** Reads name/value pairs from every `<TAG>` child set of `e`, earlier sets winning. */
 export function readNvpairs(
@@ -477,11 +478,14 @@ export function unpack(root: CibElement, nowSec: number): WorkingSet {
     locations: [],
     colocations: [],
     orders: [],
-    tickets: new Map(),
+    ticketStates: new Map(),
+    ticketConstraints: [],
     notices: [],
   };
   applyHistory(ws, status, nodes);
   applyFailurePolicies(ws);
+  unpackTickets(ws, cfg ? firstChild(cfg, 'constraints') : undefined, status);
+  applyTicketFencing(ws);
   if (cfg) unpackConstraints(ws, cfg, byIdEl);
   return ws;
 }

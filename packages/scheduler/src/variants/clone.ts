@@ -7,6 +7,7 @@
 import { INFINITY, addScores, parseScore } from '../score.js';
 import type { WorkingSet, WsResource } from '../working-set.js';
 import { activeNodes, primitivesOf } from '../working-set.js';
+import { ticketUsable } from '../constraints/ticket.js';
 import { applyColocationsAsDependent, ownScores, place } from '../phases/assign.js';
 
 function instanceCurrent(inst: WsResource): string[] {
@@ -133,6 +134,13 @@ function promotionScore(
     if (v !== undefined) total = addScores(total ?? 0, parseScore(v, 0));
     const h = p.history.get(node);
     if (total === undefined && h?.role === 'Promoted') total = 0;
+  }
+  for (const t of ws.ticketConstraints) {
+    if (t.rsc !== c.id || ticketUsable(ws, t.ticket)) continue;
+    // loss-policy=freeze keeps a promoted instance promoted; nothing new is promoted.
+    const promotedHere = primitivesOf(inst).some((p) => p.history.get(node)?.role === 'Promoted');
+    if (t.lossPolicy === 'freeze' && promotedHere) continue;
+    return undefined;
   }
   for (const l of ws.locations) {
     if (l.role !== 'Promoted') continue;
