@@ -447,9 +447,10 @@ function applyFailurePolicies(ws: WorkingSet): void {
 }
 
 export function unpack(root: CibElement, nowSec: number): WorkingSet {
-  const byIdEl = new Map<string, CibElement>();
-  indexIds(root, byIdEl);
   const cfg = firstChild(root, 'configuration');
+  // id-refs point into the configuration only; the status section (most of a large CIB) is not indexed.
+  const byIdEl = new Map<string, CibElement>();
+  if (cfg) indexIds(cfg, byIdEl);
   const status = firstChild(root, 'status');
   const options = readOptions(root, cfg, nowSec);
   const nodes = readNodes(cfg, status, options, nowSec, byIdEl);
