@@ -24,9 +24,16 @@ import { benchLine, summarize } from './lib/stats.js';
 const REPS = Number(process.env.REPS ?? 10);
 const MOVE_REPS = Number(process.env.MOVE_REPS ?? 10);
 const FOOTPRINT_SECS = Number(process.env.FOOTPRINT_SECS ?? 60);
+// The harness lives in ../shared/reference next to the repository (or next to its parent, for
+// a git worktree under wt/).
+const REPO = join(import.meta.dirname, '../..');
 const HARNESS = resolve(
   process.env.PACEMAKER_HARNESS ??
-    join(import.meta.dirname, '../../../shared/reference/pacemaker-netns'),
+    [
+      join(REPO, '../shared/reference/pacemaker-netns'),
+      join(REPO, '../../shared/reference/pacemaker-netns'),
+    ].find((d) => existsSync(join(d, 'failover-bench.sh'))) ??
+    join(REPO, '../shared/reference/pacemaker-netns'),
 );
 const NODES = ['n1', 'n2', 'n3'];
 const CLK_TCK = 100;
