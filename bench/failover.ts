@@ -272,7 +272,7 @@ async function pacemaker(): Promise<Record<string, number>> {
   };
   console.log(`pacemaker: running ${HARNESS}/failover-bench.sh (defaults; several minutes)`);
   const code = await new Promise<number>((res) => {
-    const p = spawn('sh', [join(HARNESS, 'failover-bench.sh')], {
+    const p = spawn('bash', [join(HARNESS, 'failover-bench.sh')], {
       cwd: HARNESS,
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
