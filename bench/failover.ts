@@ -279,9 +279,10 @@ async function pacemaker(): Promise<Record<string, number>> {
     });
     p.on('exit', (c) => res(c ?? 1));
   });
-  const run = readdirSync(out.path)
-    .map((d) => join(out.path, d))
-    .find((d) => existsSync(join(d, 'summary.txt')));
+  // The harness writes into RESULTS_DIR itself (older versions: a run-id subdirectory of it).
+  const run = [out.path, ...readdirSync(out.path).map((d) => join(out.path, d))].find((d) =>
+    existsSync(join(d, 'summary.txt')),
+  );
   if (code !== 0 || run === undefined) {
     console.log(`pacemaker: harness failed (exit ${code})`);
     return nan;
