@@ -29,6 +29,10 @@ export interface LocalClusterOptions {
   /** Fencing reboots the node (restarts its vigild) rather than only powering it off. */
   readonly fenceRestarts?: boolean;
   readonly timing?: Partial<TimingConfig>;
+  /** Node addresses other than 127.0.0.x, e.g. one network namespace per node. */
+  readonly hosts?: Readonly<Record<string, string>>;
+  /** Network namespace to run each node's vigild in (`ip netns exec`). */
+  readonly netns?: Readonly<Record<string, string>>;
 }
 
 export class LocalCluster {
@@ -56,6 +60,8 @@ export class LocalCluster {
     return join(this.dir, 'fence.log');
   }
   host(node: string): string {
+    const h = this.o.hosts?.[node];
+    if (h !== undefined) return h;
     return `127.0.0.${(this.o.firstHost ?? 2) + this.o.nodes.indexOf(node)}`;
   }
 
@@ -95,7 +101,7 @@ export class LocalCluster {
         `#!/bin/sh\n` +
         `echo $$ > '${join(this.dir, `${n}.pid`)}'\n` +
         `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${this.rscTmp(n)}' VIGIL_OCF_PATH='${OCF_EXTRA_DIR}' VIGIL_FENCE_PATH='${AGENTS_DIR}'\n` +
-        `exec '${process.execPath}' '${VIGILD_JS}' --config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
+        `exec ${this.o.netns?.[n] !== undefined ? `ip netns exec '${this.o.netns[n]}' ` : ''}'${process.execPath}' '${VIGILD_JS}' --config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
       const p = join(this.dir, `${n}.start`);
       await writeFile(p, script);
       await chmod(p, 0o755);
