@@ -90,6 +90,8 @@ export function applyColocationsAsDependent(
     }
     const p = ws.byId.get(c.primary);
     if (!p) continue;
+    // A colocation loop: the primary waits for this resource, so this side is skipped.
+    if (p.assigning || topOf(p).assigning) continue;
     assignResource(ws, p);
     applyOneColocation(ws, c, p, scores, why);
   }
