@@ -9,10 +9,15 @@ export const PURE_CORE_FILES = [
   'packages/controller/src/decide/**/*.ts',
   'packages/heartbeat/src/core/**/*.ts',
   'packages/base/src/**/*.ts',
+  'packages/sim/src/**/*.ts',
 ];
 
 /** Edges inside those packages that are allowed to do I/O. */
-export const PURE_CORE_EXCEPTIONS = ['packages/base/src/real/**', 'packages/cib/src/io/**'];
+export const PURE_CORE_EXCEPTIONS = [
+  'packages/base/src/real/**',
+  'packages/cib/src/io/**',
+  'packages/sim/src/cli.ts',
+];
 
 const NODE_BUILTINS = [
   'assert',

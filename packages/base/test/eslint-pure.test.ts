@@ -21,7 +21,7 @@ export function stamp(): number {
 `;
 
 describe('determinism lint for pure cores', { timeout: 120_000 }, () => {
-  for (const pkg of ['raft', 'scheduler', 'cib']) {
+  for (const pkg of ['raft', 'scheduler', 'cib', 'sim']) {
     it(`fires on node:fs, Date.now() and Math.random() in packages/${pkg}`, async () => {
       const msgs = await lintAs(`packages/${pkg}/src/index.ts`, BAD);
       assert.ok(
