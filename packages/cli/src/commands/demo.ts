@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VigilError } from '@vigil/base';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
@@ -139,6 +139,26 @@ async function waitFor<T>(
   }
 }
 
+/** Adds the last lines each node logged, so a node that could not start says why. */
+function withNodeLogs(e: unknown): unknown {
+  if (!(e instanceof VigilError)) return e;
+  const tails = DEMO_NODES.map((n) => {
+    let text = '';
+    try {
+      text = readFileSync(join(DEMO_DIR, `${n}.log`), 'utf8');
+    } catch {
+      return `  ${n}: no log`;
+    }
+    const last = text.trim().split('\n').slice(-3).join('\n    ');
+    return `  ${n}: ${last === '' ? '(empty log)' : last}`;
+  });
+  return new VigilError(
+    e.code,
+    `${e.message}; the nodes' logs end with:\n${tails.join('\n')}`,
+    e.details,
+  );
+}
+
 export const demoCommands: Command[] = [
   {
     path: ['demo'],
@@ -162,6 +182,8 @@ export const demoCommands: Command[] = [
         const sock = await waitFor('a DC election', 30_000, async () => {
           const s = (await callDaemon(c.socket('a'), 'status', {}, 2000)) as StatusView;
           return s.dc !== null && s.quorate ? c.socket('a') : undefined;
+        }).catch((e: unknown) => {
+          throw withNodeLogs(e);
         });
         const cib = (await callDaemon(sock, 'cib')) as { config: { resources: unknown[] } };
         if (cib.config.resources.length === 0) {
