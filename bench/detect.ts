@@ -1,7 +1,7 @@
 // bench detect: 3 msgd processes on loopback; kill -9 a follower and time until the leader
 // reports it dead (its `membership … up:false` event reaches this process).
 // Usage: node bench/dist/detect.js [--trials 20]
-import { benchLine, summarize } from './lib/stats.js';
+import { reportTrials } from './lib/stats.js';
 import { MsgdCluster, allMembers, argNum, stable } from './lib/msg.js';
 
 const trials = argNum('trials', 20);
@@ -32,16 +32,4 @@ try {
 } finally {
   await c.destroy();
 }
-const s = summarize(samples);
-console.log(
-  `min=${s.min.toFixed(1)}ms median=${s.median.toFixed(1)}ms p99=${s.p99.toFixed(1)}ms max=${s.max.toFixed(1)}ms`,
-);
-console.log(
-  benchLine('detect', {
-    trials: String(s.n),
-    nodes: '3',
-    min_ms: s.min,
-    median_ms: s.median,
-    max_ms: s.max,
-  }),
-);
+reportTrials('detect', samples, { nodes: 3 });

@@ -1,7 +1,7 @@
 // bench leader-failover: 3 msgd processes on loopback; kill -9 the leader and time until a new
 // leader has committed an entry in its term (its `leaderReady` event reaches this process).
 // Usage: node bench/dist/leader-failover.js [--trials 20]
-import { benchLine, summarize } from './lib/stats.js';
+import { reportTrials } from './lib/stats.js';
 import { MsgdCluster, allMembers, argNum, stable } from './lib/msg.js';
 
 const trials = argNum('trials', 20);
@@ -36,16 +36,4 @@ try {
 } finally {
   await c.destroy();
 }
-const s = summarize(samples);
-console.log(
-  `min=${s.min.toFixed(1)}ms median=${s.median.toFixed(1)}ms p99=${s.p99.toFixed(1)}ms max=${s.max.toFixed(1)}ms`,
-);
-console.log(
-  benchLine('leader-failover', {
-    trials: String(s.n),
-    nodes: String(3),
-    min_ms: s.min,
-    median_ms: s.median,
-    max_ms: s.max,
-  }),
-);
+reportTrials('leader-failover', samples, { nodes: 3 });

@@ -34,3 +34,26 @@ function round(v: number): string {
   if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
 }
+
+/**
+ * Prints a trial series (min, median, p99, max) and the final `bench NAME:` line with the
+ * trial count, `extra` figures, and min/median/max in ms.
+ */
+export function reportTrials(
+  name: string,
+  samples: readonly number[],
+  extra: Record<string, number | string> = {},
+): void {
+  const s = summarize(samples);
+  const f = (v: number): string => v.toFixed(1);
+  console.log(`min=${f(s.min)}ms median=${f(s.median)}ms p99=${f(s.p99)}ms max=${f(s.max)}ms`);
+  console.log(
+    benchLine(name, {
+      trials: s.n,
+      ...extra,
+      min_ms: s.min,
+      median_ms: s.median,
+      max_ms: s.max,
+    }),
+  );
+}
