@@ -56,6 +56,8 @@ const MONITOR_REPORT_TIMEOUT_MS = 10_000;
 const MAX_PENDING = 256;
 /** The DC's housekeeping tick: transition deadlines, membership check, quorum policy. */
 const TICK_MS = 200;
+/** Replaying the log on disk at start. */
+const REPLAY_TIMEOUT_MS = 60_000;
 
 export class Vigild {
   readonly cfg: ClusterConfig;
@@ -64,7 +66,7 @@ export class Vigild {
   private readonly socketPath: string;
   private readonly log: (line: string) => void;
   private link!: ClusterLink;
-  private api!: ApiServer;
+  private api: ApiServer | undefined;
   private lrm!: Lrm;
   private fencer!: Fencer;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -179,6 +181,8 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
+    // Rebuild the CIB from the snapshot and log on disk before serving anything.
+    await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
     await this.api.listen();
     this.tickTimer = setInterval(() => this.tick(), TICK_MS);
@@ -192,7 +196,7 @@ export class Vigild {
     clearInterval(this.tickTimer);
     clearTimeout(this.scheduleTimer);
     this.lrm.close();
-    await this.api.close();
+    await this.api?.close();
     await this.link.close();
   }
 
@@ -355,7 +359,7 @@ export class Vigild {
 
   /** Every committed entry, on every node, as it is applied. */
   private onApplied(a: Applied<Cib, CibEntry>): void {
-    if (isConfigEntry(a.logged.entry) && a.logged.who !== 'vigild')
+    if (this.api !== undefined && isConfigEntry(a.logged.entry) && a.logged.who !== 'vigild')
       this.log(`CIB v${a.after.version} (log ${a.index}): ${a.logged.who}: ${a.logged.entry.op}`);
   }
 
@@ -363,15 +367,18 @@ export class Vigild {
   private record(e: CibEntry): void {
     if (!this.isDc) return;
     this.pendingWrites++;
+    let ok = false;
     this.rcib
       .propose(e, 'vigild', STATUS_WRITE_TIMEOUT_MS)
-      .catch((err: unknown) => {
-        this.log(`status write ${e.op} failed: ${(err as Error).message}`);
-      })
+      .then(
+        () => (ok = true),
+        (err: unknown) => this.log(`status write ${e.op} failed: ${(err as Error).message}`),
+      )
       .finally(() => {
         this.pendingWrites--;
         if (this.pendingWrites > 0 || !this.isDc) return;
-        this.checkMembershipAsDc();
+        // After a failed write, the next tick retries: no tight loop while the log refuses.
+        if (ok) this.checkMembershipAsDc();
         if (this.scheduleAfterWrites) {
           this.scheduleAfterWrites = false;
           this.schedule();
