@@ -19,6 +19,8 @@ export interface WsNode {
   unclean: boolean;
   /** Why it must be fenced (crm_simulate's quoted reason). */
   fenceReason?: string;
+  /** Fenced because the partition lost quorum under no-quorum-policy=suicide. */
+  suicide?: boolean;
   /** Clean and down: never joined, or left cleanly. */
   standby: boolean;
   maintenance: boolean;
@@ -199,6 +201,8 @@ export interface ClusterOptions {
   readonly symmetric: boolean;
   readonly noQuorumPolicy: 'stop' | 'ignore' | 'freeze' | 'suicide' | 'demote';
   readonly haveQuorum: boolean;
+  /** The partition had quorum and lost it (the controller sets `no-quorum-panic`). */
+  readonly noQuorumPanic: boolean;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

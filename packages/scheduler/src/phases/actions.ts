@@ -99,7 +99,9 @@ export function createActions(ws: WorkingSet): ActionsResult {
   const plans = new Map<string, Plan>();
   const fences: FenceDecision[] = [];
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
-  for (const n of ws.nodes) {
+  // Quorum suicide fences the partition's nodes last to first (as crm_simulate lists them).
+  const suicides = ws.nodes.filter((n) => n.suicide === true).reverse();
+  for (const n of [...ws.nodes.filter((x) => x.suicide !== true), ...suicides]) {
     // Without quorum only nodes still in our partition (failed there) may be fenced.
     if (n.unclean && ws.options.stonithEnabled && (quorate || n.online)) {
       fences.push({

@@ -114,7 +114,10 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
-      if (succeeded) {
+      if (succeeded && rc === RC_NOT_RUNNING) {
+        // The monitor was expected to find it stopped (target rc 7), and did.
+        st.role = 'Stopped';
+      } else if (succeeded) {
         st.monitors.add(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';

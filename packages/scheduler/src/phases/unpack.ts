@@ -97,6 +97,7 @@ function readOptions(
     noQuorumPolicy:
       nqp === 'ignore' || nqp === 'freeze' || nqp === 'suicide' || nqp === 'demote' ? nqp : 'stop',
     haveQuorum: bool(root.attrs['have-quorum'], false),
+    noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),

@@ -199,6 +199,10 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
       `The cluster has no quorum and no-quorum-policy is ${ws.options.noQuorumPolicy}, so resources are stopped.`,
     );
   }
+  if (p?.unassignedReason !== undefined) {
+    reasons.push({ kind: 'node-state', text: p.unassignedReason });
+    sentences.push(`It may not run anywhere: ${p.unassignedReason}.`);
+  }
   if (p && plan?.failed === true) {
     for (const n of current) {
       const h = p.history.get(n);
