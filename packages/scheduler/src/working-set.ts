@@ -203,6 +203,8 @@ export interface ClusterOptions {
   readonly haveQuorum: boolean;
   /** The partition had quorum and lost it (the controller sets `no-quorum-panic`). */
   readonly noQuorumPanic: boolean;
+  /** Nodes can fence themselves through a watchdog (SBD), which counts as a fencing device. */
+  readonly haveWatchdog: boolean;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

@@ -66,8 +66,11 @@ export function clone(id: string, child: string, meta?: Record<string, string>):
 
 export interface NodeSpec {
   readonly name: string;
-  /** online (default), offline (left cleanly), lost (dropped out unexpectedly). */
-  readonly state?: 'online' | 'offline' | 'lost';
+  /**
+   * online (default), offline (left cleanly), lost (dropped out unexpectedly), unseen (the
+   * membership never recorded it).
+   */
+  readonly state?: 'online' | 'offline' | 'lost' | 'unseen';
   readonly attrs?: Record<string, string>;
   readonly transient?: Record<string, string>;
   /** Resource id → its operations on this node. */
@@ -100,7 +103,9 @@ export function cibXml(s: CibSpec): string {
           ? 'in_ccm="true" crmd="online" join="member" expected="member"'
           : st === 'offline'
             ? 'in_ccm="false" crmd="offline" join="down" expected="down"'
-            : 'in_ccm="false" crmd="offline" join="member" expected="member"';
+            : st === 'unseen'
+              ? 'crmd="offline" join="down"'
+              : 'in_ccm="false" crmd="offline" join="member" expected="member"';
       const lrm = Object.entries(n.history ?? {})
         .map(([rid, ops]) => {
           const cls = rid.startsWith('fence')

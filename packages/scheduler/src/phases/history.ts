@@ -14,6 +14,7 @@ import type {
 } from '../working-set.js';
 import { primitivesOf } from '../working-set.js';
 import { readHistoryOps } from './unpack.js';
+import { isManaged } from './assign.js';
 
 /** OCF return codes. */
 const RC_OK = 0;
@@ -235,6 +236,24 @@ export function applyHistory(
     for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : []) {
       entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
     }
+    const cleanlyDown =
+      node.type === 'member' && !node.online && !node.unclean && outOfMembership(ns);
+    if (cleanlyDown) {
+      const active = entries.find((e) => {
+        const r = ws.byId.get(e.rid) ?? ws.byId.get(`${baseId(e.rid).base}:0`) ?? ORPHAN_TEMPLATE;
+        const st = stateFromOps(r, e.ops, stonith);
+        return (st.role !== 'Stopped' || st.failed) && isManaged(ws, r);
+      });
+      if (active !== undefined && stonith) {
+        // A node that left cleanly yet still shows an active resource cannot be trusted:
+        // it is fenced before the resource may run elsewhere.
+        node.unclean = true;
+        node.fenceReason = `${active.rid} is thought to be active there`;
+      } else if (active !== undefined) {
+        // Without fencing, what a cleanly departed node last ran counts as stopped.
+        entries.length = 0;
+      }
+    }
     // Clone entries on this node, grouped by clone.
     const cloneEntries = new Map<
       WsResource,
@@ -343,6 +362,34 @@ function failcountTargets(
   }
   return out;
 }
+
+/** The node_state says the node is not in the membership (in_ccm false, 0 or absent). */
+function outOfMembership(ns: CibElement): boolean {
+  const v = ns.attrs.in_ccm;
+  return v === undefined || v === 'false' || v === '0';
+}
+
+/** Folds histories of resources not (or not yet) resolved: plain, not promotable. */
+const ORPHAN_TEMPLATE: WsResource = {
+  id: '',
+  kind: 'primitive',
+  children: [],
+  meta: new Map(),
+  params: new Map(),
+  agent: undefined,
+  ops: [],
+  promotable: false,
+  order: 0,
+  history: new Map(),
+  probedOn: new Map(),
+  failcounts: new Map(),
+  managed: true,
+  orphan: true,
+  allowed: new Map(),
+  causes: [],
+  nextRole: 'Stopped',
+  assigning: false,
+};
 
 function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean): void {
   let r = ws.byId.get(e.rid);

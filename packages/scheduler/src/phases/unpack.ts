@@ -98,6 +98,7 @@ function readOptions(
       nqp === 'ignore' || nqp === 'freeze' || nqp === 'suicide' || nqp === 'demote' ? nqp : 'stop',
     haveQuorum: bool(root.attrs['have-quorum'], false),
     noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
+    haveWatchdog: bool(props.get('have-watchdog'), false),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
@@ -170,7 +171,13 @@ function readNodes(
         const join = ns.attrs.join ?? 'member';
         const expected = ns.attrs.expected;
         if (inCcm && crmd && join === 'member') node.online = true;
-        else if (!inCcm) {
+        else if (ns.attrs.in_ccm === undefined && !crmd) {
+          // Membership never recorded it: its state is unknown until it is fenced.
+          if (options.startupFencing) {
+            node.unclean = true;
+            node.fenceReason = 'peer has not been seen by the cluster';
+          }
+        } else if (!inCcm) {
           if (expected === 'member' || (expected === undefined && join === 'member' && crmd)) {
             node.unclean = true;
             node.fenceReason = 'peer is no longer part of the cluster';
