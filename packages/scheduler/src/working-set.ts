@@ -37,6 +37,8 @@ export interface OpDef {
   readonly role?: Role;
   readonly onFail?: string;
   readonly enabled: boolean;
+  /** From the op, its meta attributes or op_defaults; absent when none says. */
+  readonly timeoutMs?: number;
 }
 
 /** One entry in a resource's operation history on one node. */
