@@ -88,6 +88,8 @@ export interface NodeRscState {
   /** The operation that last (re)started it here, for digest comparison. */
   lastStart?: HistoryOp;
   migratedTo?: string | undefined;
+  /** The status section's name for this clone instance here, when it differs ("db" for db:1). */
+  lrmId?: string;
   migratedFrom?: string | undefined;
 }
 

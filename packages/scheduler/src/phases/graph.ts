@@ -12,6 +12,7 @@ import { buildPrimitive, type PrimitiveActions } from './graph/primitive.js';
 import { Collectives } from './graph/collective.js';
 import { applyOrderConstraints } from './graph/orders.js';
 import { addShutdowns } from './graph/nodes.js';
+import { probePlan } from './graph/probes.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -199,10 +200,11 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
     prevFence = id;
   }
   const prims = new Map<string, PrimitiveActions>();
+  const probes = probePlan(ws, res.plans);
   for (const r of summaryOrder(ws)) {
     const p = res.plans.get(r.id);
     if (!p) continue;
-    prims.set(r.id, buildPrimitive(ws, g, p, fenceIds));
+    prims.set(r.id, buildPrimitive(ws, g, p, fenceIds, probes.get(r.id) ?? []));
   }
   const col = new Collectives(g, prims);
   for (const r of ws.resources) col.build(r);

@@ -60,9 +60,11 @@ export function resourceAction(
 ): DraftAction {
   const intervalMs = extra.intervalMs ?? 0;
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
+  // A clone instance keeps, on a node where it has history, the name the status section uses.
+  const name = r.history.get(node)?.lrmId ?? r.id;
   return {
-    key: resourceKey(r.id, task, intervalMs, node),
-    rsc: r.id,
+    key: resourceKey(name, task, intervalMs, node),
+    rsc: name,
     primitive: primitiveId(r),
     task,
     ...(task === 'monitor' || task === 'cancel' ? { intervalMs } : {}),
@@ -148,18 +150,14 @@ export function buildPrimitive(
   g: GraphBuilder,
   p: Plan,
   fenceIds: ReadonlyMap<string, number>,
+  probeNodes: readonly string[],
 ): PrimitiveActions {
   const r = p.rsc;
   const out: PrimitiveActions = { rsc: r, probes: [], stops: new Map(), demotes: new Map() };
-  // Probes on online nodes without any record of it.
-  for (const n of ws.nodes) {
-    if (!n.online || n.unclean) continue;
-    if (r.history.has(n.name) || r.probedOn.has(n.name)) continue;
+  for (const n of probeNodes) {
     out.probes.push(
       g.add(
-        resourceAction(r, 'monitor', n.name, `probe: no record of ${r.id} on ${n.name}`, {
-          intervalMs: 0,
-        }),
+        resourceAction(r, 'monitor', n, `probe: no record of ${r.id} on ${n}`, { intervalMs: 0 }),
       ),
     );
   }
@@ -171,8 +169,8 @@ export function buildPrimitive(
   const fenceAction = (n: string, task: string, reason: string): DraftAction =>
     pseudoOn(n)
       ? {
-          key: pseudoKey(r.id, task),
-          rsc: r.id,
+          key: pseudoKey(r.history.get(n)?.lrmId ?? r.id, task),
+          rsc: r.history.get(n)?.lrmId ?? r.id,
           task,
           node: n,
           pseudo: true,
