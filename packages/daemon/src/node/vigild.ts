@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError, type LinkAddress } from '@vigil/base';
-import { NodeProcessRunner } from '@vigil/executor';
+import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import {
   TransitionRun,
   applyEntry,
@@ -21,8 +21,10 @@ import { readAuthkey } from '../net/authkey.js';
 import { SecureTransport, type Envelope } from '../net/transport.js';
 import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
-import { Lrm, type LrmResult } from './lrm.js';
-import { Fencer } from './fencer.js';
+import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
+import { actionFromMessage, actionToMessage } from './action-message.js';
+import { NodeFencing } from './fencing.js';
+import { CibClusterPort } from './cluster-port.js';
 import { buildStatus, explain } from './views.js';
 
 /**
@@ -78,8 +80,9 @@ export class Vigild {
   private readonly log: (line: string) => void;
   private transport!: SecureTransport;
   private api!: ApiServer;
-  private lrm!: Lrm;
-  private fencer!: Fencer;
+  private lrm!: LocalExecutor;
+  private fencer!: NodeFencing;
+  private clusterPort: { close(): Promise<void> } | undefined;
   private readonly peers = new Map<string, Peer>();
   private tickTimer: NodeJS.Timeout | undefined;
 
@@ -189,19 +192,41 @@ export class Vigild {
       this.log(w);
     }
     const runner = new NodeProcessRunner();
-    this.lrm = new Lrm({
+    const clusterSocket = join(this.stateDir, 'cluster-port.sock');
+    this.lrm = new LocalExecutor({
       node: this.self,
+      stateDir: this.stateDir,
+      rscTmpDir: rscTmp,
+      ocfRoot: prepareOcfRoot(
+        join(this.stateDir, 'ocf'),
+        process.env.OCF_ROOT ?? '/usr/lib/ocf',
+        this.opts.extraOcfDirs ?? [],
+      ),
+      clusterSocket,
       runner: {
         run: (spec, sig) => runner.run({ ...spec, env: { ...spec.env, ...fenceTagEnv() } }, sig),
       },
-      rscTmp,
-      ocfRoot: process.env.OCF_ROOT ?? '/usr/lib/ocf',
-      extraOcfDirs: this.opts.extraOcfDirs ?? [],
       log: (l) => this.log(`lrm: ${l}`),
       onMonitorFailure: (r) => this.reportMonitorFailure(r),
       wallMs: () => Date.now(),
     });
-    this.fencer = new Fencer(this.cfg, runner, this.opts.fenceAgentDirs ?? [], (l) => this.log(l));
+    this.lrm.observeTerm(this.term);
+    this.clusterPort = await serveClusterPort(
+      clusterSocket,
+      new CibClusterPort({
+        self: this.self,
+        nodeNames: () => this.cfg.nodes.map((n) => n.name),
+        members: () => this.members(),
+        quorate: () => this.quorate,
+        cib: () => this.cib,
+        change: (e, who) => this.change(e, who),
+      }),
+    );
+    this.fencer = new NodeFencing(this.cfg, {
+      runner,
+      agentDirs: this.opts.fenceAgentDirs ?? [],
+      log: (l) => this.log(l),
+    });
     this.transport = new SecureTransport(key, this.cfg.cluster, this.self, Date.now());
     this.transport.onMessage((e) => this.onMessage(e));
     const me = this.cfg.nodes.find((n) => n.name === this.self)!;
@@ -219,7 +244,8 @@ export class Vigild {
     this.closed = true;
     clearInterval(this.tickTimer);
     clearTimeout(this.scheduleTimer);
-    this.lrm.close();
+    await this.lrm.close();
+    await this.clusterPort?.close();
     await this.api.close();
     await this.transport.close();
   }
@@ -269,7 +295,7 @@ export class Vigild {
   private async setTerm(term: number, votedFor: string | undefined): Promise<void> {
     this.term = term;
     this.votedFor = votedFor;
-    this.lrm.newestTerm = Math.max(this.lrm.newestTerm, term);
+    this.lrm.observeTerm(term);
     await this.persist(TERM_FILE, { term, votedFor });
   }
 
@@ -790,8 +816,8 @@ export class Vigild {
     if (a.node === this.self) {
       void this.lrm
         .execute(this.term, `${this.term}:${run.graph.id}:${a.id}`, {
-          op: a.kind as 'start',
-          def: a.def!,
+          primitive: a.def!,
+          task: a.kind,
           ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
           timeoutMs: a.timeoutMs,
         })
@@ -811,10 +837,12 @@ export class Vigild {
       term: this.term,
       tid,
       aid: a.id,
-      op: a.kind,
-      def: a.def,
-      intervalMs: a.intervalMs ?? 0,
-      timeoutMs: a.timeoutMs,
+      ...actionToMessage({
+        primitive: a.def!,
+        task: a.kind,
+        ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
+        timeoutMs: a.timeoutMs,
+      }),
     });
   }
 
@@ -860,17 +888,17 @@ export class Vigild {
     const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
     const reply = (res: Record<string, unknown>): void =>
       this.send(from, { t: 'act-res', term, tid: m.tid, aid: m.aid, ...res });
-    this.lrm
-      .execute(term, key, {
-        op: m.op as 'start',
-        def: m.def as PrimitiveDef,
-        ...(Number(m.intervalMs) > 0 ? { intervalMs: Number(m.intervalMs) } : {}),
-        timeoutMs: Number(m.timeoutMs),
-      })
-      .then(
-        (r) => reply({ rsc: r.rsc, rec: r.rec, ok: r.ok }),
-        (e: unknown) => reply({ error: (e as Error).message }),
-      );
+    let action;
+    try {
+      action = actionFromMessage(m);
+    } catch (e) {
+      reply({ error: (e as Error).message });
+      return;
+    }
+    this.lrm.execute(term, key, action).then(
+      (r) => reply({ rsc: r.rsc, rec: r.rec, ok: r.ok }),
+      (e: unknown) => reply({ error: (e as Error).message }),
+    );
   }
 
   private onActionResult(from: string, m: Envelope['msg']): void {
@@ -888,7 +916,12 @@ export class Vigild {
     });
   }
 
-  private onResult(tid: number, aid: number, node: string, r: LrmResult): void {
+  private onResult(
+    tid: number,
+    aid: number,
+    node: string,
+    r: Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>,
+  ): void {
     if (this.role !== 'leader') return;
     const run = this.run;
     const current = run && run.graph.id === tid;
@@ -923,7 +956,7 @@ export class Vigild {
     this.pump();
   }
 
-  private reportMonitorFailure(r: LrmResult): void {
+  private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
     if (this.role === 'leader') this.onMonitorFailure(this.self, r.rsc, r.rec);
     else if (this.leader)
