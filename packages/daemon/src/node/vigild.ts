@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError } from '@vigil/base';
-import { NodeProcessRunner } from '@vigil/executor';
+import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   TransitionRun,
@@ -17,8 +17,10 @@ import {
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
 import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
-import { Lrm, type LrmResult } from './lrm.js';
-import { Fencer } from './fencer.js';
+import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
+import { actionFromMessage, actionToMessage } from './action-message.js';
+import { NodeFencing } from './fencing.js';
+import { CibClusterPort } from './cluster-port.js';
 import { buildStatus, explain } from './views.js';
 import { ClusterLink, messagingConfig } from './cluster-link.js';
 import { ReplicatedState, cibModel, type Applied, type ReplicatedCib } from './replicated-cib.js';
@@ -67,8 +69,9 @@ export class Vigild {
   private readonly log: (line: string) => void;
   private link!: ClusterLink;
   private api: ApiServer | undefined;
-  private lrm!: Lrm;
-  private fencer!: Fencer;
+  private lrm!: LocalExecutor;
+  private fencer!: NodeFencing;
+  private clusterPort: { close(): Promise<void> } | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly rcib: ReplicatedCib;
   private pendingChanges = 0;
@@ -157,19 +160,40 @@ export class Vigild {
       this.log(w);
     }
     const runner = new NodeProcessRunner();
-    this.lrm = new Lrm({
+    const clusterSocket = join(this.stateDir, 'cluster-port.sock');
+    this.lrm = new LocalExecutor({
       node: this.self,
+      stateDir: this.stateDir,
+      rscTmpDir: rscTmp,
+      ocfRoot: prepareOcfRoot(
+        join(this.stateDir, 'ocf'),
+        process.env.OCF_ROOT ?? '/usr/lib/ocf',
+        this.opts.extraOcfDirs ?? [],
+      ),
+      clusterSocket,
       runner: {
         run: (spec, sig) => runner.run({ ...spec, env: { ...spec.env, ...fenceTagEnv() } }, sig),
       },
-      rscTmp,
-      ocfRoot: process.env.OCF_ROOT ?? '/usr/lib/ocf',
-      extraOcfDirs: this.opts.extraOcfDirs ?? [],
       log: (l) => this.log(`lrm: ${l}`),
       onMonitorFailure: (r) => this.reportMonitorFailure(r),
       wallMs: () => Date.now(),
     });
-    this.fencer = new Fencer(this.cfg, runner, this.opts.fenceAgentDirs ?? [], (l) => this.log(l));
+    this.clusterPort = await serveClusterPort(
+      clusterSocket,
+      new CibClusterPort({
+        self: this.self,
+        nodeNames: () => this.cfg.nodes.map((n) => n.name),
+        members: () => this.members(),
+        quorate: () => this.quorate,
+        cib: () => this.cib,
+        change: (e, who) => this.change(e, who),
+      }),
+    );
+    this.fencer = new NodeFencing(this.cfg, {
+      runner,
+      agentDirs: this.opts.fenceAgentDirs ?? [],
+      log: (l) => this.log(l),
+    });
     this.link = await ClusterLink.start(
       messagingConfig(this.cfg, this.self, this.stateDir, resolve(base, this.cfg.authkey)),
       {
@@ -181,6 +205,7 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
+    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
@@ -195,7 +220,8 @@ export class Vigild {
     this.closed = true;
     clearInterval(this.tickTimer);
     clearTimeout(this.scheduleTimer);
-    this.lrm.close();
+    await this.lrm.close();
+    await this.clusterPort?.close();
     await this.api?.close();
     await this.link.close();
   }
@@ -214,7 +240,7 @@ export class Vigild {
     if (this.closed) return;
     switch (e.type) {
       case 'leader':
-        this.lrm.newestTerm = Math.max(this.lrm.newestTerm, e.term);
+        this.lrm.observeTerm(e.term);
         if (this.isDc && (e.role !== 'leader' || e.term !== this.dcTerm)) this.stepDown();
         this.log(
           e.leader === null
@@ -455,7 +481,7 @@ export class Vigild {
         const term = Number(b.term);
         if (!(term >= this.lrm.newestTerm) || !Array.isArray(b.defs))
           throw new VigilError('VGL_E_CONFLICT', `refresh from stale term ${term}`);
-        this.lrm.newestTerm = term;
+        this.lrm.observeTerm(term);
         return this.lrm.refresh(b.defs as PrimitiveDef[], 20_000);
       }
       case 'mon-fail':
@@ -551,17 +577,19 @@ export class Vigild {
       term,
       tid,
       aid: a.id,
-      op: a.kind,
-      def: a.def,
-      intervalMs: a.intervalMs ?? 0,
-      timeoutMs: a.timeoutMs,
+      ...actionToMessage({
+        primitive: a.def!,
+        task: a.kind,
+        ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
+        timeoutMs: a.timeoutMs,
+      }),
     };
     const answer =
       a.node === this.self
         ? this.onAction(body)
         : this.link.request(a.node!, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
     answer.then(
-      (r) => this.onResult(term, tid, a.id, a.node!, r as LrmResult),
+      (r) => this.onResult(term, tid, a.id, a.node!, r as LocalOpResult),
       (e: unknown) => this.onResultError(term, tid, a.id, `${a.node!}: ${(e as Error).message}`),
     );
   }
@@ -591,18 +619,22 @@ export class Vigild {
   }
 
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
-  private onAction(m: Record<string, unknown>): Promise<LrmResult> {
+  private async onAction(
+    m: Record<string, unknown>,
+  ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
     const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
-    return this.lrm.execute(term, key, {
-      op: m.op as 'start',
-      def: m.def as PrimitiveDef,
-      ...(Number(m.intervalMs) > 0 ? { intervalMs: Number(m.intervalMs) } : {}),
-      timeoutMs: Number(m.timeoutMs),
-    });
+    const r = await this.lrm.execute(term, key, actionFromMessage(m));
+    return { rsc: r.rsc, rec: r.rec, ok: r.ok };
   }
 
-  private onResult(term: number, tid: number, aid: number, node: string, r: LrmResult): void {
+  private onResult(
+    term: number,
+    tid: number,
+    aid: number,
+    node: string,
+    r: Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>,
+  ): void {
     if (!this.isDc || term !== this.dcTerm) return;
     const run = this.run;
     const current = run && run.graph.id === tid;
@@ -636,7 +668,7 @@ export class Vigild {
     this.pump();
   }
 
-  private reportMonitorFailure(r: LrmResult): void {
+  private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
     if (this.isDc) {
       this.onMonitorFailure(this.self, r.rsc, r.rec);
