@@ -160,7 +160,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   /**
    * Called synchronously for every committed normal entry, in log order, before subscribers see
-   * it. After a restart the log is replayed from index 1 (the shell never compacts it).
+   * it. After a restart the log is replayed from the newest snapshot (`onSnapshot`), or from
+   * index 1 when the log was never compacted.
    */
   readonly onCommitted?: (e: CommittedEntry) => void;
   /**
@@ -202,9 +203,13 @@ function rethrowable(e: unknown): Error {
  * clock, those sockets and the real disk.
  *
  * Raft messages travel in the same authenticated, encrypted UDP packets as heartbeats. Appends
- * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram; the
- * shell never compacts the log, so the core never needs to send a snapshot. A message that does
- * not fit is dropped and counted (`dropped.oversizeMessages`).
+ * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram. The
+ * log is compacted only when the state machine asks (`compactLog`); a follower behind it is then
+ * sent the snapshot, which must fit one datagram too. A message that does not fit is dropped and
+ * counted (`dropped.oversizeMessages`).
+ *
+ * Application messages (`sendApp`, `app` events) share the sockets: unreliable, one packet each,
+ * a bounded inbox on receipt (`app-channel.ts`).
  *
  * Every Raft input (tick, message, proposal) goes through one queue drained by a single pump,
  * so the core is only touched between `advance` and the next `ready`.

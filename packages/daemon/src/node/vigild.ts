@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { VigilError } from '@vigil/base';
+import { VigilError, isVigilError } from '@vigil/base';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
@@ -346,18 +346,28 @@ export class Vigild {
     this.link
       .request(n, 'refresh', { term, defs }, { timeoutMs: 25_000 })
       .then((ops) => done(ops as Record<string, OpRecord>))
-      .catch((e: unknown) => this.log(`refresh of ${n} failed: ${(e as Error).message}`));
+      .catch((e: unknown) => {
+        // Lost meanwhile (the request was cancelled) or not answering: it is fenced or probed
+        // again when it rejoins; waiting for it would only delay recovery.
+        this.log(`refresh of ${n} failed: ${(e as Error).message}`);
+        this.refreshSettled(n, term, `refresh of ${n} failed`);
+      });
   }
 
   private onRefreshed(node: string, term: number, ops: Record<string, OpRecord>): void {
     if (!this.isDc || term !== this.dcTerm) return;
     if (!sameOps(this.cib.status.ops[node] ?? {}, ops)) this.record({ op: 'node-lrm', node, ops });
+    this.refreshSettled(node, term, `status of ${node} refreshed`);
+  }
+
+  private refreshSettled(node: string, term: number, why: string): void {
+    if (!this.isDc || term !== this.dcTerm) return;
     this.refreshing.delete(node);
     if (!this.dcReady && this.refreshing.size === 0) {
       this.dcReady = true;
       this.log('status re-learnt from every live node');
     }
-    this.requestSchedule(`status of ${node} refreshed`);
+    this.requestSchedule(why);
   }
 
   /** DC: notices nodes that died or came back (once its own earlier writes are in the CIB). */
@@ -426,22 +436,30 @@ export class Vigild {
       throw new VigilError('VGL_E_LIMIT', 'too many changes waiting to commit');
     this.pendingChanges++;
     try {
-      const leader = await this.waitForDc();
-      if (leader !== this.self) {
-        const r = (await this.link.request(
-          leader,
-          'change',
-          { entry, who: `${who} via ${this.self}` },
-          { timeoutMs: FORWARD_TIMEOUT_MS },
-        )) as { version: number; index: number };
-        // Read your writes: answer once this node has applied the change too.
-        await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
-        return { version: this.cib.version };
+      try {
+        return await this.changeOnce(entry, who);
+      } catch (e) {
+        // Refused before it was proposed (the DC changed meanwhile): safe to try the new one.
+        if (!isVigilError(e) || e.code !== 'VGL_E_NOT_LEADER') throw e;
+        return await this.changeOnce(entry, who);
       }
-      return await this.changeAsDc(entry, who);
     } finally {
       this.pendingChanges--;
     }
+  }
+
+  private async changeOnce(entry: CibEntry, who: string): Promise<{ version: number }> {
+    const leader = await this.waitForDc();
+    if (leader === this.self) return this.changeAsDc(entry, who);
+    const r = (await this.link.request(
+      leader,
+      'change',
+      { entry, who: `${who} via ${this.self}` },
+      { timeoutMs: FORWARD_TIMEOUT_MS },
+    )) as { version: number; index: number };
+    // Read your writes: answer once this node has applied the change too.
+    await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
+    return { version: this.cib.version };
   }
 
   private async changeAsDc(
