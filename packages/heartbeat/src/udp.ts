@@ -4,7 +4,7 @@ import { LIMITS, VigilError, type LinkAddress, type Transport } from '@vigil/bas
 
 /**
  * The real `Transport` for one link: a UDP socket bound to this node's address on that link.
- * Send errors (peer unreachable, buffer full) are counted, never thrown: the network is lossy.
+ * Socket errors are counted, never thrown: the network is lossy.
  */
 export class UdpTransport implements Transport {
   sendErrors = 0;
@@ -57,9 +57,10 @@ export class UdpTransport implements Transport {
       this.sendErrors++;
       return;
     }
-    this.sock.send(packet, to.port, to.host, (err) => {
-      if (err) this.sendErrors++;
-    });
+    // No callback: Node then sends synchronously when the kernel takes the datagram at once,
+    // without a completion round through the event loop. A datagram it refuses is dropped
+    // silently, like one lost on the network; asynchronous socket errors are still counted.
+    this.sock.send(packet, to.port, to.host);
   }
 
   onPacket(handler: (packet: Uint8Array, from: LinkAddress) => void): void {
