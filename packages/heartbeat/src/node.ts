@@ -169,6 +169,8 @@ interface LinkCounters {
   rttMs: number | null;
   /** Last heartbeat from the peer on this link: its send stamp and when we got it. */
   echo: { sentMs: number; atMs: number } | undefined;
+  /** When our last heartbeat to the peer on this link was queued. */
+  lastSentMs: number;
 }
 
 interface Peer {
@@ -253,6 +255,7 @@ export class MessagingNode extends EventEmitter {
           packetsOut: 0,
           rttMs: null,
           echo: undefined,
+          lastSentMs: -Infinity,
         })),
       };
       this.peers.set(spec.name, p);
@@ -375,16 +378,40 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- heartbeats and detection
 
+  /**
+   * A heartbeat round: a heartbeat to every peer on every link, except where one went out less
+   * than 90 % of an interval ago (an answer to the leader's, see `answerHeartbeat`).
+   */
   private sendHeartbeats(): void {
     const now = this.clock.monotonicMs();
+    const recent = 0.9 * this.config.detector.intervalMs;
     for (const p of this.peers.values()) {
       p.links.forEach((lc, link) => {
-        const w = new Writer(64).u8(link).f64(now);
-        if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
-        else w.f64(-1).f64(0);
-        this.queue(p, link, MSG_HEARTBEAT, w.finish());
+        if (now - lc.lastSentMs >= recent) this.heartbeatTo(p, link, now);
       });
     }
+  }
+
+  private heartbeatTo(p: Peer, link: number, now: number): void {
+    const lc = p.links[link]!;
+    const w = new Writer(64).u8(link).f64(now);
+    if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
+    else w.f64(-1).f64(0);
+    lc.lastSentMs = now;
+    this.queue(p, link, MSG_HEARTBEAT, w.finish());
+  }
+
+  /**
+   * A follower answers the leader's Raft heartbeat with its own failure-detector heartbeat on
+   * that link, in the same packet as its Raft answer, unless one went out in the last half
+   * interval; its round then skips that link. At idle each follower-leader pair thus exchanges
+   * one packet each way per leader heartbeat instead of two.
+   */
+  private answerHeartbeat(p: Peer, link: number): void {
+    const now = this.clock.monotonicMs();
+    const lc = p.links[link];
+    if (lc && now - lc.lastSentMs >= 0.5 * this.config.detector.intervalMs)
+      this.heartbeatTo(p, link, now);
   }
 
   /** Queues a message for `p` on `link`; the outbox seals and sends it at the end of the turn. */
@@ -425,7 +452,7 @@ export class MessagingNode extends EventEmitter {
 
   private dispatch(p: Peer, link: number, type: number, body: Uint8Array): void {
     if (type === MSG_HEARTBEAT) this.onHeartbeat(p, link, body);
-    else if (type === MSG_RAFT) this.onRaftPacket(p, body);
+    else if (type === MSG_RAFT) this.onRaftPacket(p, link, body);
     else this.wire.reject('bad-type', p.spec.id);
   }
 
@@ -506,7 +533,7 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- Raft
 
-  private onRaftPacket(p: Peer, body: Uint8Array): void {
+  private onRaftPacket(p: Peer, link: number, body: Uint8Array): void {
     let m: Message;
     try {
       m = decodeMessage(body);
@@ -518,6 +545,7 @@ export class MessagingNode extends EventEmitter {
       this.wire.reject('malformed-body', p.spec.id);
       return;
     }
+    if (m.type === 'heartbeat') this.answerHeartbeat(p, link);
     this.submit(() => {
       this.lastHeardTick.set(m.from, this.raftTicks);
       if (
