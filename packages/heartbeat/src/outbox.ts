@@ -1,8 +1,8 @@
 import { VigilError } from '@vigil/base';
 import { Reader, Writer } from '@vigil/wire';
 
-/** Wire message type of a bundle: several messages for one peer in one packet. */
-export const MSG_BUNDLE = 3;
+/** Wire message type of a bundle: several messages for one peer in one packet (3 is MSG_APP). */
+export const MSG_BUNDLE = 4;
 
 export interface Part {
   readonly type: number;

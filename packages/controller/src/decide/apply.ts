@@ -60,6 +60,18 @@ export type CibEntry =
       readonly fenced?: boolean;
     }
   | {
+      /**
+       * A node attribute (crm_attribute, attrd_updater): `reboot` ones live in the status
+       * section and vanish when the node leaves; `forever` and `utilization` ones in the nodes
+       * section. `value: null` deletes it.
+       */
+      readonly op: 'node-attr';
+      readonly node: string;
+      readonly name: string;
+      readonly value: string | null;
+      readonly scope: 'reboot' | 'forever' | 'utilization';
+    }
+  | {
       readonly op: 'node-lrm';
       readonly node: string;
       readonly ops: Readonly<Record<string, OpRecord>>;
@@ -72,7 +84,25 @@ export interface EntryMeta {
 }
 
 export function isConfigEntry(e: CibEntry): boolean {
+  if (e.op === 'node-attr') return e.scope !== 'reboot';
   return !['op-result', 'node-state', 'node-lrm', 'cleanup'].includes(e.op);
+}
+
+/** Most attributes one node may carry in one scope. */
+export const MAX_NODE_ATTRIBUTES = 256;
+const ATTR_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+const MAX_ATTR_VALUE_CHARS = 4096;
+
+function setAttr(
+  attrs: Readonly<Record<string, string>> | undefined,
+  name: string,
+  value: string | null,
+): Record<string, string> {
+  const next = Object.fromEntries(Object.entries(attrs ?? {}).filter(([k]) => k !== name));
+  if (value !== null) next[name] = value;
+  if (Object.keys(next).length > MAX_NODE_ATTRIBUTES)
+    throw new VigilError('VGL_E_LIMIT', `at most ${MAX_NODE_ATTRIBUTES} attributes per node`);
+  return next;
 }
 
 export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
@@ -176,6 +206,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
     case 'node-set': {
       const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
       const next = {
+        ...prev,
         standby: e.standby ?? prev.standby,
         maintenance: e.maintenance ?? prev.maintenance,
       };
@@ -262,7 +293,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const ns = {
         state: e.state,
         sinceWallMs: meta.wallMs,
-        attributes: prev?.attributes ?? {},
+        // Transient (reboot) attributes do not outlive the node's membership.
+        attributes: e.state === 'member' ? (prev?.attributes ?? {}) : {},
         ...(e.fenced
           ? { fencedAtWallMs: meta.wallMs }
           : prev?.fencedAtWallMs !== undefined
@@ -272,6 +304,41 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       // A fenced node runs nothing: its operation history is void.
       const ops = e.state === 'fenced' ? { ...status.ops, [e.node]: {} } : status.ops;
       status = { ...status, nodes: { ...status.nodes, [e.node]: ns }, ops };
+      break;
+    }
+    case 'node-attr': {
+      if (!ATTR_NAME_RE.test(e.name))
+        throw new VigilError('VGL_E_INVALID_INPUT', `'${e.name}' is not a valid attribute name`);
+      if (
+        e.value !== null &&
+        (typeof e.value !== 'string' || e.value.length > MAX_ATTR_VALUE_CHARS)
+      )
+        throw new VigilError(
+          'VGL_E_INVALID_INPUT',
+          `attribute ${e.name}: the value must be a string of at most ${MAX_ATTR_VALUE_CHARS} characters`,
+        );
+      if (e.scope === 'reboot') {
+        const prev = status.nodes[e.node] ?? {
+          state: 'pending' as const,
+          sinceWallMs: meta.wallMs,
+          attributes: {},
+        };
+        status = {
+          ...status,
+          nodes: {
+            ...status.nodes,
+            [e.node]: { ...prev, attributes: setAttr(prev.attributes, e.name, e.value) },
+          },
+        };
+      } else {
+        const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
+        const next =
+          e.scope === 'forever'
+            ? { ...prev, attributes: setAttr(prev.attributes, e.name, e.value) }
+            : { ...prev, utilization: setAttr(prev.utilization, e.name, e.value) };
+        config = { ...cfg, nodes: { ...cfg.nodes, [e.node]: next } };
+        what = `node ${e.node}: ${e.scope === 'forever' ? 'attribute' : 'utilization'} ${e.name}${e.value === null ? ' removed' : `=${e.value}`}`;
+      }
       break;
     }
     case 'node-lrm': {

@@ -71,6 +71,10 @@ export type Constraint = LocationConstraint | ColocationConstraint | OrderConstr
 export interface NodeSettings {
   readonly standby: boolean;
   readonly maintenance: boolean;
+  /** Permanent node attributes (crm_attribute -l forever). */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Node utilization (crm_attribute -z). */
+  readonly utilization?: Readonly<Record<string, string>>;
 }
 
 export interface CibConfig {
@@ -92,6 +96,17 @@ export interface OpRecord {
   readonly wallMs: number;
   readonly durationMs: number;
   readonly reason: string;
+  /** lrm_rsc_op details from the executor (absent in records written before it reported them). */
+  readonly task?: string;
+  readonly intervalMs?: number;
+  /** The executor's call id on that node (increasing per operation). */
+  readonly callId?: number;
+  /** Pacemaker's op-status: 0 done, 1 cancelled, 2 timed out, 4 error, 7 not installed. */
+  readonly opStatus?: number;
+  /** MD5 of the resource parameters, as Pacemaker records op-digest. */
+  readonly opDigest?: string;
+  /** Time waiting in the executor's queue before the agent ran, ms. */
+  readonly queueMs?: number;
 }
 
 export type NodeState = 'member' | 'lost' | 'fenced' | 'pending';
@@ -158,14 +173,6 @@ export function emptyCib(): Cib {
     status: { nodes: {}, ops: {}, failcounts: {}, failures: [] },
     history: [],
   };
-}
-
-/** Newer-than on (term, version): the order in which the DC election compares replicas. */
-export function cibNewer(
-  a: { term: number; version: number },
-  b: { term: number; version: number },
-): boolean {
-  return a.term > b.term || (a.term === b.term && a.version > b.version);
 }
 
 /** Every primitive, with the id of the top-level resource it belongs to. */
