@@ -45,6 +45,8 @@ export interface OpDef {
 export interface HistoryOp {
   readonly id: string;
   readonly operation: string;
+  /** The operation key (rsc_op_interval) when recorded; entries sharing key and call are one operation. */
+  readonly key?: string;
   readonly intervalMs: number;
   readonly callId: number;
   readonly rc: number;

@@ -50,8 +50,25 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
 }
 
 /** Folds one node's history into the resource state there. */
+/**
+ * Two entries with the same operation key and call id are one operation recorded twice (a
+ * recurring monitor's last failure, and its latest result): only the most recent result counts.
+ */
+function latestResults(ops: HistoryOp[]): HistoryOp[] {
+  const newest = new Map<string, HistoryOp>();
+  for (const op of ops) {
+    if (op.key === undefined || op.callId < 0) continue;
+    const k = `${op.key}#${op.callId}`;
+    const prev = newest.get(k);
+    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
+  }
+  return ops.filter(
+    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
+  );
+}
+
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = [...opsIn].sort(opSortKey);
+  const ops = latestResults(opsIn).sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,

@@ -420,6 +420,7 @@ export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
     ops.push({
       id: a.id ?? '',
       operation: a.operation ?? '',
+      ...(a.operation_key === undefined ? {} : { key: a.operation_key }),
       intervalMs: Number(a.interval ?? 0),
       callId: Number(a['call-id'] ?? 0),
       rc: Number(a['rc-code'] ?? 0),
