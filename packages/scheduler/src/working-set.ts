@@ -30,6 +30,8 @@ export interface WsNode {
   readonly attrs: Map<string, string>;
   /** How many resources the assign phase put here (load balancing tie-breaker). */
   assignedCount: number;
+  /** Capacities offered (`<utilization>`), by attribute name; read by the placement strategy. */
+  readonly utilization: Map<string, string>;
 }
 
 /** One operation configured on a primitive. */
@@ -111,6 +113,8 @@ export interface WsResource {
   readonly meta: Map<string, string>;
   /** Instance attributes, for status output and parameter-change detection. */
   readonly params: Map<string, string>;
+  /** Capacities a primitive needs (`<utilization>`), by attribute name. */
+  readonly utilization: Map<string, string>;
   readonly agent: { cls: string; provider?: string; type: string } | undefined;
   readonly ops: OpDef[];
   /** Promotable clone (or a child of one). */
@@ -207,6 +211,8 @@ export interface ClusterOptions {
   readonly noQuorumPanic: boolean;
   /** Nodes can fence themselves through a watchdog (SBD), which counts as a fencing device. */
   readonly haveWatchdog: boolean;
+  /** The CIB's crm_feature_set (the format version of what the cluster recorded). */
+  readonly featureSet?: string;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

@@ -56,6 +56,18 @@ function nvs(tag: string, id: string, kv: Record<string, string> | undefined): s
   return `<${tag} id="${id}">${pairs}</${tag}>`;
 }
 
+/** A primitive that needs capacities (`<utilization>`). */
+export function primUsing(
+  id: string,
+  need: Record<string, string>,
+  meta?: Record<string, string>,
+): string {
+  return prim(id, meta).replace(
+    '</primitive>',
+    `${nvs('utilization', `${id}-u`, need)}</primitive>`,
+  );
+}
+
 export function prim(id: string, meta?: Record<string, string>, ops = ''): string {
   const cls = id.startsWith('fence')
     ? 'class="stonith" type="fence_dummy"'
@@ -90,6 +102,8 @@ export interface CibSpec {
   readonly constraints?: string | undefined;
   readonly props?: Record<string, string> | undefined;
   readonly quorum?: boolean | undefined;
+  /** Capacities per node name (`<utilization>`). */
+  readonly capacity?: Record<string, Record<string, string>> | undefined;
   /** Extra attributes of the <cib> element. */
   readonly cibAttrs?: Record<string, string> | undefined;
 }
@@ -99,7 +113,8 @@ export function cibXml(s: CibSpec): string {
   const nodes = s.nodes
     .map(
       (n) =>
-        `<node id="${n.name}" uname="${n.name}">${nvs('instance_attributes', `${n.name}-na`, n.attrs)}</node>`,
+        `<node id="${n.name}" uname="${n.name}">${nvs('instance_attributes', `${n.name}-na`, n.attrs)}` +
+        `${nvs('utilization', `${n.name}-u`, s.capacity?.[n.name])}</node>`,
     )
     .join('');
   const states = s.nodes

@@ -58,7 +58,14 @@ describe('operation history', () => {
         {
           name: 'n1',
           history,
-          ...(threshold ? { transient: { 'fail-count-A': '1', 'last-failure-A': '200' } } : {}),
+          ...(threshold
+            ? {
+                transient: {
+                  'fail-count-A#monitor_10000': '1',
+                  'last-failure-A#monitor_10000': '200',
+                },
+              }
+            : {}),
         },
         { name: 'n2', history: { A: [op('A', { op: 'monitor', rc: 7, call: 1 })] } },
       ],

@@ -346,6 +346,9 @@ export function applyHistory(
     for (const [k, v] of node.attrs) {
       const m = /^fail-count-(.+?)(?:#(.+)_(\d+))?$/.exec(k);
       if (!m) continue;
+      // Since feature set 3.0.13 failcounts are kept per operation (fail-count-RSC#OP_INTERVAL);
+      // a bare fail-count-RSC in such a CIB is a leftover and does not count.
+      if (m[2] === undefined && perOperationFailcounts(ws)) continue;
       const rid = m[1]!;
       const count = v.toUpperCase().includes('INFINITY') ? 1_000_000 : Number.parseInt(v, 10) || 0;
       const lf = Number(
@@ -362,15 +365,24 @@ export function applyHistory(
   }
 }
 
+function perOperationFailcounts(ws: WorkingSet): boolean {
+  const v = ws.options.featureSet?.split('.').map((x) => Number.parseInt(x, 10) || 0) ?? [];
+  const [a = 0, b = 0, c = 0] = v;
+  return a > 3 || (a === 3 && (b > 0 || c >= 13));
+}
+
 function failcountTargets(
   ws: WorkingSet,
   rid: string,
   cloneOf: Map<string, WsResource>,
 ): WsResource[] {
   const direct = ws.byId.get(rid);
-  if (direct?.kind === 'primitive') return [direct];
   const { base } = baseId(rid);
   const clone = cloneOf.get(base);
+  // An anonymous clone's instances are interchangeable: a failcount recorded against one
+  // instance counts for the clone on that node.
+  if (direct?.kind === 'primitive' && (clone === undefined || clone.clone?.unique === true))
+    return [direct];
   if (!clone) return [];
   const out: WsResource[] = [];
   for (let i = 0; i < clone.children.length; i++) {
@@ -393,6 +405,7 @@ const ORPHAN_TEMPLATE: WsResource = {
   children: [],
   meta: new Map(),
   params: new Map(),
+  utilization: new Map(),
   agent: undefined,
   ops: [],
   promotable: false,
@@ -417,6 +430,7 @@ function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean):
       children: [],
       meta: new Map(),
       params: new Map(),
+      utilization: new Map(),
       agent: undefined,
       ops: [],
       promotable: false,

@@ -99,6 +99,7 @@ function readOptions(
     haveQuorum: bool(root.attrs['have-quorum'], false),
     noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
     haveWatchdog: bool(props.get('have-watchdog'), false),
+    ...(root.attrs.crm_feature_set === undefined ? {} : { featureSet: root.attrs.crm_feature_set }),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
@@ -158,6 +159,7 @@ function readNodes(
       shutdown: false,
       attrs,
       assignedCount: 0,
+      utilization: readNvpairs(n, 'utilization', ctx, new Map(), byId),
     };
     if (type === 'member') {
       if (!ns) {
@@ -279,12 +281,14 @@ function newResource(
     WsResource,
     'id' | 'kind' | 'meta' | 'params' | 'agent' | 'ops' | 'promotable' | 'order'
   > & {
+    utilization?: Map<string, string>;
     parent?: WsResource;
     clone?: WsResource['clone'];
   },
 ): WsResource {
   return {
     ...partial,
+    utilization: partial.utilization ?? new Map(),
     children: [],
     history: new Map(),
     probedOn: new Map(),
@@ -326,7 +330,10 @@ function buildResource(
       const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, template);
       const params = readNvpairs(e, 'instance_attributes', ctx, new Map(), uc.byId);
       if (template) readNvpairs(template, 'instance_attributes', ctx, params, uc.byId);
+      const utilization = readNvpairs(e, 'utilization', ctx, new Map(), uc.byId);
+      if (template) readNvpairs(template, 'utilization', ctx, utilization, uc.byId);
       return newResource({
+        utilization,
         id,
         kind: 'primitive',
         meta,
