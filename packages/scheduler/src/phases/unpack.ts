@@ -288,7 +288,7 @@ function newResource(
 ): WsResource {
   return {
     ...partial,
-    utilization: partial.utilization ?? new Map(),
+    utilization: partial.utilization ?? new Map<string, string>(),
     children: [],
     history: new Map(),
     probedOn: new Map(),

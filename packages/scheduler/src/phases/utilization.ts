@@ -91,7 +91,8 @@ export function compareTiedNodes(ws: WorkingSet, a: WsNode, b: WsNode): number {
       return 0;
     case 'balanced':
       return compareFreeCapacity(ws, a.name, b.name) || a.assignedCount - b.assignedCount;
-    default:
+    case 'default':
+    case 'utilization':
       return a.assignedCount - b.assignedCount;
   }
 }
