@@ -72,7 +72,7 @@ export function addNotifications(
       acts.get('promote')!.push({ name: nameOn(p.next), node: p.next });
   }
   const inactive = members
-    .filter((m) => ![...active.values()].some((i) => i.name === (m.id as string)))
+    .filter((m) => ![...active.values()].some((i) => i.name === m.id))
     .map((m) => m.id);
   const base: Record<string, string> = {
     notify_start_resource: list(acts.get('start')!, 'name'),
