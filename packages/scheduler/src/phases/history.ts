@@ -2,8 +2,6 @@
  * Part of unpack: each node's operation history → the resource's state on that node (role, failed,
  * stop failure, on-fail policy), failcounts from transient attributes, and clone instance numbers.
  */
-import type { CibElement } from '../cib-tree.js';
-import { elementChildren, firstChild } from '../cib-tree.js';
 import type {
   HistoryOp,
   NodeRscState,
@@ -13,7 +11,7 @@ import type {
   WsResource,
 } from '../working-set.js';
 import { primitivesOf } from '../working-set.js';
-import { readHistoryOps } from './unpack.js';
+import type { LrmEntry, NodeHistory } from './unpack.js';
 import { isManaged } from './assign.js';
 
 /** OCF return codes. */
@@ -204,15 +202,17 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
   return st;
 }
 
-interface LrmEntry {
-  readonly rid: string;
-  readonly ops: HistoryOp[];
-}
+const NO_INSTANCE = { base: '' };
 
+/** `rsc:3` → rsc and 3; ids without an instance number come back whole. */
 function baseId(id: string): { base: string; instance?: number } {
-  const m = /^(.*):(\d+)$/.exec(id);
-  if (!m) return { base: id };
-  return { base: m[1]!, instance: Number(m[2]) };
+  const colon = id.lastIndexOf(':');
+  if (colon < 0 || colon === id.length - 1) return id === '' ? NO_INSTANCE : { base: id };
+  for (let i = colon + 1; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return { base: id };
+  }
+  return { base: id.slice(0, colon), instance: Number(id.slice(colon + 1)) };
 }
 
 /** Template primitive id (without instance suffix) → clone, for clone children. */
@@ -233,26 +233,16 @@ function instancePrimitive(clone: WsResource, i: number, base: string): WsResour
   return primitivesOf(inst).find((p) => baseId(p.id).base === base);
 }
 
-export function applyHistory(
-  ws: WorkingSet,
-  status: CibElement | undefined,
-  nodes: WsNode[],
-): void {
-  if (!status) return;
+export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNode[]): void {
   const byNodeId = new Map(nodes.map((n) => [n.id, n]));
   const cloneOf = clonePrimitiveIndex(ws);
   const stonith = ws.options.stonithEnabled;
   /** clone id → instance index → node name using it. */
   const used = new Map<string, Map<number, string>>();
-  for (const ns of elementChildren(status, 'node_state')) {
-    const node = byNodeId.get(ns.attrs.id ?? '') ?? ws.nodeByName.get(ns.attrs.uname ?? '');
+  for (const ns of history) {
+    const node = byNodeId.get(ns.id ?? '') ?? ws.nodeByName.get(ns.uname ?? '');
     if (!node) continue;
-    const lrm = firstChild(ns, 'lrm');
-    const lrmRes = lrm ? firstChild(lrm, 'lrm_resources') : undefined;
-    const entries: LrmEntry[] = [];
-    for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : []) {
-      entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
-    }
+    const entries = [...ns.entries];
     const cleanlyDown =
       node.type === 'member' && !node.online && !node.unclean && outOfMembership(ns);
     if (cleanlyDown) {
@@ -278,7 +268,10 @@ export function applyHistory(
     >();
     for (const e of entries) {
       const direct = ws.byId.get(e.rid);
-      if (direct?.kind === 'primitive' && !cloneOf.has(baseId(e.rid).base)) {
+      if (
+        direct?.kind === 'primitive' &&
+        (cloneOf.size === 0 || !cloneOf.has(baseId(e.rid).base))
+      ) {
         direct.history.set(node.name, stateFromOps(direct, e.ops, stonith));
         continue;
       }
@@ -303,7 +296,7 @@ export function applyHistory(
       if (unique) {
         for (const x of list) {
           const p = instancePrimitive(clone, x.instance ?? 0, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
         continue;
       }
@@ -330,7 +323,7 @@ export function applyHistory(
         u.set(idx, node.name);
         for (const x of g) {
           const p = instancePrimitive(clone, idx, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
       }
       // Inactive entries: remember the node was probed, for every instance.
@@ -393,8 +386,8 @@ function failcountTargets(
 }
 
 /** The node_state says the node is not in the membership (in_ccm false, 0 or absent). */
-function outOfMembership(ns: CibElement): boolean {
-  const v = ns.attrs.in_ccm;
+function outOfMembership(ns: NodeHistory): boolean {
+  const v = ns.inCcm;
   return v === undefined || v === 'false' || v === '0';
 }
 
