@@ -13,6 +13,7 @@ import { Collectives } from './graph/collective.js';
 import { applyOrderConstraints } from './graph/orders.js';
 import { addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
+import { addNotifications } from './graph/notify.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -208,6 +209,8 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
   }
   const col = new Collectives(g, prims);
   for (const r of ws.resources) col.build(r);
+  const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
+  for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
   applyOrderConstraints(ws, g, col);
   addShutdowns(ws, g, prims);
   return g.finish();
