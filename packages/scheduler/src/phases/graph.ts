@@ -11,7 +11,7 @@ import { GraphBuilder } from './graph/builder.js';
 import { buildPrimitive, type PrimitiveActions } from './graph/primitive.js';
 import { Collectives } from './graph/collective.js';
 import { applyOrderConstraints } from './graph/orders.js';
-import { addShutdowns } from './graph/nodes.js';
+import { addLoadStopped, addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
 import { addNotifications } from './graph/notify.js';
 
@@ -213,5 +213,6 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
   for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
   applyOrderConstraints(ws, g, col);
   addShutdowns(ws, g, prims);
+  addLoadStopped(ws, g, prims);
   return g.finish();
 }

@@ -47,7 +47,11 @@ export function opAppliesTo(op: OpDef, role: Role, promotable: boolean): boolean
 export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
   return r.ops.filter(
     (o) =>
-      o.name === 'monitor' && o.intervalMs > 0 && o.enabled && opAppliesTo(o, role, r.promotable),
+      o.name === 'monitor' &&
+      o.intervalMs > 0 &&
+      o.enabled &&
+      o.ambiguous !== true &&
+      opAppliesTo(o, role, r.promotable),
   );
 }
 
