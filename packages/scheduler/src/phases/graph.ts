@@ -211,7 +211,7 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
   for (const r of ws.resources) col.build(r);
   const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
   for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
-  applyOrderConstraints(ws, g, col);
+  applyOrderConstraints(ws, g, col, res.plans);
   addShutdowns(ws, g, prims);
   addLoadStopped(ws, g, prims);
   return g.finish();

@@ -10,7 +10,7 @@ import { type GraphBuilder, pseudoKey } from './builder.js';
 import type { PrimitiveActions } from './primitive.js';
 
 export type Task = 'start' | 'stop' | 'promote' | 'demote';
-export const TASKS: readonly Task[] = ['start', 'stop', 'promote', 'demote'];
+export const TASKS: readonly Task[] = ['demote', 'stop', 'start', 'promote'];
 
 /** The pseudo action that marks a collective's task complete. */
 export function completed(task: string): string {
@@ -101,9 +101,13 @@ export class Collectives {
         runnable: true,
         reason: `${what} ${r.id}: every ${task} of its ${r.kind === 'group' ? 'members' : 'instances'} is done`,
       });
-      // Nothing of it can happen: the collective's action cannot begin either.
-      if (kids.every(({ e }) => e.begin.every((b) => !g.get(b).runnable)))
-        g.block(begin, `no ${r.kind === 'group' ? 'member' : 'instance'} can ${task}`);
+      // No child can do it: the collective's action cannot begin either. (A group that stops
+      // still begins its start: the stop completes the group's restart.)
+      if (
+        (r.kind === 'clone' || task !== 'start' || !this.ends.get(r.id)?.has('stop')) &&
+        kids.every(({ e }) => e.begin.every((b) => !g.get(b).runnable))
+      )
+        g.block(begin, `no ${r.kind === 'clone' ? 'instance' : 'member'} can ${task}`);
       g.order(begin, end, `${r.id} ${task} begins before it completes`);
       for (const { c, e } of kids) {
         for (const b of e.begin) g.order(begin, b, `${c.id} ${task} is part of ${r.id} ${task}`);
