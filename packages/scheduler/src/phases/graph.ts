@@ -208,6 +208,10 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
     prims.set(r.id, buildPrimitive(ws, g, p, fenceIds, probes.get(r.id) ?? []));
   }
   const col = new Collectives(g, prims);
+  for (const o of ws.orders) {
+    if (o.kind === 'Mandatory' && o.firstAction === 'start') col.firstOfStartOrder.add(o.first);
+    if (!o.requireAll) col.oneOrMore.add(o.first);
+  }
   for (const r of ws.resources) col.build(r);
   const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
   for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);

@@ -6,6 +6,7 @@
  * before it starts, demotes before it stops, and promotes once it is running.
  */
 import type { WorkingSet, WsResource } from '../../working-set.js';
+import { primitivesOf } from '../../working-set.js';
 import { type GraphBuilder, pseudoKey } from './builder.js';
 import type { PrimitiveActions } from './primitive.js';
 
@@ -116,7 +117,61 @@ export class Collectives {
       this.set(r, task, { begin: [begin], end: [end] });
     }
     if (r.kind === 'group') this.chainMembers(r);
+    this.restartPair(r);
     this.phaseOrder(r);
+  }
+
+  /** Resources that are the first of a mandatory order on their start. */
+  firstOfStartOrder = new Set<string>();
+  /** Resources that are the first of an order with require-all=false. */
+  oneOrMore = new Set<string>();
+
+  /**
+   * A collective that stops part of itself but stays up still goes through its start: a group
+   * begins it (its running waits for members that cannot start again), and a clone that others
+   * are ordered after both begins and completes it.
+   */
+  private restartPair(r: WsResource): void {
+    const stop = this.endpoints(r, 'stop');
+    if (!stop || this.endpoints(r, 'start')) return;
+    if ((r.meta.get('target-role') ?? '').toLowerCase() === 'stopped') return;
+    if (r.kind === 'clone' && !this.firstOfStartOrder.has(r.id)) return;
+    if (r.kind === 'clone' && r.meta.get('clone-min') === undefined && !this.oneOrMore.has(r.id))
+      return;
+    if (
+      r.kind === 'group' &&
+      !r.children.some((c) => (c.meta.get('target-role') ?? '').toLowerCase() === 'stopped')
+    )
+      return;
+    const staysUp = primitivesOf(r).some((p) => {
+      const a = this.prims.get(p.id);
+      const running = [...p.history.values()].some((h) => h.role !== 'Stopped');
+      return a !== undefined && a.stops.size === 0 && !p.orphan && running;
+    });
+    if (!staysUp) return;
+    const g = this.g;
+    const begin = g.add({
+      key: pseudoKey(r.id, 'start'),
+      rsc: r.id,
+      task: 'start',
+      pseudo: true,
+      runnable: true,
+      reason: `${r.kind} ${r.id} stays up: its start follows its stop`,
+    });
+    const end = g.add({
+      key: pseudoKey(r.id, 'running'),
+      rsc: r.id,
+      task: 'running',
+      pseudo: true,
+      runnable: true,
+      reason: `${r.kind} ${r.id} is running again`,
+    });
+    g.order(begin, end, `${r.id} start begins before it completes`);
+    if (r.kind === 'group') {
+      const gone = r.children.filter((c) => this.endpoints(c, 'stop') !== undefined);
+      if (gone.length > 0) g.block(end, `${gone.map((c) => c.id).join(', ')} cannot start again`);
+    }
+    this.set(r, 'start', { begin: [begin], end: [end] });
   }
 
   /** Members start (and promote) in order, and stop (and demote) in reverse order. */
