@@ -14,6 +14,7 @@ import { applyOrderConstraints } from './graph/orders.js';
 import { addLoadStopped, addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
 import { addNotifications } from './graph/notify.js';
+import { addClearFailcounts } from './graph/failcounts.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -217,6 +218,7 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
   for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
   applyOrderConstraints(ws, g, col, res.plans);
   addShutdowns(ws, g, prims);
+  addClearFailcounts(ws, g, prims, res.plans);
   addLoadStopped(ws, g, prims);
   return g.finish();
 }
