@@ -19,6 +19,12 @@ interface ColocationIndex {
   readonly byPrimary: Map<string, ColocationConstraint[]>;
 }
 const indexes = new WeakMap<WorkingSet, ColocationIndex>();
+const KIND_RANK: Record<WsResource['kind'], number> = {
+  primitive: 0,
+  group: 1,
+  clone: 2,
+  bundle: 3,
+};
 
 /** Colocations by dependent and by primary id, built once per working set. */
 export function colocationIndex(ws: WorkingSet): ColocationIndex {
@@ -33,6 +39,24 @@ export function colocationIndex(ws: WorkingSet): ColocationIndex {
     p.push(c);
     ix.byPrimary.set(c.primary, p);
   }
+  // crm_simulate takes a resource's colocations in the order of the resource at the other end:
+  // higher priority first, then bundles, clones (promotable first), groups, primitives, then by
+  // id in byte order. This order decides which primary is placed first and which optional
+  // colocation is dropped when it would leave no usable node.
+  const rank = (id: string): WsResource | undefined => ws.byId.get(id);
+  const cmp = (x: WsResource | undefined, y: WsResource | undefined): number => {
+    if (!x || !y) return x ? -1 : y ? 1 : 0;
+    return (
+      priority(y) - priority(x) ||
+      KIND_RANK[y.kind] - KIND_RANK[x.kind] ||
+      Number(y.kind === 'clone' && y.promotable) - Number(x.kind === 'clone' && x.promotable) ||
+      (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)
+    );
+  };
+  for (const list of ix.byDependent.values())
+    list.sort((a, b) => cmp(rank(a.primary), rank(b.primary)));
+  for (const list of ix.byPrimary.values())
+    list.sort((a, b) => cmp(rank(a.dependent), rank(b.dependent)));
   indexes.set(ws, ix);
   return ix;
 }
@@ -43,6 +67,8 @@ export function stickiness(r: WsResource): number {
 
 export function isManaged(ws: WorkingSet, r: WsResource): boolean {
   if (ws.options.maintenanceMode) return false;
+  // An orphan (no longer configured) is left alone when stop-orphan-resources is off.
+  if (r.orphan && !ws.options.stopOrphanResources) return false;
   const v = r.meta.get('is-managed');
   if (v !== undefined && ['false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
   const m = r.meta.get('maintenance');
@@ -149,45 +175,111 @@ function applyOneColocation(
 }
 
 /**
- * Adds the preferences of unassigned resources that must follow `r` (influence), scaled by
- * the colocation score. Bans of dependents are not passed on.
+ * Adds the preferences of unassigned resources that must follow `r` (influence). A dependent's
+ * own scores come in scaled by the colocation score (a tiny pull still counts as ±1); the
+ * resources that in turn follow that dependent come in at their own colocation's strength, not
+ * scaled again (only the sign carries over). A group dependent counts as its first member, which
+ * the next member follows with INFINITY, and so on down the group. Each dependent's part,
+ * together with what follows it, is dropped when it would leave no usable node.
  */
 export function applyDependentInfluence(
   ws: WorkingSet,
   r: WsResource,
   scores: Map<string, number>,
   seen: Set<string> = new Set(),
+  sign: 1 | -1 = 1,
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
-  const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
+  addDependents(ws, r, scores, seen, sign);
+}
+
+function addDependents(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  seen: Set<string>,
+  sign: 1 | -1,
+): void {
   for (const c of colocationIndex(ws).byPrimary.get(r.id) ?? []) {
     if (!c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
-    const before = new Map(scores);
-    const f = c.score / INFINITY;
-    // The dependent's own preferences, with those of its own dependents merged in.
-    const dScores = ownScores(ws, d);
-    applyDependentInfluence(ws, d, dScores, seen);
-    for (const [n, s] of dScores) {
-      if (!scores.has(n)) continue;
-      const cur = scores.get(n)!;
-      // Bans pass only through a mandatory colocation; preferences pass scaled.
-      if (cur <= -INFINITY) continue;
-      if (s <= -INFINITY) {
-        // A ban passes whole through a mandatory colocation, scaled through an optional one.
-        // (An anti-colocation does not pass a ban on.)
-        if (c.score > 0) scores.set(n, c.score >= INFINITY ? -INFINITY : addScores(cur, -c.score));
-        continue;
-      }
-      // A scaled preference keeps its sign: a tiny pull still counts as 1.
-      const v = (s >= INFINITY ? INFINITY : s) * f;
-      const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
-      scores.set(n, addScores(cur, add));
+    addDependent(ws, d, scores, (sign * c.score) / INFINITY, seen);
+  }
+}
+
+function addDependent(
+  ws: WorkingSet,
+  d: WsResource,
+  scores: Map<string, number>,
+  f: number,
+  seen: Set<string>,
+): void {
+  const next: 1 | -1 = f < 0 ? -1 : 1;
+  if (d.kind !== 'group' || d.children.length === 0) {
+    mergeLevel(scores, ownScores(ws, d), f, (work) =>
+      applyDependentInfluence(ws, d, work, seen, next),
+    );
+    return;
+  }
+  const members = d.children;
+  const chain = (i: number, work: Map<string, number>): void => {
+    if (i >= members.length) return;
+    const m = members[i]!;
+    mergeLevel(work, ownScores(ws, m), next, (w) => {
+      chain(i + 1, w);
+      applyDependentInfluence(ws, m, w, seen, next);
+    });
+  };
+  const first = new Map(d.allowed);
+  for (const [n, s] of ownScores(ws, members[0]!))
+    if (first.has(n)) first.set(n, addScores(first.get(n)!, s));
+  mergeLevel(scores, first, f, (work) => {
+    chain(1, work);
+    applyDependentInfluence(ws, members[0]!, work, seen, next);
+    // Resources colocated with the group follow it and its first member: crm_simulate counts
+    // their preferences twice here.
+    if (seen.has(d.id)) return;
+    seen.add(d.id);
+    addDependents(ws, d, work, seen, next);
+    addDependents(ws, d, work, seen, next);
+  });
+}
+
+/** Adds `own` at factor `f`, then what `nested` adds; keeps the result unless it leaves no usable node. */
+function mergeLevel(
+  scores: Map<string, number>,
+  own: Map<string, number>,
+  f: number,
+  nested: (work: Map<string, number>) => void,
+): void {
+  const work = new Map(scores);
+  addScaled(work, own, f);
+  if (usableTable(work)) nested(work);
+  if (usableTable(work) || !usableTable(scores)) for (const [n, v] of work) scores.set(n, v);
+}
+
+function usableTable(m: Map<string, number>): boolean {
+  for (const v of m.values()) if (v >= 0) return true;
+  return false;
+}
+
+/** Adds `from` scaled by `f` (|f| ≤ 1) into `scores`, on the nodes `scores` already has. */
+function addScaled(scores: Map<string, number>, from: Map<string, number>, f: number): void {
+  for (const [n, s] of from) {
+    const cur = scores.get(n);
+    if (cur === undefined || cur <= -INFINITY) continue;
+    if (s <= -INFINITY) {
+      // A ban passes whole through a mandatory colocation, scaled through an optional one.
+      // (An anti-colocation does not pass a ban on.)
+      if (f > 0) scores.set(n, f >= 1 ? -INFINITY : addScores(cur, -Math.round(f * INFINITY)));
+      continue;
     }
-    // A merge that would leave no usable node is rolled back.
-    if (usable(before) && !usable(scores)) for (const [n, v] of before) scores.set(n, v);
+    // A scaled preference keeps its sign: a tiny pull still counts as 1.
+    const v = (s >= INFINITY ? INFINITY : s) * f;
+    const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
+    scores.set(n, addScores(cur, add));
   }
 }
 
@@ -199,6 +291,8 @@ export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
     return out;
   }
   if (r.kind === 'clone') return new Map(r.allowed);
+  // A primitive being placed: its table so far (stickiness and the colocations applied yet).
+  if (r.assigning && r.finalScores) return new Map(r.finalScores);
   const out = new Map(r.allowed);
   const st = stickiness(r);
   if (st !== 0 && isManaged(ws, r)) {
@@ -244,6 +338,8 @@ export function bestNode(
 
 export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
   const scores = ownScores(ws, r);
+  // Visible while the primaries are placed: they see the colocations applied so far.
+  r.finalScores = scores;
   applyColocationsAsDependent(ws, r, scores, (node, score, text) =>
     r.causes.push({ node, score, why: text }),
   );
@@ -344,6 +440,12 @@ export function assignResource(ws: WorkingSet, r: WsResource): void {
   if (r.assigned !== undefined || r.assigning) return;
   if (r.kind === 'primitive' && !isManaged(ws, r)) {
     assignUnmanaged(ws, r);
+    return;
+  }
+  if (r.orphan) {
+    // No longer configured: it may not run anywhere, so an active one stops.
+    r.unassignedReason = 'it is no longer in the configuration';
+    place(ws, r, undefined);
     return;
   }
   r.assigning = true;
