@@ -240,7 +240,10 @@ export class NetnsCluster {
   /** Kills every node's processes (also agents left behind) and removes the namespaces. */
   async destroy(): Promise<void> {
     for (const n of this.nodes) {
-      const c = spawn(join(AGENTS, 'fence_vigil'), [], { stdio: ['pipe', 'ignore', 'ignore'] });
+      // fence_vigil is the executor's test fence agent.
+      const c = spawn(join(REPO, 'packages/executor/agents/fence_vigil'), [], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
       c.stdin.end(`action=off\nplug=${n}\ntagprefix=${this.tagPrefix}\n`);
       await new Promise((r) => c.on('exit', r));
       await this.crash(n).catch(() => undefined);
