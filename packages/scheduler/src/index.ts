@@ -18,3 +18,4 @@ export { simulateText, scoreLines } from './report/simulate.js';
 export { explain, type Explanation, type Reason, type ReasonKind } from './report/explain.js';
 export type { Plan } from './phases/actions.js';
 export type { TransitionGraph, GraphAction, GraphEdge } from './phases/graph.js';
+export { paramsDigest } from './md5.js';

@@ -15,6 +15,7 @@ import {
   type PrimitiveDef,
   type ResourceDef,
 } from './model.js';
+import { cleanupHistory, dropHistory, reconcileNode, recordOp } from './history.js';
 
 /**
  * Changes to the CIB: every configuration change is one entry, applied in log order on every
@@ -52,6 +53,8 @@ export type CibEntry =
       readonly countFailure: boolean;
       /** The failure bans the node (failcount INFINITY), like a failed start. */
       readonly fatal?: boolean;
+      /** The graph action's `ACTION:TRANSITION:TARGET_RC:DC`, recorded with the result. */
+      readonly transitionKey?: string;
     }
   | {
       readonly op: 'node-state';
@@ -119,6 +122,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         resources: cfg.resources.filter((r) => r.id !== e.id),
         constraints: cfg.constraints.filter((c) => !constraintRefs(c).some((x) => gone.has(x))),
       };
+      status = dropHistory(status, gone);
       what = `delete resource ${e.id}`;
       break;
     }
@@ -224,7 +228,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           if (!(ids.has(r) && (e.node === undefined || e.node === n))) fcs[n][r] = c;
       }
       status = {
-        ...status,
+        ...cleanupHistory(status, ids, e.node),
         ops,
         failcounts: fcs,
         failures: status.failures.filter(
@@ -254,6 +258,14 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           },
         ].slice(-MAX_FAILURES);
       }
+      status = recordOp(status, cfg, {
+        node: e.node,
+        rsc: e.rsc,
+        rec: e.rec,
+        countFailure: e.countFailure,
+        ...(e.fatal === true ? { fatal: true } : {}),
+        ...(e.transitionKey === undefined ? {} : { transitionKey: e.transitionKey }),
+      });
       status = { ...status, ops: { ...status.ops, [e.node]: nodeOps }, failcounts, failures };
       break;
     }
@@ -270,11 +282,19 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
             : {}),
       };
       // A fenced node runs nothing: its operation history is void.
-      const ops = e.state === 'fenced' ? { ...status.ops, [e.node]: {} } : status.ops;
-      status = { ...status, nodes: { ...status.nodes, [e.node]: ns }, ops };
+      const fenced = e.state === 'fenced';
+      const ops = fenced ? { ...status.ops, [e.node]: {} } : status.ops;
+      const lrm = fenced ? { ...status.lrm, [e.node]: {} } : status.lrm;
+      status = {
+        ...status,
+        nodes: { ...status.nodes, [e.node]: ns },
+        ops,
+        ...(lrm === undefined ? {} : { lrm }),
+      };
       break;
     }
     case 'node-lrm': {
+      status = reconcileNode(status, cfg, e.node, e.ops);
       status = { ...status, ops: { ...status.ops, [e.node]: { ...e.ops } } };
       break;
     }

@@ -3,17 +3,16 @@ import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError, type LinkAddress } from '@vigil/base';
 import { NodeProcessRunner } from '@vigil/executor';
 import {
-  TransitionRun,
   applyEntry,
   cibNewer,
   emptyCib,
   isConfigEntry,
-  place,
   primitives,
   type Cib,
   type CibEntry,
-  type ClusterAction,
   type OpRecord,
+  type ClusterView,
+  type PlannedAction,
   type PrimitiveDef,
 } from '@vigil/controller';
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
@@ -23,7 +22,8 @@ import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
 import { Lrm, type LrmResult } from './lrm.js';
 import { Fencer } from './fencer.js';
-import { buildStatus, explain } from './views.js';
+import { buildStatus } from './views.js';
+import { DcController } from './dc-controller.js';
 
 /**
  * vigild: one node of the cluster.
@@ -54,11 +54,6 @@ interface Peer {
   /** Highest CIB version this peer acknowledged in the current term. */
   ackedVersion: number;
   lastSentVersion: number;
-  lastSentMs: number;
-}
-
-interface InFlight {
-  readonly action: ClusterAction;
   lastSentMs: number;
 }
 
@@ -106,16 +101,9 @@ export class Vigild {
   private nextForwardId = 1;
 
   // DC state.
-  private run: TransitionRun<ClusterAction> | undefined;
-  private readonly inFlight = new Map<number, InFlight>();
-  private transitionSeq = 0;
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  private readonly dc: DcController;
   private refreshing = new Set<string>();
   private dcReady = false;
-  private fencing = new Set<string>();
-  private lastTransition:
-    { id: number; outcome: string; actions: number; reason: string | undefined } | undefined;
-  private readonly transitionLog: string[] = [];
 
   // Node side.
   private quorate = false;
@@ -141,6 +129,23 @@ export class Vigild {
     this.log =
       opts.log ??
       ((l) => process.stderr.write(`${new Date().toISOString()} vigild[${this.self}] ${l}\n`));
+    this.dc = new DcController({
+      self: this.self,
+      debounceMs: this.cfg.timing.schedulerDebounceMs,
+      term: () => this.term,
+      canSchedule: () => this.role === 'leader' && this.dcReady,
+      cib: () => this.cib,
+      view: () => this.clusterView(),
+      apply: (e) => this.applyLocal(e, 'vigild'),
+      send: (node, key, a) => this.sendAction(node, key, a),
+      fence: async (target) => {
+        const r = await this.fencer.fence(target, 'reboot');
+        return { ok: r.ok, detail: r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ') };
+      },
+      log: (l) => this.log(l),
+      wallMs: () => Date.now(),
+      monoMs: () => this.now(),
+    });
     for (const n of this.cfg.nodes) {
       if (n.name === this.self) continue;
       this.peers.set(n.name, {
@@ -218,7 +223,7 @@ export class Vigild {
   async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.tickTimer);
-    clearTimeout(this.scheduleTimer);
+    this.dc.stop('vigild stopping');
     this.lrm.close();
     await this.api.close();
     await this.transport.close();
@@ -327,11 +332,7 @@ export class Vigild {
       }
       this.replicate(now);
       this.checkMembershipAsDc();
-      this.resendActions(now);
-      if (this.run) {
-        this.run.tick(now);
-        this.pump();
-      }
+      this.dc.tick();
     } else {
       if (this.leader !== undefined && !this.alive(this.leader)) this.leader = undefined;
       if (now >= this.electionDeadlineMs && this.quorate) void this.startElection();
@@ -360,11 +361,8 @@ export class Vigild {
     this.leader = leader;
     this.resetElectionDeadline();
     if (was === 'leader') {
-      this.run?.abort('no longer DC');
-      this.run = undefined;
-      this.inFlight.clear();
+      this.dc.stop('no longer DC');
       this.dcReady = false;
-      clearTimeout(this.scheduleTimer);
       for (const w of this.commitWaiters.splice(0)) {
         clearTimeout(w.timer);
         w.reject(
@@ -456,8 +454,7 @@ export class Vigild {
       } else if (!up && st === 'member') {
         this.log(`node ${n.name} is lost (silent for more than ${this.cfg.timing.deadtimeMs} ms)`);
         this.applyLocal({ op: 'node-state', node: n.name, state: 'lost' }, 'vigild');
-        this.run?.nodeLost(n.name);
-        for (const [id, f] of this.inFlight) if (f.action.node === n.name) this.inFlight.delete(id);
+        this.dc.nodeLost(n.name);
         this.requestSchedule(`node ${n.name} lost`);
       } else if (!up && st === 'pending' && !this.cfg.stonithEnabled) {
         // never seen and no fencing: nothing to do
@@ -541,7 +538,7 @@ export class Vigild {
         return;
       case 'mon-fail':
         if (this.role === 'leader' && typeof m.rsc === 'string' && typeof m.rec === 'object')
-          this.onMonitorFailure(e.from, m.rsc, m.rec as OpRecord);
+          this.dc.onMonitorFailure(e.from, m.rsc, m.rec as OpRecord);
         return;
       case 'fwd':
         void this.onForward(e.from, m);
@@ -722,20 +719,12 @@ export class Vigild {
   // ---------------------------------------------------------------- the DC's controller
 
   private requestSchedule(why: string): void {
-    if (this.role !== 'leader') return;
-    this.transitionLog.push(`trigger: ${why}`);
-    if (this.transitionLog.length > 200) this.transitionLog.splice(0, 100);
-    if (this.run && this.run.outcome === 'running') this.run.abort(why);
-    if (this.scheduleTimer) return;
-    this.scheduleTimer = setTimeout(() => {
-      this.scheduleTimer = undefined;
-      this.schedule();
-    }, this.cfg.timing.schedulerDebounceMs);
+    if (this.role === 'leader') this.dc.request(why);
   }
 
-  private placeInput(transitionId: number) {
+  /** What the scheduler is told about membership and quorum (only the DC knows it first-hand). */
+  private clusterView(): ClusterView {
     return {
-      cib: this.cib,
       nodes: this.cfg.nodes.filter((n) => !n.witness).map((n) => n.name),
       online: new Set(this.members()),
       quorate: this.quorate,
@@ -743,123 +732,35 @@ export class Vigild {
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
       noQuorumPolicy: this.cfg.noQuorumPolicy,
-      dc: this.self,
-      transitionId,
+      dc: this.role === 'leader' ? this.self : this.leader,
     };
   }
 
-  private schedule(): void {
-    if (this.role !== 'leader' || !this.dcReady) return;
-    if (this.run && this.run.outcome === 'running') return; // pump() reschedules when it ends
-    const res = place(this.placeInput(++this.transitionSeq));
-    if (res.graph.actions.length === 0) {
-      this.run = undefined;
-      return;
-    }
-    this.log(`transition ${res.graph.id}: ${res.graph.actions.map((a) => a.label).join('; ')}`);
-    this.run = new TransitionRun(res.graph);
-    this.inFlight.clear();
-    this.pump();
-  }
-
-  /** Dispatches what is ready; when the transition ends, schedules again. */
-  private pump(): void {
-    const run = this.run;
-    if (!run || this.role !== 'leader') return;
-    const now = this.now();
-    for (const a of run.dispatchable(now)) this.dispatch(run, a);
-    if (run.outcome !== 'running') {
-      this.lastTransition = {
-        id: run.graph.id,
-        outcome: run.outcome,
-        actions: run.graph.actions.length,
-        reason: run.reason,
-      };
-      this.log(`transition ${run.graph.id} ${run.outcome}${run.reason ? `: ${run.reason}` : ''}`);
-      this.run = undefined;
-      this.inFlight.clear();
-      this.requestSchedule(`transition ${run.graph.id} ${run.outcome}`);
-    }
-  }
-
-  private dispatch(run: TransitionRun<ClusterAction>, a: ClusterAction): void {
-    if (a.kind === 'fence') {
-      void this.doFence(run, a);
-      return;
-    }
-    if (a.node === this.self) {
-      void this.lrm
-        .execute(this.term, `${this.term}:${run.graph.id}:${a.id}`, {
-          op: a.kind as 'start',
-          def: a.def!,
-          ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
-          timeoutMs: a.timeoutMs,
-        })
-        .then(
-          (r) => this.onResult(run.graph.id, a.id, this.self, r),
-          (e: unknown) => this.onResultError(run.graph.id, a.id, (e as Error).message),
-        );
-      return;
-    }
-    this.inFlight.set(a.id, { action: a, lastSentMs: this.now() });
-    this.sendAction(run.graph.id, a);
-  }
-
-  private sendAction(tid: number, a: ClusterAction): void {
-    this.send(a.node!, {
-      t: 'act',
-      term: this.term,
-      tid,
-      aid: a.id,
-      op: a.kind,
-      def: a.def,
-      intervalMs: a.intervalMs ?? 0,
+  /** DC: sends an action to a node's executor (runs it here when the node is this one). */
+  private sendAction(node: string, key: string, a: PlannedAction): void {
+    const term = this.term;
+    const op = {
+      op: a.op as 'start',
+      def: a.def!,
+      ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
       timeoutMs: a.timeoutMs,
-    });
-  }
-
-  private resendActions(now: number): void {
-    if (!this.run) return;
-    for (const f of this.inFlight.values()) {
-      if (now - f.lastSentMs >= 1000) {
-        f.lastSentMs = now;
-        this.sendAction(this.run.graph.id, f.action);
-      }
+    };
+    if (node === this.self) {
+      void this.lrm.execute(term, key, op).then(
+        (r) => this.role === 'leader' && this.dc.onResult(this.self, key, r),
+        (e: unknown) => this.role === 'leader' && this.dc.onError(key, (e as Error).message),
+      );
+      return;
     }
+    this.send(node, { t: 'act', term, key, ...op, intervalMs: op.intervalMs ?? 0 });
   }
 
-  private async doFence(run: TransitionRun<ClusterAction>, a: ClusterAction): Promise<void> {
-    const target = a.target!;
-    if (this.fencing.has(target)) return;
-    this.fencing.add(target);
-    this.log(`fencing ${target}: ${a.reason}`);
-    try {
-      const r = await this.fencer.fence(target, 'reboot');
-      if (this.role !== 'leader') return;
-      if (r.ok) {
-        this.log(`fenced ${target}`);
-        this.applyLocal(
-          { op: 'node-state', node: target, state: 'fenced', fenced: true },
-          'vigild',
-        );
-      } else
-        this.log(
-          `fencing ${target} FAILED: ${r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ')}`,
-        );
-      if (this.run === run) {
-        run.complete(a.id, r.ok, r.ok ? '' : 'fencing failed');
-        this.pump();
-      }
-    } finally {
-      this.fencing.delete(target);
-    }
-  }
-
+  /** Node side: runs an action from the DC (refused when its term is older than ours). */
   private onAction(from: string, m: Envelope['msg']): void {
     const term = Number(m.term);
-    const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
+    const key = String(m.key);
     const reply = (res: Record<string, unknown>): void =>
-      this.send(from, { t: 'act-res', term, tid: m.tid, aid: m.aid, ...res });
+      this.send(from, { t: 'act-res', term, key, ...res });
     this.lrm
       .execute(term, key, {
         op: m.op as 'start',
@@ -875,64 +776,19 @@ export class Vigild {
 
   private onActionResult(from: string, m: Envelope['msg']): void {
     if (this.role !== 'leader' || Number(m.term) !== this.term) return;
-    const tid = Number(m.tid);
-    const aid = Number(m.aid);
+    const key = String(m.key);
     if (typeof m.error === 'string') {
-      this.onResultError(tid, aid, `${from}: ${m.error}`);
+      this.dc.onError(key, `${from}: ${m.error}`);
       return;
     }
-    this.onResult(tid, aid, from, {
-      rsc: String(m.rsc),
-      rec: m.rec as OpRecord,
-      ok: m.ok === true,
-    });
-  }
-
-  private onResult(tid: number, aid: number, node: string, r: LrmResult): void {
-    if (this.role !== 'leader') return;
-    const run = this.run;
-    const current = run && run.graph.id === tid;
-    if (current && run.stateOf(aid) !== 'in-flight') return; // duplicate
-    this.inFlight.delete(aid);
-    const failedStart = !r.ok && r.rec.op === 'start';
-    const failedMon = !r.ok && r.rec.op.startsWith('monitor');
-    // start-failure-is-fatal: a failed start bans the node until cleanup.
-    this.applyLocal(
-      {
-        op: 'op-result',
-        node,
-        rsc: r.rsc,
-        rec: r.rec,
-        countFailure: failedStart || failedMon,
-        ...(failedStart ? { fatal: true } : {}),
-      },
-      'vigild',
-    );
-    if (current) {
-      run.complete(aid, r.ok, r.rec.reason);
-      this.pump();
-    } else if (!r.ok) this.requestSchedule(`late failure of ${r.rsc} on ${node}`);
-  }
-
-  private onResultError(tid: number, aid: number, message: string): void {
-    const run = this.run;
-    this.log(`action ${aid} of transition ${tid}: ${message}`);
-    if (!run || run.graph.id !== tid || run.stateOf(aid) !== 'in-flight') return;
-    this.inFlight.delete(aid);
-    run.complete(aid, false, message);
-    this.pump();
+    this.dc.onResult(from, key, { rsc: String(m.rsc), rec: m.rec as OpRecord, ok: m.ok === true });
   }
 
   private reportMonitorFailure(r: LrmResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
-    if (this.role === 'leader') this.onMonitorFailure(this.self, r.rsc, r.rec);
+    if (this.role === 'leader') this.dc.onMonitorFailure(this.self, r.rsc, r.rec);
     else if (this.leader)
       this.send(this.leader, { t: 'mon-fail', term: this.term, rsc: r.rsc, rec: r.rec });
-  }
-
-  private onMonitorFailure(node: string, rsc: string, rec: OpRecord): void {
-    this.applyLocal({ op: 'op-result', node, rsc, rec, countFailure: true }, 'vigild');
-    this.requestSchedule(`monitor of ${rsc} failed on ${node}`);
   }
 
   private onNoQuorum(): void {
@@ -967,7 +823,9 @@ export class Vigild {
         return this.cib.history;
       case 'explain': {
         const rsc = typeof req.params.rsc === 'string' ? req.params.rsc : '';
-        return explain(place(this.placeInput(0)), this.cib, rsc);
+        const x = this.dc.explain(rsc);
+        if (!x) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${rsc}'`);
+        return x;
       }
       case 'change': {
         const entry = req.params.entry as CibEntry | undefined;
@@ -998,14 +856,7 @@ export class Vigild {
       dc: this.role === 'leader' ? this.self : this.leader,
       term: this.term,
       warnings: this.warnings,
-      transition: this.run
-        ? {
-            id: this.run.graph.id,
-            outcome: 'running',
-            actions: this.run.graph.actions.length,
-            reason: undefined,
-          }
-        : this.lastTransition,
+      transition: this.dc.current,
       localActive: this.lrm.activeResources(),
     };
   }
