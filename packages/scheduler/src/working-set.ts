@@ -37,6 +37,8 @@ export interface OpDef {
   readonly role?: Role;
   readonly onFail?: string;
   readonly enabled: boolean;
+  /** From the op, its meta attributes or op_defaults; absent when none says. */
+  readonly timeoutMs?: number;
 }
 
 /** One entry in a resource's operation history on one node. */
@@ -86,6 +88,8 @@ export interface NodeRscState {
   /** The operation that last (re)started it here, for digest comparison. */
   lastStart?: HistoryOp;
   migratedTo?: string | undefined;
+  /** The status section's name for this clone instance here, when it differs ("db" for db:1). */
+  lrmId?: string;
   migratedFrom?: string | undefined;
 }
 

@@ -264,7 +264,7 @@ export function applyHistory(
       if (unique) {
         for (const x of list) {
           const p = instancePrimitive(clone, x.instance ?? 0, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
         continue;
       }
@@ -291,7 +291,7 @@ export function applyHistory(
         u.set(idx, node.name);
         for (const x of g) {
           const p = instancePrimitive(clone, idx, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
       }
       // Inactive entries: remember the node was probed, for every instance.

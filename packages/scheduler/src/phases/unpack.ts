@@ -254,9 +254,12 @@ function readOps(
       const onFail = op.attrs['on-fail'] ?? opMeta.get('on-fail') ?? opDefaultsMeta.get('on-fail');
       const role = parseRole(op.attrs.role);
       const enabled = bool(op.attrs.enabled ?? opMeta.get('enabled'), true);
+      const timeout = op.attrs.timeout ?? opMeta.get('timeout') ?? opDefaultsMeta.get('timeout');
+      const timeoutMs = timeout === undefined ? 0 : parseInterval(timeout);
       out.push({
         name,
         intervalMs,
+        ...(timeoutMs > 0 ? { timeoutMs } : {}),
         ...(role === undefined ? {} : { role }),
         ...(onFail === undefined ? {} : { onFail }),
         enabled,
