@@ -15,7 +15,7 @@ import {
   type PrimitiveDef,
   type ResourceDef,
 } from './model.js';
-import { cleanupHistory, dropHistory, reconcileNode, recordOp } from './history.js';
+import { cleanupHistory, clearFailcount, dropHistory, reconcileNode, recordOp } from './history.js';
 
 /**
  * Changes to the CIB: every configuration change is one entry, applied in log order on every
@@ -44,6 +44,7 @@ export type CibEntry =
   | { readonly op: 'config-replace'; readonly config: CibConfig }
   // Status section, written by the DC.
   | { readonly op: 'cleanup'; readonly rsc: string; readonly node?: string }
+  | { readonly op: 'failcount-clear'; readonly rsc: string; readonly node: string }
   | {
       readonly op: 'op-result';
       readonly node: string;
@@ -75,7 +76,7 @@ export interface EntryMeta {
 }
 
 export function isConfigEntry(e: CibEntry): boolean {
-  return !['op-result', 'node-state', 'node-lrm', 'cleanup'].includes(e.op);
+  return !['op-result', 'node-state', 'node-lrm', 'cleanup', 'failcount-clear'].includes(e.op);
 }
 
 export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
@@ -291,6 +292,10 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         ops,
         ...(lrm === undefined ? {} : { lrm }),
       };
+      break;
+    }
+    case 'failcount-clear': {
+      status = clearFailcount(status, e.node, e.rsc);
       break;
     }
     case 'node-lrm': {

@@ -60,6 +60,16 @@ export interface RecordInput {
 /** Records one operation result in the status section; returns the new status. */
 export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): CibStatus {
   const { operation, intervalMs } = opOf(i.rec);
+  if (operation === 'cancel') {
+    // A cancelled recurring monitor leaves the history, as Pacemaker deletes its record.
+    const ops = (status.lrm?.[i.node]?.[i.rsc] ?? []).filter(
+      (o) => !(o.interval === intervalMs && o.interval > 0),
+    );
+    return {
+      ...status,
+      lrm: { ...status.lrm, [i.node]: { ...status.lrm?.[i.node], [i.rsc]: ops } },
+    };
+  }
   const callId = (status.lastCallId ?? 0) + 1;
   const lastRcChange = Math.floor(i.rec.wallMs / 1000);
   const target = targetRc(operation, intervalMs);
@@ -120,6 +130,27 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
     lastCallId: callId,
     lrm: { ...status.lrm, [i.node]: { ...status.lrm?.[i.node], [i.rsc]: ops } },
     nodes: { ...status.nodes, [i.node]: { ...ns, attributes } },
+  };
+}
+
+/** Clears a resource's failcount on a node (the scheduler's `clear_failcount`, failure-timeout). */
+export function clearFailcount(status: CibStatus, node: string, rsc: string): CibStatus {
+  const ns = status.nodes[node];
+  if (!ns) return status;
+  const base = rsc.replace(/:\d+$/, '');
+  const attributes = Object.fromEntries(
+    Object.entries(ns.attributes).filter(([k]) => {
+      const m = /^(?:fail-count|last-failure)-(.+?)(?:#.*)?$/.exec(k);
+      return !(m && m[1]!.replace(/:\d+$/, '') === base);
+    }),
+  );
+  const fc = Object.fromEntries(
+    Object.entries(status.failcounts[node] ?? {}).filter(([r]) => r !== rsc && r !== base),
+  );
+  return {
+    ...status,
+    nodes: { ...status.nodes, [node]: { ...ns, attributes } },
+    failcounts: { ...status.failcounts, [node]: fc },
   };
 }
 

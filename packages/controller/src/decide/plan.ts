@@ -26,8 +26,17 @@ export interface ContractAction {
   readonly meta?: Readonly<Record<string, string>>;
 }
 
-/** What the node side runs: `probe` is a one-shot monitor; others are the agent's action names. */
-export type NodeOp = 'probe' | 'start' | 'stop' | 'monitor' | (string & {});
+/**
+ * What the node side runs: `probe` is a one-shot monitor, `monitor` a recurring one (kept running
+ * until a stop, a start or a `cancel` of its interval); other tasks are the agent's action names.
+ */
+export type NodeOp = 'probe' | 'start' | 'stop' | 'monitor' | 'cancel' | (string & {});
+
+/**
+ * Tasks the DC completes itself, nothing sent to a node: `do_shutdown` (vigild has no shutdown
+ * request to confirm) and `clear_failcount` (the DC clears it in the CIB).
+ */
+export const DC_TASKS: ReadonlySet<string> = new Set(['do_shutdown', 'clear_failcount']);
 
 export interface PlannedAction extends ContractAction {
   readonly timeoutMs: number;
@@ -63,7 +72,6 @@ export function planTransition(
   for (const a of transition.graph.actions as readonly ContractAction[])
     actions.push(toPlanned(a, state));
   const edges = transition.graph.edges.map((e) => ({ before: e.before, after: e.after }));
-  addConfiguredMonitors(actions, edges);
   const lines = actions
     .filter((a) => !a.pseudo)
     .map((a) => `${a.key}${a.runnable ? '' : ' (blocked)'}: ${a.reason}`);
@@ -71,7 +79,7 @@ export function planTransition(
 }
 
 function toPlanned(a: ContractAction, state: Cib): PlannedAction {
-  if (a.pseudo || a.task === 'stonith' || a.rsc === undefined)
+  if (a.pseudo || a.task === 'stonith' || a.rsc === undefined || DC_TASKS.has(a.task))
     return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
   const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
   const found = findResource(state.config, primId);
@@ -94,47 +102,6 @@ function toPlanned(a: ContractAction, state: Cib): PlannedAction {
       : {}),
     timeoutMs: a.timeoutMs ?? configured ?? DEFAULT_OP_TIMEOUT_MS,
   };
-}
-
-/**
- * Until the scheduler's graph carries recurring monitors, each start of a primitive with
- * configured monitors is followed by them (a recurring monitor action means: keep that monitor
- * running). When the graph already has a recurring monitor for that resource and node, nothing is
- * added.
- */
-function addConfiguredMonitors(
-  actions: PlannedAction[],
-  edges: { before: number; after: number }[],
-): void {
-  const have = new Set(
-    actions
-      .filter((a) => a.task === 'monitor' && (a.intervalMs ?? 0) > 0)
-      .map((a) => `${a.rsc}@${a.node}`),
-  );
-  for (const a of [...actions]) {
-    if (a.task !== 'start' || a.pseudo || !a.def || a.node === undefined) continue;
-    if (have.has(`${a.rsc}@${a.node}`)) continue;
-    for (const o of a.def.ops) {
-      if (o.intervalMs <= 0) continue;
-      const id = actions.length;
-      actions.push({
-        id,
-        key: `${a.rsc}_monitor_${o.intervalMs}@${a.node}`,
-        rsc: a.rsc!,
-        primitive: a.def.id,
-        task: 'monitor',
-        intervalMs: o.intervalMs,
-        timeoutMs: o.timeoutMs,
-        node: a.node,
-        pseudo: false,
-        runnable: a.runnable,
-        reason: `keep the configured ${o.intervalMs} ms monitor running after the start`,
-        op: 'monitor',
-        def: a.def,
-      });
-      edges.push({ before: a.id, after: id });
-    }
-  }
 }
 
 export interface LiveExplanation extends Explanation {

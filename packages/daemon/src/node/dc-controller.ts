@@ -1,4 +1,5 @@
 import {
+  DC_TASKS,
   TransitionRun,
   explainResource,
   planTransition,
@@ -191,6 +192,14 @@ export class DcController {
   private dispatch(run: TransitionRun<PlannedAction>, a: PlannedAction): void {
     if (a.task === 'stonith') {
       void this.doFence(run, a);
+      return;
+    }
+    if (DC_TASKS.has(a.task)) {
+      if (a.task === 'clear_failcount' && a.rsc !== undefined && a.node !== undefined)
+        this.h.apply({ op: 'failcount-clear', rsc: a.rsc, node: a.node });
+      this.h.log(`${a.key}: done by the DC (${a.reason})`);
+      run.complete(a.id, true);
+      queueMicrotask(() => this.pump());
       return;
     }
     this.inFlight.set(a.id, { action: a, lastSentMs: this.h.monoMs() });

@@ -16,10 +16,13 @@ import type { OpRecord, PrimitiveDef } from '@vigil/controller';
  *   the DC's recovery decides what happens next.
  */
 export interface LrmOp {
-  readonly op: 'start' | 'stop' | 'monitor' | 'probe';
+  /** Other values are passed to the agent as its action (promote, demote, notify…). */
+  readonly op: 'start' | 'stop' | 'monitor' | 'probe' | 'cancel' | (string & {});
   readonly def: PrimitiveDef;
   readonly intervalMs?: number;
   readonly timeoutMs: number;
+  /** Extra `CRM_meta_*` values from the graph (clone and notify variables), without the prefix. */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 export interface LrmResult {
@@ -131,6 +134,21 @@ export class Lrm {
   private async run(op: LrmOp): Promise<LrmResult> {
     const def = op.def;
     this.defs.set(def.id, def);
+    if (op.op === 'cancel') {
+      // Cancelling a recurring monitor runs nothing.
+      this.cancelMonitor(def.id);
+      const was = this.last.get(def.id);
+      const rec: OpRecord = {
+        op: `cancel_${op.intervalMs ?? 0}`,
+        rc: 0,
+        active: was?.active ?? false,
+        failed: false,
+        wallMs: this.o.wallMs(),
+        durationMs: 0,
+        reason: '',
+      };
+      return { rsc: def.id, rec, ok: true };
+    }
     if (op.op === 'stop' || op.op === 'start') this.cancelMonitor(def.id);
     const action = op.op === 'probe' ? 'monitor' : op.op;
     const t0 = performance.now();
@@ -254,6 +272,8 @@ export class Lrm {
       OCF_RESKEY_CRM_meta_on_node_uuid: this.o.node,
     };
     for (const [k, v] of Object.entries(def.params)) env[`OCF_RESKEY_${k}`] = v;
+    for (const [k, v] of Object.entries(op.meta ?? {}))
+      if (/^[A-Za-z0-9_-]+$/.test(k)) env[`OCF_RESKEY_CRM_meta_${k.replaceAll('-', '_')}`] = v;
     return env;
   }
 }

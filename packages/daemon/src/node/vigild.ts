@@ -740,10 +740,11 @@ export class Vigild {
   private sendAction(node: string, key: string, a: PlannedAction): void {
     const term = this.term;
     const op = {
-      op: a.op as 'start',
+      op: a.op ?? a.task,
       def: a.def!,
       ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
       timeoutMs: a.timeoutMs,
+      ...(a.meta ? { meta: a.meta } : {}),
     };
     if (node === this.self) {
       void this.lrm.execute(term, key, op).then(
@@ -763,10 +764,13 @@ export class Vigild {
       this.send(from, { t: 'act-res', term, key, ...res });
     this.lrm
       .execute(term, key, {
-        op: m.op as 'start',
+        op: String(m.op),
         def: m.def as PrimitiveDef,
         ...(Number(m.intervalMs) > 0 ? { intervalMs: Number(m.intervalMs) } : {}),
         timeoutMs: Number(m.timeoutMs),
+        ...(typeof m.meta === 'object' && m.meta !== null
+          ? { meta: m.meta as Record<string, string> }
+          : {}),
       })
       .then(
         (r) => reply({ rsc: r.rsc, rec: r.rec, ok: r.ok }),
@@ -801,6 +805,9 @@ export class Vigild {
     void this.lrm
       .stopAll(Math.max(1000, this.cfg.timing.quorumLossStopMs), 'quorum lost')
       .then(() => {
+        // An action that was already running when quorum went (a start) may have left something
+        // active: the next tick without quorum stops it too.
+        this.stoppingForQuorum = false;
         if (policy === 'suicide') {
           this.log('no-quorum-policy=suicide: exiting');
           process.exit(1);
