@@ -5,16 +5,21 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { VigilError } from '@vigil/base';
+import { BUILTIN_AGENT_DIR } from '@vigil/executor';
 import { DEFAULT_TIMING, type TimingConfig } from './config/index.js';
 import { writeAuthkey } from './net/authkey.js';
 
 /**
  * A cluster of vigild processes on this machine: one per 127.0.0.x address, each with its own
- * state directory, HA_RSCTMP, log and API socket, fenced by `fence_vigil` (which kills every
- * process tagged with the node's VIGIL_FENCE_TAG and runs its start script again).
+ * state directory, HA_RSCTMP, log and API socket, fenced by `@vigil/executor`'s `fence_vigil`
+ * (which kills every process tagged with the node's VIGIL_FENCE_TAG and runs its start script,
+ * `NODE.start` in the cluster directory, again). The vigild pid goes to `NODE.vigild.pid`, which
+ * fence_vigil does not read: a stale pid there can never make it kill an unrelated process.
  * Used by `vigil demo`, the end-to-end tests and the failover benchmark.
  */
 export const AGENTS_DIR = fileURLToPath(new URL('../../agents', import.meta.url));
+/** Where fence_vigil lives (the executor's agents). */
+export const FENCE_VIGIL = join(BUILTIN_AGENT_DIR, 'fence_vigil');
 export const OCF_EXTRA_DIR = join(AGENTS_DIR, 'ocf');
 const VIGILD_JS = fileURLToPath(new URL('../../bin/vigild.js', import.meta.url));
 
@@ -55,6 +60,9 @@ export class LocalCluster {
   }
   logFile(node: string): string {
     return join(this.dir, `${node}.log`);
+  }
+  pidFile(node: string): string {
+    return join(this.dir, `${node}.vigild.pid`);
   }
   get fenceLog(): string {
     return join(this.dir, 'fence.log');
@@ -99,8 +107,8 @@ export class LocalCluster {
     for (const n of this.o.nodes) {
       const script =
         `#!/bin/sh\n` +
-        `echo $$ > '${join(this.dir, `${n}.pid`)}'\n` +
-        `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${this.rscTmp(n)}' VIGIL_OCF_PATH='${OCF_EXTRA_DIR}' VIGIL_FENCE_PATH='${AGENTS_DIR}'\n` +
+        `echo $$ > '${this.pidFile(n)}'\n` +
+        `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${this.rscTmp(n)}' VIGIL_OCF_PATH='${OCF_EXTRA_DIR}'\n` +
         `exec ${this.o.netns?.[n] !== undefined ? `ip netns exec '${this.o.netns[n]}' ` : ''}'${process.execPath}' '${VIGILD_JS}' --config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
       const p = join(this.dir, `${n}.start`);
       await writeFile(p, script);
@@ -119,7 +127,7 @@ export class LocalCluster {
 
   async pid(node: string): Promise<number | undefined> {
     try {
-      const n = Number((await readFile(join(this.dir, `${node}.pid`), 'utf8')).trim());
+      const n = Number((await readFile(this.pidFile(node), 'utf8')).trim());
       return Number.isInteger(n) && n > 0 ? n : undefined;
     } catch {
       return undefined;
@@ -140,7 +148,7 @@ export class LocalCluster {
   /** Powers a node off for good: every process tagged with it dies (fence_vigil off). */
   async powerOff(node: string): Promise<void> {
     await new Promise<void>((resolve2, reject) => {
-      const c = spawn(join(AGENTS_DIR, 'fence_vigil'), [], { stdio: ['pipe', 'ignore', 'pipe'] });
+      const c = spawn(FENCE_VIGIL, [], { stdio: ['pipe', 'ignore', 'pipe'] });
       let err = '';
       c.stderr.on('data', (d: Buffer) => (err += d.toString()));
       c.on('error', reject);
@@ -149,7 +157,9 @@ export class LocalCluster {
           ? resolve2()
           : reject(new VigilError('VGL_E_FENCE_FAILED', `fence_vigil off ${node}: ${err}`)),
       );
-      c.stdin.end(`action=off\nplug=${node}\ntagprefix=${this.tagPrefix}\nlog=${this.fenceLog}\n`);
+      c.stdin.end(
+        `action=off\nplug=${node}\npiddir=\ntagprefix=${this.tagPrefix}\nlog=${this.fenceLog}\n`,
+      );
     });
   }
 

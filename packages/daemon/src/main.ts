@@ -31,10 +31,8 @@ export async function runVigild(argv: readonly string[]): Promise<number> {
       configPath,
       node,
       extraOcfDirs: split(process.env.VIGIL_OCF_PATH),
-      fenceAgentDirs: [
-        ...split(process.env.VIGIL_FENCE_PATH),
-        new URL('../../agents', import.meta.url).pathname,
-      ],
+      // Searched before /usr/sbin and the executor's own agents (fence_vigil).
+      fenceAgentDirs: split(process.env.VIGIL_FENCE_PATH),
     });
     await d.start();
   } catch (e) {

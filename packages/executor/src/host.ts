@@ -23,6 +23,11 @@ export interface AgentHost {
   readonly initDir: string;
   /** Node binary that runs vigil's agent commands. */
   readonly nodeBin: string;
+  /**
+   * A Unix socket serving the cluster port (`serveClusterPort`): when set, the agent commands
+   * use it (the daemon's replicated state) instead of `clusterStateFile`.
+   */
+  readonly clusterSocket?: string;
 }
 
 /** vigil's agent commands, shipped in the package (packages/executor/agent-bin). */

@@ -69,6 +69,12 @@ export {
   type ResourceState,
 } from './cluster/port.js';
 export { FileClusterPort, type ClusterStateFile } from './cluster/file-port.js';
+export {
+  SocketClusterPort,
+  serveClusterPort,
+  MAX_PORT_MESSAGE_BYTES,
+  MAX_PORT_CONNECTIONS,
+} from './cluster/socket-port.js';
 export { runTool, TOOLS, PACEMAKER_COMPAT_VERSION, type ToolIo } from './tools/commands.js';
 // --- end executor block ---
 

@@ -15,7 +15,15 @@ import {
   type PrimitiveDef,
   type ResourceDef,
 } from './model.js';
-import { cleanupHistory, clearFailcount, dropHistory, reconcileNode, recordOp } from './history.js';
+import {
+  OP_STATUS,
+  cleanupHistory,
+  clearFailcount,
+  dropHistory,
+  opOf,
+  reconcileNode,
+  recordOp,
+} from './history.js';
 
 /**
  * Changes to the CIB: every configuration change is one entry, applied in log order on every
@@ -64,6 +72,18 @@ export type CibEntry =
       readonly fenced?: boolean;
     }
   | {
+      /**
+       * A node attribute (crm_attribute, attrd_updater): `reboot` ones live in the status
+       * section and vanish when the node leaves; `forever` and `utilization` ones in the nodes
+       * section. `value: null` deletes it.
+       */
+      readonly op: 'node-attr';
+      readonly node: string;
+      readonly name: string;
+      readonly value: string | null;
+      readonly scope: 'reboot' | 'forever' | 'utilization';
+    }
+  | {
       readonly op: 'node-lrm';
       readonly node: string;
       readonly ops: Readonly<Record<string, OpRecord>>;
@@ -76,7 +96,25 @@ export interface EntryMeta {
 }
 
 export function isConfigEntry(e: CibEntry): boolean {
+  if (e.op === 'node-attr') return e.scope !== 'reboot';
   return !['op-result', 'node-state', 'node-lrm', 'cleanup', 'failcount-clear'].includes(e.op);
+}
+
+/** Most attributes one node may carry in one scope. */
+export const MAX_NODE_ATTRIBUTES = 256;
+const ATTR_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+const MAX_ATTR_VALUE_CHARS = 4096;
+
+function setAttr(
+  attrs: Readonly<Record<string, string>> | undefined,
+  name: string,
+  value: string | null,
+): Record<string, string> {
+  const next = Object.fromEntries(Object.entries(attrs ?? {}).filter(([k]) => k !== name));
+  if (value !== null) next[name] = value;
+  if (Object.keys(next).length > MAX_NODE_ATTRIBUTES)
+    throw new VigilError('VGL_E_LIMIT', `at most ${MAX_NODE_ATTRIBUTES} attributes per node`);
+  return next;
 }
 
 export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
@@ -181,6 +219,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
     case 'node-set': {
       const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
       const next = {
+        ...prev,
         standby: e.standby ?? prev.standby,
         maintenance: e.maintenance ?? prev.maintenance,
       };
@@ -259,6 +298,9 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           },
         ].slice(-MAX_FAILURES);
       }
+      // A cancelled monitor changes the history only: the last result stays what it was.
+      const { operation } = opOf(e.rec);
+      const cancel = operation === 'cancel' || e.rec.opStatus === OP_STATUS.cancelled;
       status = recordOp(status, cfg, {
         node: e.node,
         rsc: e.rsc,
@@ -267,7 +309,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         ...(e.fatal === true ? { fatal: true } : {}),
         ...(e.transitionKey === undefined ? {} : { transitionKey: e.transitionKey }),
       });
-      status = { ...status, ops: { ...status.ops, [e.node]: nodeOps }, failcounts, failures };
+      if (!cancel)
+        status = { ...status, ops: { ...status.ops, [e.node]: nodeOps }, failcounts, failures };
       break;
     }
     case 'node-state': {
@@ -275,7 +318,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const ns = {
         state: e.state,
         sinceWallMs: meta.wallMs,
-        attributes: prev?.attributes ?? {},
+        // Transient (reboot) attributes do not outlive the node's membership.
+        attributes: e.state === 'member' ? (prev?.attributes ?? {}) : {},
         ...(e.fenced
           ? { fencedAtWallMs: meta.wallMs }
           : prev?.fencedAtWallMs !== undefined
@@ -296,6 +340,41 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
     }
     case 'failcount-clear': {
       status = clearFailcount(status, e.node, e.rsc);
+      break;
+    }
+    case 'node-attr': {
+      if (!ATTR_NAME_RE.test(e.name))
+        throw new VigilError('VGL_E_INVALID_INPUT', `'${e.name}' is not a valid attribute name`);
+      if (
+        e.value !== null &&
+        (typeof e.value !== 'string' || e.value.length > MAX_ATTR_VALUE_CHARS)
+      )
+        throw new VigilError(
+          'VGL_E_INVALID_INPUT',
+          `attribute ${e.name}: the value must be a string of at most ${MAX_ATTR_VALUE_CHARS} characters`,
+        );
+      if (e.scope === 'reboot') {
+        const prev = status.nodes[e.node] ?? {
+          state: 'pending' as const,
+          sinceWallMs: meta.wallMs,
+          attributes: {},
+        };
+        status = {
+          ...status,
+          nodes: {
+            ...status.nodes,
+            [e.node]: { ...prev, attributes: setAttr(prev.attributes, e.name, e.value) },
+          },
+        };
+      } else {
+        const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
+        const next =
+          e.scope === 'forever'
+            ? { ...prev, attributes: setAttr(prev.attributes, e.name, e.value) }
+            : { ...prev, utilization: setAttr(prev.utilization, e.name, e.value) };
+        config = { ...cfg, nodes: { ...cfg.nodes, [e.node]: next } };
+        what = `node ${e.node}: ${e.scope === 'forever' ? 'attribute' : 'utilization'} ${e.name}${e.value === null ? ' removed' : `=${e.value}`}`;
+      }
       break;
     }
     case 'node-lrm': {

@@ -26,8 +26,12 @@ export const OP_STATUS = { done: 0, cancelled: 1, timeout: 2, notSupported: 3, e
 const INFINITY = 1_000_000;
 const MAX_OPS_PER_RESOURCE = 16;
 
-/** Splits an OpRecord's `op` (`start`, `probe`, `monitor_10000`) into operation and interval. */
-export function opOf(rec: Pick<OpRecord, 'op'>): { operation: string; intervalMs: number } {
+/** An OpRecord's operation and interval (from `task`, or its `op`: `probe`, `monitor_10000`). */
+export function opOf(rec: Pick<OpRecord, 'op' | 'task' | 'intervalMs'>): {
+  operation: string;
+  intervalMs: number;
+} {
+  if (rec.task !== undefined) return { operation: rec.task, intervalMs: rec.intervalMs ?? 0 };
   if (rec.op === 'probe') return { operation: 'monitor', intervalMs: 0 };
   const m = /^(.+)_(\d+)$/.exec(rec.op);
   if (m) return { operation: m[1]!, intervalMs: Number(m[2]) };
@@ -60,7 +64,7 @@ export interface RecordInput {
 /** Records one operation result in the status section; returns the new status. */
 export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): CibStatus {
   const { operation, intervalMs } = opOf(i.rec);
-  if (operation === 'cancel') {
+  if (operation === 'cancel' || i.rec.opStatus === OP_STATUS.cancelled) {
     // A cancelled recurring monitor leaves the history, as Pacemaker deletes its record.
     const ops = (status.lrm?.[i.node]?.[i.rsc] ?? []).filter(
       (o) => !(o.interval === intervalMs && o.interval > 0),
@@ -74,7 +78,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
   const lastRcChange = Math.floor(i.rec.wallMs / 1000);
   const target = targetRc(operation, intervalMs);
   const timedOut = i.rec.reason.startsWith('timed out');
-  const digest = opDigest(config, i.rsc);
+  const digest = i.rec.opDigest ?? opDigest(config, i.rsc);
   const base = (id: string): LrmRscOp => ({
     id,
     operationKey: `${i.rsc}_${operation}_${intervalMs}`,
@@ -83,7 +87,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
     transitionKey: i.transitionKey ?? `0:0:${target}:vigil`,
     callId,
     rcCode: i.rec.rc,
-    opStatus: timedOut ? OP_STATUS.timeout : OP_STATUS.done,
+    opStatus: i.rec.opStatus ?? (timedOut ? OP_STATUS.timeout : OP_STATUS.done),
     interval: intervalMs,
     lastRcChange,
     lastRun: lastRcChange,

@@ -72,6 +72,10 @@ export type Constraint = LocationConstraint | ColocationConstraint | OrderConstr
 export interface NodeSettings {
   readonly standby: boolean;
   readonly maintenance: boolean;
+  /** Permanent node attributes (crm_attribute -l forever). */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Node utilization (crm_attribute -z). */
+  readonly utilization?: Readonly<Record<string, string>>;
 }
 
 export interface CibConfig {
@@ -93,6 +97,17 @@ export interface OpRecord {
   readonly wallMs: number;
   readonly durationMs: number;
   readonly reason: string;
+  /** lrm_rsc_op details from the executor (absent in records written before it reported them). */
+  readonly task?: string;
+  readonly intervalMs?: number;
+  /** The executor's call id on that node (increasing per operation). */
+  readonly callId?: number;
+  /** Pacemaker's op-status: 0 done, 1 cancelled, 2 timed out, 4 error, 7 not installed. */
+  readonly opStatus?: number;
+  /** MD5 of the resource parameters, as Pacemaker records op-digest. */
+  readonly opDigest?: string;
+  /** Time waiting in the executor's queue before the agent ran, ms. */
+  readonly queueMs?: number;
 }
 
 export type NodeState = 'member' | 'lost' | 'fenced' | 'pending';

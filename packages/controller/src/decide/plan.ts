@@ -42,6 +42,7 @@ export interface PlannedAction extends ContractAction {
   readonly timeoutMs: number;
   /** For resource actions: the operation and the definition to run it with (id = `rsc`). */
   readonly op?: NodeOp;
+  /** The configured primitive (a clone instance runs its primitive under the name `rsc`). */
   readonly def?: PrimitiveDef;
 }
 
@@ -83,7 +84,7 @@ function toPlanned(a: ContractAction, state: Cib): PlannedAction {
     return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
   const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
   const found = findResource(state.config, primId);
-  const def = found?.kind === 'primitive' ? { ...found, id: a.rsc } : undefined;
+  const def = found?.kind === 'primitive' ? found : undefined;
   const interval = a.intervalMs ?? 0;
   const op: NodeOp = a.task === 'monitor' ? (interval > 0 ? 'monitor' : 'probe') : a.task;
   const configured =

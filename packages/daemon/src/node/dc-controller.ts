@@ -36,11 +36,16 @@ export interface DcHost {
   term(): number;
   /** This node is the DC and has re-learnt the cluster's status. */
   canSchedule(): boolean;
+  /** Status writes of this DC are still on their way into the CIB: schedule once they land. */
+  writesPending(): boolean;
   cib(): Cib;
   view(): ClusterView;
   /** Applies a status entry to the replicated CIB. */
   apply(e: CibEntry): void;
-  /** Sends an action to a node's executor (this node included); the result comes to `onResult`. */
+  /**
+   * Sends an action to a node's executor (this node included), reliably; the answer comes to
+   * `onResult`, or `onError` when the node could not run it or did not answer in time.
+   */
   send(node: string, key: string, a: PlannedAction): void;
   fence(target: string): Promise<FenceResult>;
   log(line: string): void;
@@ -55,16 +60,14 @@ export interface TransitionSummary {
   readonly reason: string | undefined;
 }
 
-/** A resent action is repeated this often until its node answers (the node dedups by key). */
-const RESEND_MS = 1000;
 /** Bound on the controller's log of triggers and decisions kept in memory. */
 const MAX_LOG_LINES = 200;
 
 export class DcController {
   private run: TransitionRun<PlannedAction> | undefined;
-  private readonly inFlight = new Map<number, { action: PlannedAction; lastSentMs: number }>();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private afterWrites = false;
   private readonly fencing = new Set<string>();
   last: TransitionSummary | undefined;
   readonly decisions: string[] = [];
@@ -101,30 +104,29 @@ export class DcController {
   stop(reason: string): void {
     this.run?.abort(reason);
     this.run = undefined;
-    this.inFlight.clear();
+    this.afterWrites = false;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  /** Periodic: deadlines, resends. */
+  /** This DC's status writes are all in the CIB: a schedule that waited for them runs now. */
+  writesSettled(): void {
+    if (!this.afterWrites) return;
+    this.afterWrites = false;
+    this.schedule();
+  }
+
+  /** Periodic: action deadlines. */
   tick(): void {
     const run = this.run;
     if (!run) return;
-    const now = this.h.monoMs();
-    run.tick(now);
-    for (const [, f] of this.inFlight) {
-      if (now - f.lastSentMs >= RESEND_MS) {
-        f.lastSentMs = now;
-        this.h.send(f.action.node!, this.key(run, f.action), f.action);
-      }
-    }
+    run.tick(this.h.monoMs());
     this.pump();
   }
 
   /** A node was lost: its in-flight actions will never report. */
   nodeLost(node: string): void {
     this.run?.nodeLost(node);
-    for (const [id, f] of this.inFlight) if (f.action.node === node) this.inFlight.delete(id);
   }
 
   explain(rsc: string): LiveExplanation | undefined {
@@ -139,6 +141,11 @@ export class DcController {
   private schedule(): void {
     if (!this.h.canSchedule()) return;
     if (this.run && this.run.outcome === 'running') return; // pump() schedules when it ends
+    if (this.h.writesPending()) {
+      // Schedule on a CIB that holds every result this DC has recorded.
+      this.afterWrites = true;
+      return;
+    }
     const plan = planTransition(
       this.h.cib(),
       this.h.view(),
@@ -158,7 +165,6 @@ export class DcController {
       this.note(`transition ${plan.graph.id}: ${l}`);
     }
     this.run = run;
-    this.inFlight.clear();
     this.pump();
   }
 
@@ -185,7 +191,6 @@ export class DcController {
       `transition ${run.graph.id} ${run.outcome}${blocked}${run.reason ? `: ${run.reason}` : ''}`,
     );
     this.run = undefined;
-    this.inFlight.clear();
     this.request(`transition ${run.graph.id} ${run.outcome}`);
   }
 
@@ -202,7 +207,6 @@ export class DcController {
       queueMicrotask(() => this.pump());
       return;
     }
-    this.inFlight.set(a.id, { action: a, lastSentMs: this.h.monoMs() });
     this.h.send(a.node!, this.key(run, a), a);
   }
 
@@ -216,8 +220,7 @@ export class DcController {
       if (this.run !== run && !r.ok) return;
       if (r.ok) {
         this.h.log(`fenced ${target}`);
-        if (this.h.canSchedule())
-          this.h.apply({ op: 'node-state', node: target, state: 'fenced', fenced: true });
+        this.h.apply({ op: 'node-state', node: target, state: 'fenced', fenced: true });
       } else this.h.log(`fencing ${target} FAILED: ${r.detail}`);
       if (this.run === run) {
         run.complete(a.id, r.ok, r.ok ? '' : 'fencing failed');
@@ -234,10 +237,12 @@ export class DcController {
     const run = this.run;
     const current = run !== undefined && run.graph.id === tid;
     if (current && run.stateOf(aid) !== 'in-flight') return; // duplicate
-    this.inFlight.delete(aid);
     const op = r.rec.op;
-    const failedStart = !r.ok && op === 'start';
-    const failedMon = !r.ok && op.startsWith('monitor');
+    // A recurring monitor cancelled before its first result (a stop came first) is no failure.
+    const cancelled = r.rec.opStatus === 1;
+    const ok = r.ok || cancelled;
+    const failedStart = !ok && op === 'start';
+    const failedMon = !ok && op.startsWith('monitor');
     this.h.apply({
       op: 'op-result',
       node,
@@ -247,9 +252,9 @@ export class DcController {
       transitionKey: key,
     });
     if (current) {
-      run.complete(aid, r.ok, r.rec.reason);
+      run.complete(aid, ok, r.rec.reason);
       this.pump();
-    } else if (!r.ok) this.request(`late failure of ${r.rsc} on ${node}`);
+    } else if (!ok) this.request(`late failure of ${r.rsc} on ${node}`);
   }
 
   /** The node could not run the action at all (refused, unknown agent class…). */
@@ -258,7 +263,6 @@ export class DcController {
     const run = this.run;
     this.h.log(`action ${aid} of transition ${tid}: ${message}`);
     if (!run || run.graph.id !== tid || run.stateOf(aid) !== 'in-flight') return;
-    this.inFlight.delete(aid);
     run.complete(aid, false, message);
     this.pump();
   }

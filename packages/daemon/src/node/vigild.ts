@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError } from '@vigil/base';
-import { NodeProcessRunner } from '@vigil/executor';
+import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   isConfigEntry,
@@ -16,8 +16,10 @@ import {
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
 import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
-import { Lrm, type LrmResult } from './lrm.js';
-import { Fencer } from './fencer.js';
+import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
+import { actionFromMessage, actionToMessage } from './action-message.js';
+import { NodeFencing } from './fencing.js';
+import { CibClusterPort } from './cluster-port.js';
 import { buildStatus } from './views.js';
 import { DcController } from './dc-controller.js';
 import { ClusterLink, messagingConfig } from './cluster-link.js';
@@ -67,8 +69,9 @@ export class Vigild {
   private readonly log: (line: string) => void;
   private link!: ClusterLink;
   private api: ApiServer | undefined;
-  private lrm!: Lrm;
-  private fencer!: Fencer;
+  private lrm!: LocalExecutor;
+  private fencer!: NodeFencing;
+  private clusterPort: { close(): Promise<void> } | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly rcib: ReplicatedCib;
   private pendingChanges = 0;
@@ -119,7 +122,7 @@ export class Vigild {
       send: (node, key, a) => this.sendAction(node, key, a),
       fence: async (target) => {
         const r = await this.fencer.fence(target, 'reboot');
-        return { ok: r.ok, detail: r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ') };
+        return { ok: r.ok, detail: r.reason };
       },
       log: (l) => this.log(l),
       wallMs: () => Date.now(),
@@ -169,19 +172,40 @@ export class Vigild {
       this.log(w);
     }
     const runner = new NodeProcessRunner();
-    this.lrm = new Lrm({
+    const clusterSocket = join(this.stateDir, 'cluster-port.sock');
+    this.lrm = new LocalExecutor({
       node: this.self,
+      stateDir: this.stateDir,
+      rscTmpDir: rscTmp,
+      ocfRoot: prepareOcfRoot(
+        join(this.stateDir, 'ocf'),
+        process.env.OCF_ROOT ?? '/usr/lib/ocf',
+        this.opts.extraOcfDirs ?? [],
+      ),
+      clusterSocket,
       runner: {
         run: (spec, sig) => runner.run({ ...spec, env: { ...spec.env, ...fenceTagEnv() } }, sig),
       },
-      rscTmp,
-      ocfRoot: process.env.OCF_ROOT ?? '/usr/lib/ocf',
-      extraOcfDirs: this.opts.extraOcfDirs ?? [],
       log: (l) => this.log(`lrm: ${l}`),
       onMonitorFailure: (r) => this.reportMonitorFailure(r),
       wallMs: () => Date.now(),
     });
-    this.fencer = new Fencer(this.cfg, runner, this.opts.fenceAgentDirs ?? [], (l) => this.log(l));
+    this.clusterPort = await serveClusterPort(
+      clusterSocket,
+      new CibClusterPort({
+        self: this.self,
+        nodeNames: () => this.cfg.nodes.map((n) => n.name),
+        members: () => this.members(),
+        quorate: () => this.quorate,
+        cib: () => this.cib,
+        change: (e, who) => this.change(e, who),
+      }),
+    );
+    this.fencer = new NodeFencing(this.cfg, {
+      runner,
+      agentDirs: this.opts.fenceAgentDirs ?? [],
+      log: (l) => this.log(l),
+    });
     this.link = await ClusterLink.start(
       messagingConfig(this.cfg, this.self, this.stateDir, resolve(base, this.cfg.authkey)),
       {
@@ -207,7 +231,8 @@ export class Vigild {
     this.closed = true;
     clearInterval(this.tickTimer);
     this.dc.stop('vigild stopping');
-    this.lrm.close();
+    await this.lrm.close();
+    await this.clusterPort?.close();
     await this.api?.close();
     await this.link.close();
   }
@@ -226,7 +251,7 @@ export class Vigild {
     if (this.closed) return;
     switch (e.type) {
       case 'leader':
-        this.lrm.newestTerm = Math.max(this.lrm.newestTerm, e.term);
+        this.lrm.observeTerm(e.term);
         if (this.isDc && (e.role !== 'leader' || e.term !== this.dcTerm)) this.stepDown();
         this.log(
           e.leader === null
@@ -457,7 +482,7 @@ export class Vigild {
         const term = Number(b.term);
         if (!(term >= this.lrm.newestTerm) || !Array.isArray(b.defs))
           throw new VigilError('VGL_E_CONFLICT', `refresh from stale term ${term}`);
-        this.lrm.newestTerm = term;
+        this.lrm.observeTerm(term);
         return this.lrm.refresh(b.defs as PrimitiveDef[], 20_000);
       }
       case 'mon-fail':
@@ -503,18 +528,22 @@ export class Vigild {
     const body = {
       term,
       key,
-      op: a.op ?? a.task,
-      def: a.def,
-      intervalMs: a.intervalMs ?? 0,
-      timeoutMs: a.timeoutMs,
-      ...(a.meta ? { meta: a.meta } : {}),
+      ...actionToMessage({
+        primitive: a.def!,
+        rsc: a.rsc!,
+        task: a.op ?? a.task,
+        ...(a.intervalMs !== undefined ? { intervalMs: a.intervalMs } : {}),
+        ...(a.role !== undefined ? { role: a.role } : {}),
+        timeoutMs: a.timeoutMs,
+        ...(a.meta !== undefined ? { meta: a.meta } : {}),
+      }),
     };
     const answer =
       node === this.self
         ? this.onAction(body)
         : this.link.request(node, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
     answer.then(
-      (r) => this.isDc && term === this.dcTerm && this.dc.onResult(node, key, r as LrmResult),
+      (r) => this.isDc && term === this.dcTerm && this.dc.onResult(node, key, r as LocalOpResult),
       (e: unknown) =>
         this.isDc &&
         term === this.dcTerm &&
@@ -523,20 +552,16 @@ export class Vigild {
   }
 
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
-  private onAction(m: Record<string, unknown>): Promise<LrmResult> {
+  private onAction(m: Record<string, unknown>): Promise<LocalOpResult> {
     const term = Number(m.term);
-    return this.lrm.execute(term, String(m.key), {
-      op: String(m.op),
-      def: m.def as PrimitiveDef,
-      ...(Number(m.intervalMs) > 0 ? { intervalMs: Number(m.intervalMs) } : {}),
-      timeoutMs: Number(m.timeoutMs),
-      ...(typeof m.meta === 'object' && m.meta !== null
-        ? { meta: m.meta as Record<string, string> }
-        : {}),
-    });
+    try {
+      return this.lrm.execute(term, String(m.key), actionFromMessage(m));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
-  private reportMonitorFailure(r: LrmResult): void {
+  private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
     if (this.isDc) {
       this.dc.onMonitorFailure(this.self, r.rsc, r.rec);

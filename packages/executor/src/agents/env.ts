@@ -95,6 +95,7 @@ export function baseEnv(host: AgentHost): Record<string, string> {
     VIGIL_NODE_BIN: host.nodeBin,
     VIGIL_NODE_NAME: host.nodeName,
     VIGIL_CLUSTER_STATE: host.clusterStateFile,
+    ...(host.clusterSocket !== undefined ? { VIGIL_CLUSTER_SOCKET: host.clusterSocket } : {}),
   };
 }
 
