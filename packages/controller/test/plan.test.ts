@@ -43,6 +43,7 @@ function view(online = NODES, stonith = true): ClusterView {
     online: new Set(online),
     quorate: true,
     stonithEnabled: stonith,
+    canFence: true,
     noQuorumPolicy: 'stop',
     dc: online[0],
   };

@@ -95,6 +95,8 @@ describe('the replicated CIB over the Raft log', { timeout: 120_000 }, () => {
       [
         'cluster: rcib-test',
         'authkey: authkey',
+        // Generous timing: CI runs this next to other tests on 2 cores.
+        'timing: { heartbeatIntervalMs: 100, warntimeMs: 500, deadtimeMs: 1000, electionTimeoutMs: 1000 }',
         'nodes:',
         ...NAMES.map((n, i) => `  - { name: ${n}, links: ["127.0.0.${host + i}:${port}"] }`),
       ].join('\n'),

@@ -15,8 +15,11 @@ import {
 import { Reader, WireEndpoint, Writer, loadAuthkeyFile, type WireStats } from '@vigil/wire';
 import { FailureDetector, quorumOf, type DetectorEvent, type QuorumState } from './core/index.js';
 import { parseAddr, type LinkAddr, type MessagingConfig, type NodeSpec } from './config.js';
+import { DetectorChecks } from './checks.js';
+import { MSG_BUNDLE, Outbox, decodeBundle } from './outbox.js';
 import { BoundedQueue } from './queue.js';
 import { AppInbox, MSG_APP, type AppStats } from './app-channel.js';
+import { Ticker } from './ticker.js';
 import { UdpTransport } from './udp.js';
 
 /** Wire message types of the messaging layer. */
@@ -29,15 +32,14 @@ const PERSIST_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 /** Raft inputs (received messages, proposals) queued while a Ready is being persisted. */
 const MAX_INPUTS = 20_000;
-/** Ticks delivered at once after the loop was busy; a stalled process does not catch up. */
-const MAX_TICKS_AT_ONCE = 2;
 /**
  * Election ticks a follower may hold back while the failure detector still hears the leader's
  * heartbeats (its Raft traffic is late, e.g. it is blocked in a slow fsync). Bounds the delay a
  * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
  */
 const MAX_HELD_TICKS = 40;
-const FD_TICK_MS = 10;
+/** Links per node (parseConfig allows 1..8); outbox keys are `peer id * MAX_LINKS + link`. */
+const MAX_LINKS = 8;
 const SUBSCRIBER_CAPACITY = 8192;
 const MAX_SUBSCRIBERS = 64;
 
@@ -161,7 +163,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   /**
    * Called synchronously for every committed normal entry, in log order, before subscribers see
-   * it. After a restart the log is replayed from index 1 (the shell never compacts it).
+   * it. After a restart the log is replayed from the newest snapshot (`onSnapshot`), or from
+   * index 1 when the log was never compacted.
    */
   readonly onCommitted?: (e: CommittedEntry) => void;
   /**
@@ -185,6 +188,8 @@ interface LinkCounters {
   rttMs: number | null;
   /** Last heartbeat from the peer on this link: its send stamp and when we got it. */
   echo: { sentMs: number; atMs: number } | undefined;
+  /** When our last heartbeat to the peer on this link was queued. */
+  lastSentMs: number;
 }
 
 interface Peer {
@@ -203,9 +208,13 @@ function rethrowable(e: unknown): Error {
  * clock, those sockets and the real disk.
  *
  * Raft messages travel in the same authenticated, encrypted UDP packets as heartbeats. Appends
- * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram; the
- * shell never compacts the log, so the core never needs to send a snapshot. A message that does
- * not fit is dropped and counted (`dropped.oversizeMessages`).
+ * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram. The
+ * log is compacted only when the state machine asks (`compactLog`); a follower behind it is then
+ * sent the snapshot, which must fit one datagram too. A message that does not fit is dropped and
+ * counted (`dropped.oversizeMessages`).
+ *
+ * Application messages (`sendApp`, `app` events) share the sockets: unreliable, one packet each,
+ * a bounded inbox on receipt (`app-channel.ts`).
  *
  * Every Raft input (tick, message, proposal) goes through one queue drained by a single pump,
  * so the core is only touched between `advance` and the next `ready`.
@@ -218,6 +227,7 @@ export class MessagingNode extends EventEmitter {
   private readonly eventSubscribers = new Set<BoundedQueue<MessagingEvent>>();
   private readonly inputs: (() => void)[] = [];
   private readonly timers: TimerHandle[] = [];
+  private readonly outbox: Outbox<number>;
   private pendingTicks = 0;
   private pumping = false;
   private closed = false;
@@ -259,6 +269,10 @@ export class MessagingNode extends EventEmitter {
     private readonly onSnapshot: ((s: StateSnapshot) => void) | undefined,
   ) {
     super();
+    this.outbox = new Outbox(wire.maxBodyBytes, (key, type, body) => {
+      const p = this.peersById.get(Math.floor(key / MAX_LINKS));
+      if (p) this.sendOn(p, key % MAX_LINKS, this.wire.seal(type, body));
+    });
     for (const spec of config.nodes) {
       if (spec.name === config.self) continue;
       const p: Peer = {
@@ -269,6 +283,7 @@ export class MessagingNode extends EventEmitter {
           packetsOut: 0,
           rttMs: null,
           echo: undefined,
+          lastSentMs: -Infinity,
         })),
       };
       this.peers.set(spec.name, p);
@@ -309,7 +324,7 @@ export class MessagingNode extends EventEmitter {
       restore,
       applied: restore.snapshot?.index ?? 0,
       electionTicks: config.electionTicks,
-      heartbeatTicks: 1,
+      heartbeatTicks: config.heartbeatTicks,
       random: new SystemRandom(),
     });
     const fd = new FailureDetector(
@@ -358,42 +373,80 @@ export class MessagingNode extends EventEmitter {
 
   private run(): void {
     this.transports.forEach((t, i) => t.onPacket((p) => this.receive(i, p)));
-    this.every(this.config.tickMs, () => {
-      this.pendingTicks++;
-      this.kick();
+    const checks = new DetectorChecks(this.clock, this.fd, (ev) => this.handleDetector(ev));
+    const interval = this.config.detector.intervalMs;
+    const ticker = new Ticker(this.clock, interval, this.config.tickMs, {
+      round: (dueMs) => {
+        this.sendHeartbeats();
+        checks.round(dueMs, interval);
+      },
+      ticks: (n) => {
+        this.pendingTicks += n;
+        this.kick();
+      },
+      batch: () => this.tickBatch(),
     });
-    this.every(this.config.detector.intervalMs, () => this.sendHeartbeats());
-    this.every(FD_TICK_MS, () => this.handleDetector(this.fd.tick(this.clock.monotonicMs())));
+    this.timers.push({ cancel: () => ticker.close() }, { cancel: () => checks.close() });
+    ticker.start();
     this.sendHeartbeats();
     this.kick();
   }
 
-  private every(ms: number, fn: () => void): void {
-    const slot = { handle: undefined as TimerHandle | undefined };
-    const loop = (): void => {
-      if (this.closed) return;
-      try {
-        fn();
-      } finally {
-        if (!this.isClosed()) slot.handle = this.clock.setTimer(ms, loop);
-      }
-    };
-    slot.handle = this.clock.setTimer(ms, loop);
-    this.timers.push({ cancel: () => slot.handle?.cancel() });
+  /**
+   * Raft ticks the next wake-up may deliver at once (see Ticker): a leader's heartbeat interval;
+   * for a follower with a leader, as many as keep it short of the election timeout's earliest
+   * tick (the core's countdown restarts no earlier than `ticksSinceLeader` ago) with a tick to
+   * spare for the hold logic; otherwise one.
+   */
+  private tickBatch(): number {
+    const hb = this.config.heartbeatTicks;
+    if (this.soft.role === 'leader') return hb;
+    const leader = this.soft.leader;
+    if (this.soft.role !== 'follower' || leader === null || leader === this.config.self) return 1;
+    return Math.max(1, Math.min(hb, this.config.electionTicks - 2 - this.ticksSinceLeader));
   }
 
   // ---------------------------------------------------------------- heartbeats and detection
 
+  /**
+   * A heartbeat round: a heartbeat to every peer on every link, except where one went out less
+   * than 90 % of an interval ago (an answer to the leader's, see `answerHeartbeat`).
+   */
   private sendHeartbeats(): void {
     const now = this.clock.monotonicMs();
+    const recent = 0.9 * this.config.detector.intervalMs;
     for (const p of this.peers.values()) {
       p.links.forEach((lc, link) => {
-        const w = new Writer(64).u8(link).f64(now);
-        if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
-        else w.f64(-1).f64(0);
-        this.sendOn(p, link, this.wire.seal(MSG_HEARTBEAT, w.finish()));
+        if (now - lc.lastSentMs >= recent) this.heartbeatTo(p, link, now);
       });
     }
+  }
+
+  private heartbeatTo(p: Peer, link: number, now: number): void {
+    const lc = p.links[link]!;
+    const w = new Writer(64).u8(link).f64(now);
+    if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
+    else w.f64(-1).f64(0);
+    lc.lastSentMs = now;
+    this.queue(p, link, MSG_HEARTBEAT, w.finish());
+  }
+
+  /**
+   * A follower answers the leader's Raft heartbeat with its own failure-detector heartbeat on
+   * that link, in the same packet as its Raft answer, unless one went out in the last half
+   * interval; its round then skips that link. At idle each follower-leader pair thus exchanges
+   * one packet each way per leader heartbeat instead of two.
+   */
+  private answerHeartbeat(p: Peer, link: number): void {
+    const now = this.clock.monotonicMs();
+    const lc = p.links[link];
+    if (lc && now - lc.lastSentMs >= 0.5 * this.config.detector.intervalMs)
+      this.heartbeatTo(p, link, now);
+  }
+
+  /** Queues a message for `p` on `link`; the outbox seals and sends it at the end of the turn. */
+  private queue(p: Peer, link: number, type: number, body: Uint8Array): void {
+    this.outbox.push(p.spec.id * MAX_LINKS + link, type, body);
   }
 
   private sendOn(p: Peer, link: number, packet: Uint8Array): void {
@@ -418,14 +471,20 @@ export class MessagingNode extends EventEmitter {
       }
       const lc = p.links[link];
       if (lc) lc.packetsIn++;
-      if (o.type === MSG_HEARTBEAT) this.onHeartbeat(p, link, o.body);
-      else if (o.type === MSG_RAFT) this.onRaftPacket(p, o.body);
-      else if (o.type === MSG_APP) this.inbox.push({ from: p.spec.name, data: o.body });
-      else this.wire.reject('bad-type', o.sender);
+      if (o.type === MSG_BUNDLE) {
+        for (const part of decodeBundle(o.body)) this.dispatch(p, link, part.type, part.body);
+      } else this.dispatch(p, link, o.type, o.body);
     } catch {
       // Nothing may escape the receive path: a body that broke a decoder is just counted.
       this.wire.reject('malformed-body', sender);
     }
+  }
+
+  private dispatch(p: Peer, link: number, type: number, body: Uint8Array): void {
+    if (type === MSG_HEARTBEAT) this.onHeartbeat(p, link, body);
+    else if (type === MSG_RAFT) this.onRaftPacket(p, link, body);
+    else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
+    else this.wire.reject('bad-type', p.spec.id);
   }
 
   private onHeartbeat(p: Peer, link: number, body: Uint8Array): void {
@@ -505,7 +564,7 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- Raft
 
-  private onRaftPacket(p: Peer, body: Uint8Array): void {
+  private onRaftPacket(p: Peer, link: number, body: Uint8Array): void {
     let m: Message;
     try {
       m = decodeMessage(body);
@@ -517,6 +576,7 @@ export class MessagingNode extends EventEmitter {
       this.wire.reject('malformed-body', p.spec.id);
       return;
     }
+    if (m.type === 'heartbeat') this.answerHeartbeat(p, link);
     this.submit(() => {
       this.lastHeardTick.set(m.from, this.raftTicks);
       if (
@@ -542,11 +602,10 @@ export class MessagingNode extends EventEmitter {
       this.oversizeMessages++;
       return;
     }
-    const packet = this.wire.seal(MSG_RAFT, body);
     // The first link that is up carries it; with none known up, every link does.
     const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
-    if (up >= 0) this.sendOn(p, up, packet);
-    else for (let i = 0; i < p.links.length; i++) this.sendOn(p, i, packet);
+    if (up >= 0) this.queue(p, up, MSG_RAFT, body);
+    else for (let i = 0; i < p.links.length; i++) this.queue(p, i, MSG_RAFT, body);
   }
 
   private submit(fn: () => void): boolean {
@@ -574,7 +633,7 @@ export class MessagingNode extends EventEmitter {
       for (;;) {
         if (this.closed) return;
         if (this.compaction) await this.compact();
-        const ticks = Math.min(this.pendingTicks, MAX_TICKS_AT_ONCE);
+        const ticks = Math.min(this.pendingTicks, this.config.heartbeatTicks + 1);
         this.pendingTicks = 0;
         for (let i = 0; i < ticks; i++) this.tickRaft();
         const batch = this.inputs.splice(0, this.inputs.length);
@@ -618,12 +677,12 @@ export class MessagingNode extends EventEmitter {
    * blocked in a slow fsync (every Raft input waits while a Ready is persisted); the detector's
    * heartbeats, sent from timers independent of the disk, can.
    * - A follower about to time out its leader holds the tick while the leader's heartbeats still
-   *   arrive (within two intervals).
+   *   arrive (within 1.5 intervals).
    * - A leader about to lose its quorum window (check-quorum, or the core's NO_QUORUM window at
    *   half an election timeout) holds the tick while enough of the silent voters' heartbeats
    *   still arrive to make a majority.
    * Either holds at most MAX_HELD_TICKS in a row. A crashed peer's heartbeats stop with it, so
-   * failover is delayed by at most two heartbeat intervals. Liveness only: Raft's safety never
+   * failover is delayed by at most 1.5 heartbeat intervals. Liveness only: Raft's safety never
    * depends on timing.
    */
   private tickRaft(): void {
@@ -639,7 +698,8 @@ export class MessagingNode extends EventEmitter {
   private freshFromDetector(peer: string): boolean {
     const heard = this.fd.lastHeardMs(peer);
     return (
-      heard !== undefined && this.clock.monotonicMs() - heard <= 2 * this.config.detector.intervalMs
+      heard !== undefined &&
+      this.clock.monotonicMs() - heard <= 1.5 * this.config.detector.intervalMs
     );
   }
 
@@ -659,7 +719,9 @@ export class MessagingNode extends EventEmitter {
       return false;
     }
     if (this.soft.role !== 'leader') return false;
-    const window = Math.max(2, Math.ceil(this.config.electionTicks / 2)) - 1;
+    // The core's NO_QUORUM window (see RawNode.tickLeader), one tick early.
+    const window =
+      Math.max(2 * this.config.heartbeatTicks, Math.ceil(this.config.electionTicks / 2)) - 1;
     const voters = this.config.nodes.filter((n) => n.name !== this.config.self);
     const needed = Math.floor((voters.length + 1) / 2) + 1;
     let heard = 1;
@@ -996,6 +1058,7 @@ export class MessagingNode extends EventEmitter {
   async close(cause?: unknown): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.outbox.clear();
     for (const t of this.timers) t.cancel();
     for (const [, p] of this.pending) {
       p.timer.cancel();

@@ -23,6 +23,12 @@ export interface ClusterView {
   readonly quorate: boolean;
   /** Effective: the daemon's configuration and the `stonith-enabled` property agree to fence. */
   readonly stonithEnabled: boolean;
+  /**
+   * Whether the DC's fencer has devices (they are configured in vigild's cluster file, not as
+   * stonith resources in the CIB). The scheduler is told through `have-watchdog`, which it
+   * counts as a way to fence: with fencing enabled and no way to fence it starts nothing.
+   */
+  readonly canFence: boolean;
   /** From the daemon's configuration; a `no-quorum-policy` property overrides it. */
   readonly noQuorumPolicy: string;
   readonly dc: string | undefined;
@@ -34,6 +40,7 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
     'no-quorum-policy': view.noQuorumPolicy,
     ...state.config.properties,
     'stonith-enabled': view.stonithEnabled ? 'true' : 'false',
+    ...(view.canFence ? { 'have-watchdog': 'true' } : {}),
   };
   const nv = (id: string, m: Record<string, string>): NvSet[] =>
     Object.keys(m).length === 0

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { VigilError } from '@vigil/base';
+import { VigilError, isVigilError } from '@vigil/base';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
@@ -217,6 +217,7 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
+    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
@@ -350,18 +351,28 @@ export class Vigild {
     this.link
       .request(n, 'refresh', { term, defs }, { timeoutMs: 25_000 })
       .then((ops) => done(ops as Record<string, OpRecord>))
-      .catch((e: unknown) => this.log(`refresh of ${n} failed: ${(e as Error).message}`));
+      .catch((e: unknown) => {
+        // Lost meanwhile (the request was cancelled) or not answering: it is fenced or probed
+        // again when it rejoins; waiting for it would only delay recovery.
+        this.log(`refresh of ${n} failed: ${(e as Error).message}`);
+        this.refreshSettled(n, term, `refresh of ${n} failed`);
+      });
   }
 
   private onRefreshed(node: string, term: number, ops: Record<string, OpRecord>): void {
     if (!this.isDc || term !== this.dcTerm) return;
     if (!sameOps(this.cib.status.ops[node] ?? {}, ops)) this.record({ op: 'node-lrm', node, ops });
+    this.refreshSettled(node, term, `status of ${node} refreshed`);
+  }
+
+  private refreshSettled(node: string, term: number, why: string): void {
+    if (!this.isDc || term !== this.dcTerm) return;
     this.refreshing.delete(node);
     if (!this.dcReady && this.refreshing.size === 0) {
       this.dcReady = true;
       this.log('status re-learnt from every live node');
     }
-    this.requestSchedule(`status of ${node} refreshed`);
+    this.requestSchedule(why);
   }
 
   /** DC: notices nodes that died or came back (once its own earlier writes are in the CIB). */
@@ -427,22 +438,30 @@ export class Vigild {
       throw new VigilError('VGL_E_LIMIT', 'too many changes waiting to commit');
     this.pendingChanges++;
     try {
-      const leader = await this.waitForDc();
-      if (leader !== this.self) {
-        const r = (await this.link.request(
-          leader,
-          'change',
-          { entry, who: `${who} via ${this.self}` },
-          { timeoutMs: FORWARD_TIMEOUT_MS },
-        )) as { version: number; index: number };
-        // Read your writes: answer once this node has applied the change too.
-        await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
-        return { version: this.cib.version };
+      try {
+        return await this.changeOnce(entry, who);
+      } catch (e) {
+        // Refused before it was proposed (the DC changed meanwhile): safe to try the new one.
+        if (!isVigilError(e) || e.code !== 'VGL_E_NOT_LEADER') throw e;
+        return await this.changeOnce(entry, who);
       }
-      return await this.changeAsDc(entry, who);
     } finally {
       this.pendingChanges--;
     }
+  }
+
+  private async changeOnce(entry: CibEntry, who: string): Promise<{ version: number }> {
+    const leader = await this.waitForDc();
+    if (leader === this.self) return this.changeAsDc(entry, who);
+    const r = (await this.link.request(
+      leader,
+      'change',
+      { entry, who: `${who} via ${this.self}` },
+      { timeoutMs: FORWARD_TIMEOUT_MS },
+    )) as { version: number; index: number };
+    // Read your writes: answer once this node has applied the change too.
+    await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
+    return { version: this.cib.version };
   }
 
   private async changeAsDc(
@@ -517,6 +536,7 @@ export class Vigild {
       stonithEnabled:
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
+      canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
     };
@@ -552,13 +572,12 @@ export class Vigild {
   }
 
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
-  private onAction(m: Record<string, unknown>): Promise<LocalOpResult> {
+  private async onAction(
+    m: Record<string, unknown>,
+  ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
-    try {
-      return this.lrm.execute(term, String(m.key), actionFromMessage(m));
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+    const r = await this.lrm.execute(term, String(m.key), actionFromMessage(m));
+    return { rsc: r.rsc, rec: r.rec, ok: r.ok };
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {

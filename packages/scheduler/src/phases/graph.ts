@@ -11,8 +11,10 @@ import { GraphBuilder } from './graph/builder.js';
 import { buildPrimitive, type PrimitiveActions } from './graph/primitive.js';
 import { Collectives } from './graph/collective.js';
 import { applyOrderConstraints } from './graph/orders.js';
-import { addShutdowns } from './graph/nodes.js';
+import { addLoadStopped, addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
+import { addNotifications } from './graph/notify.js';
+import { addClearFailcounts } from './graph/failcounts.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -96,6 +98,22 @@ function summaryFor(p: Plan): SummaryLine[] {
     if (promotable && p.nextRole === 'Promoted')
       line('Promote', `Stopped -> Promoted ${p.next}`, blockedReason);
     else line('Start', p.next, blockedReason);
+    return out;
+  }
+  // Active on an unclean node that cannot be fenced: its stop there cannot run.
+  if (p.stuckNodes.length > 0 && (p.next === null || !p.stuckNodes.includes(p.next))) {
+    for (const n of cur) {
+      const role = p.rsc.history.get(n)?.role;
+      const where = promotable && role !== undefined && role !== 'Stopped' ? `${role} ${n}` : n;
+      const stuck = p.stuckNodes.includes(n);
+      if (p.next !== null) line('Stop', where, stuck ? 'blocked' : undefined);
+      else
+        line(
+          'Stop',
+          where,
+          `due to ${p.stopReason ?? 'node availability'}${stuck ? ' (blocked)' : ''}`,
+        );
+    }
     return out;
   }
   // Will it stop (no node, or its start cannot run)?
@@ -207,8 +225,16 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
     prims.set(r.id, buildPrimitive(ws, g, p, fenceIds, probes.get(r.id) ?? []));
   }
   const col = new Collectives(g, prims);
+  for (const o of ws.orders) {
+    if (o.kind === 'Mandatory' && o.firstAction === 'start') col.firstOfStartOrder.add(o.first);
+    if (!o.requireAll) col.oneOrMore.add(o.first);
+  }
   for (const r of ws.resources) col.build(r);
-  applyOrderConstraints(ws, g, col);
+  const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
+  for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
+  applyOrderConstraints(ws, g, col, res.plans);
   addShutdowns(ws, g, prims);
+  addClearFailcounts(ws, g, prims, res.plans);
+  addLoadStopped(ws, g, prims);
   return g.finish();
 }
