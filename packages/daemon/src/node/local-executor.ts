@@ -240,6 +240,13 @@ export class LocalExecutor {
     if (!Number.isInteger(intervalMs) || intervalMs < 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `${rsc} ${task}: bad interval ${intervalMs}`);
     this.defs.set(rsc, a.primitive);
+    if (task === 'cancel') {
+      // Cancelling a recurring monitor runs nothing; the last result stays what it was.
+      this.cancelMonitors(rsc, (m) => m.intervalMs === intervalMs);
+      const { exitReason: _, ...base } = cancelledResult(rsc, intervalMs);
+      const r: ActionResult = { ...base, action: 'cancel', rc: OCF_RC.SUCCESS, rcName: 'OK' };
+      return this.result(a, rsc, r, this.o.wallMs(), 0);
+    }
     if (task === 'start' || task === 'stop') this.cancelMonitors(rsc, () => true);
     else if (task === 'promote' || task === 'demote')
       this.cancelMonitors(rsc, (m) => m.role !== undefined);

@@ -4,14 +4,13 @@ import { VigilError, isVigilError } from '@vigil/base';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
-  TransitionRun,
   isConfigEntry,
-  place,
   primitives,
   type Cib,
   type CibEntry,
-  type ClusterAction,
+  type ClusterView,
   type OpRecord,
+  type PlannedAction,
   type PrimitiveDef,
 } from '@vigil/controller';
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
@@ -21,7 +20,8 @@ import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-execu
 import { actionFromMessage, actionToMessage } from './action-message.js';
 import { NodeFencing } from './fencing.js';
 import { CibClusterPort } from './cluster-port.js';
-import { buildStatus, explain } from './views.js';
+import { buildStatus } from './views.js';
+import { DcController } from './dc-controller.js';
 import { ClusterLink, messagingConfig } from './cluster-link.js';
 import { ReplicatedState, cibModel, type Applied, type ReplicatedCib } from './replicated-cib.js';
 
@@ -79,18 +79,12 @@ export class Vigild {
   // DC state.
   private isDc = false;
   private dcTerm = 0;
-  private run: TransitionRun<ClusterAction> | undefined;
-  private transitionSeq = 0;
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  /** The scheduler and graph runner (node/dc-controller.ts). */
+  private readonly dc: DcController;
   /** Status writes proposed by this DC and not yet committed: the scheduler waits for them. */
   private pendingWrites = 0;
-  private scheduleAfterWrites = false;
   private refreshing = new Set<string>();
   private dcReady = false;
-  private fencing = new Set<string>();
-  private lastTransition:
-    { id: number; outcome: string; actions: number; reason: string | undefined } | undefined;
-  private readonly transitionLog: string[] = [];
 
   // Node side.
   private quorate = false;
@@ -116,6 +110,24 @@ export class Vigild {
     this.log =
       opts.log ??
       ((l) => process.stderr.write(`${new Date().toISOString()} vigild[${this.self}] ${l}\n`));
+    this.dc = new DcController({
+      self: this.self,
+      debounceMs: this.cfg.timing.schedulerDebounceMs,
+      term: () => this.dcTerm,
+      canSchedule: () => this.isDc && this.dcReady,
+      writesPending: () => this.pendingWrites > 0,
+      cib: () => this.cib,
+      view: () => this.clusterView(),
+      apply: (e) => this.record(e),
+      send: (node, key, a) => this.sendAction(node, key, a),
+      fence: async (target) => {
+        const r = await this.fencer.fence(target, 'reboot');
+        return { ok: r.ok, detail: r.reason };
+      },
+      log: (l) => this.log(l),
+      wallMs: () => Date.now(),
+      monoMs: () => performance.now(),
+    });
     this.rcib = new ReplicatedState(
       cibModel,
       (a) => this.onApplied(a),
@@ -219,7 +231,7 @@ export class Vigild {
   async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.tickTimer);
-    clearTimeout(this.scheduleTimer);
+    this.dc.stop('vigild stopping');
     await this.lrm.close();
     await this.clusterPort?.close();
     await this.api?.close();
@@ -283,10 +295,7 @@ export class Vigild {
     this.updateQuorum();
     if (!this.isDc) return;
     this.checkMembershipAsDc();
-    if (this.run) {
-      this.run.tick(performance.now());
-      this.pump();
-    }
+    this.dc.tick();
   }
 
   private becomeDc(term: number): void {
@@ -325,13 +334,9 @@ export class Vigild {
   private stepDown(): void {
     this.log(`no longer DC (term ${this.dcTerm})`);
     this.isDc = false;
-    this.run?.abort('no longer DC');
-    this.run = undefined;
+    this.dc.stop('no longer DC');
     this.dcReady = false;
     this.refreshing.clear();
-    this.scheduleAfterWrites = false;
-    clearTimeout(this.scheduleTimer);
-    this.scheduleTimer = undefined;
   }
 
   private refreshNode(n: string): void {
@@ -385,7 +390,7 @@ export class Vigild {
         this.log(`node ${n.name} is lost (the failure detector declared it down)`);
         this.record({ op: 'node-state', node: n.name, state: 'lost' });
         this.link.cancel(n.name, 'node lost');
-        this.run?.nodeLost(n.name);
+        this.dc.nodeLost(n.name);
         this.requestSchedule(`node ${n.name} lost`);
       }
     }
@@ -415,10 +420,7 @@ export class Vigild {
         if (this.pendingWrites > 0 || !this.isDc) return;
         // After a failed write, the next tick retries: no tight loop while the log refuses.
         if (ok) this.checkMembershipAsDc();
-        if (this.scheduleAfterWrites) {
-          this.scheduleAfterWrites = false;
-          this.schedule();
-        }
+        this.dc.writesSettled();
       });
   }
 
@@ -506,7 +508,7 @@ export class Vigild {
         if (!this.isDc) throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`);
         if (typeof b.rsc !== 'string' || typeof b.rec !== 'object' || b.rec === null)
           throw new VigilError('VGL_E_INVALID_INPUT', 'mon-fail needs rsc and rec');
-        this.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
+        this.dc.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
         return null;
       case 'change': {
         const entry = b.entry as CibEntry | undefined;
@@ -522,118 +524,51 @@ export class Vigild {
   // ---------------------------------------------------------------- the DC's controller
 
   private requestSchedule(why: string): void {
-    if (!this.isDc) return;
-    this.transitionLog.push(`trigger: ${why}`);
-    if (this.transitionLog.length > 200) this.transitionLog.splice(0, 100);
-    if (this.run && this.run.outcome === 'running') this.run.abort(why);
-    if (this.scheduleTimer) return;
-    this.scheduleTimer = setTimeout(() => {
-      this.scheduleTimer = undefined;
-      this.schedule();
-    }, this.cfg.timing.schedulerDebounceMs);
+    if (this.isDc) this.dc.request(why);
   }
 
-  private placeInput(transitionId: number) {
+  /** What the scheduler is told about membership and quorum (only the DC knows it first-hand). */
+  private clusterView(): ClusterView {
     return {
-      cib: this.cib,
       nodes: this.cfg.nodes.filter((n) => !n.witness).map((n) => n.name),
       online: new Set(this.members()),
       quorate: this.quorate,
       stonithEnabled:
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
+      canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
-      dc: this.self,
-      transitionId,
+      dc: this.isDc ? this.self : (this.link.leader ?? undefined),
     };
   }
 
-  private schedule(): void {
-    if (!this.isDc || !this.dcReady) return;
-    if (this.run && this.run.outcome === 'running') return; // pump() reschedules when it ends
-    if (this.pendingWrites > 0) {
-      // Schedule on a CIB that holds every result this DC has recorded.
-      this.scheduleAfterWrites = true;
-      return;
-    }
-    const res = place(this.placeInput(++this.transitionSeq));
-    if (res.graph.actions.length === 0) {
-      this.run = undefined;
-      return;
-    }
-    this.log(`transition ${res.graph.id}: ${res.graph.actions.map((a) => a.label).join('; ')}`);
-    this.run = new TransitionRun(res.graph);
-    this.pump();
-  }
-
-  /** Dispatches what is ready; when the transition ends, schedules again. */
-  private pump(): void {
-    const run = this.run;
-    if (!run || !this.isDc) return;
-    for (const a of run.dispatchable(performance.now())) this.dispatch(run, a);
-    if (run.outcome !== 'running') {
-      this.lastTransition = {
-        id: run.graph.id,
-        outcome: run.outcome,
-        actions: run.graph.actions.length,
-        reason: run.reason,
-      };
-      this.log(`transition ${run.graph.id} ${run.outcome}${run.reason ? `: ${run.reason}` : ''}`);
-      this.run = undefined;
-      this.requestSchedule(`transition ${run.graph.id} ${run.outcome}`);
-    }
-  }
-
-  private dispatch(run: TransitionRun<ClusterAction>, a: ClusterAction): void {
-    if (a.kind === 'fence') {
-      void this.doFence(run, a);
-      return;
-    }
+  /** DC: sends an action to a node's executor (runs it here when the node is this one). */
+  private sendAction(node: string, key: string, a: PlannedAction): void {
     const term = this.dcTerm;
-    const tid = run.graph.id;
     const body = {
       term,
-      tid,
-      aid: a.id,
+      key,
       ...actionToMessage({
         primitive: a.def!,
-        task: a.kind,
-        ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
+        rsc: a.rsc!,
+        task: a.op ?? a.task,
+        ...(a.intervalMs !== undefined ? { intervalMs: a.intervalMs } : {}),
+        ...(a.role !== undefined ? { role: a.role } : {}),
         timeoutMs: a.timeoutMs,
+        ...(a.meta !== undefined ? { meta: a.meta } : {}),
       }),
     };
     const answer =
-      a.node === this.self
+      node === this.self
         ? this.onAction(body)
-        : this.link.request(a.node!, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
+        : this.link.request(node, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
     answer.then(
-      (r) => this.onResult(term, tid, a.id, a.node!, r as LocalOpResult),
-      (e: unknown) => this.onResultError(term, tid, a.id, `${a.node!}: ${(e as Error).message}`),
+      (r) => this.isDc && term === this.dcTerm && this.dc.onResult(node, key, r as LocalOpResult),
+      (e: unknown) =>
+        this.isDc &&
+        term === this.dcTerm &&
+        this.dc.onError(key, `${node}: ${(e as Error).message}`),
     );
-  }
-
-  private async doFence(run: TransitionRun<ClusterAction>, a: ClusterAction): Promise<void> {
-    const target = a.target!;
-    if (this.fencing.has(target)) return;
-    this.fencing.add(target);
-    this.log(`fencing ${target}: ${a.reason}`);
-    try {
-      const r = await this.fencer.fence(target, 'reboot');
-      if (!this.isDc) return;
-      if (r.ok) {
-        this.log(`fenced ${target}`);
-        this.record({ op: 'node-state', node: target, state: 'fenced', fenced: true });
-      } else
-        this.log(
-          `fencing ${target} FAILED: ${r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ')}`,
-        );
-      if (this.run === run) {
-        run.complete(a.id, r.ok, r.ok ? '' : 'fencing failed');
-        this.pump();
-      }
-    } finally {
-      this.fencing.delete(target);
-    }
   }
 
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
@@ -641,55 +576,14 @@ export class Vigild {
     m: Record<string, unknown>,
   ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
-    const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
-    const r = await this.lrm.execute(term, key, actionFromMessage(m));
+    const r = await this.lrm.execute(term, String(m.key), actionFromMessage(m));
     return { rsc: r.rsc, rec: r.rec, ok: r.ok };
-  }
-
-  private onResult(
-    term: number,
-    tid: number,
-    aid: number,
-    node: string,
-    r: Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>,
-  ): void {
-    if (!this.isDc || term !== this.dcTerm) return;
-    const run = this.run;
-    const current = run && run.graph.id === tid;
-    if (current && run.stateOf(aid) !== 'in-flight') return; // duplicate
-    const failedStart = !r.ok && r.rec.op === 'start';
-    const failedMon = !r.ok && r.rec.op.startsWith('monitor');
-    const prev = this.cib.status.ops[node]?.[r.rsc];
-    // An unchanged result (a monitor that found what the CIB says) is not logged again.
-    if (!r.ok || !prev || !sameOutcome(prev, r.rec))
-      // start-failure-is-fatal: a failed start bans the node until cleanup.
-      this.record({
-        op: 'op-result',
-        node,
-        rsc: r.rsc,
-        rec: r.rec,
-        countFailure: failedStart || failedMon,
-        ...(failedStart ? { fatal: true } : {}),
-      });
-    if (current) {
-      run.complete(aid, r.ok, r.rec.reason);
-      this.pump();
-    } else if (!r.ok) this.requestSchedule(`late failure of ${r.rsc} on ${node}`);
-  }
-
-  private onResultError(term: number, tid: number, aid: number, message: string): void {
-    const run = this.run;
-    this.log(`action ${aid} of transition ${tid}: ${message}`);
-    if (!this.isDc || term !== this.dcTerm) return;
-    if (!run || run.graph.id !== tid || run.stateOf(aid) !== 'in-flight') return;
-    run.complete(aid, false, message);
-    this.pump();
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
     if (this.isDc) {
-      this.onMonitorFailure(this.self, r.rsc, r.rec);
+      this.dc.onMonitorFailure(this.self, r.rsc, r.rec);
       return;
     }
     const dc = this.link.leader;
@@ -699,11 +593,6 @@ export class Vigild {
       .catch((e: unknown) =>
         this.log(`could not report the failure of ${r.rsc} to ${dc}: ${(e as Error).message}`),
       );
-  }
-
-  private onMonitorFailure(node: string, rsc: string, rec: OpRecord): void {
-    this.record({ op: 'op-result', node, rsc, rec, countFailure: true });
-    this.requestSchedule(`monitor of ${rsc} failed on ${node}`);
   }
 
   private onNoQuorum(): void {
@@ -716,6 +605,9 @@ export class Vigild {
     void this.lrm
       .stopAll(Math.max(1000, this.cfg.timing.quorumLossStopMs), 'quorum lost')
       .then(() => {
+        // An action that was already running when quorum went (a start) may have left something
+        // active: the next tick without quorum stops it too.
+        this.stoppingForQuorum = false;
         if (policy === 'suicide') {
           this.log('no-quorum-policy=suicide: exiting');
           process.exit(1);
@@ -740,7 +632,9 @@ export class Vigild {
         return this.link.status();
       case 'explain': {
         const rsc = typeof req.params.rsc === 'string' ? req.params.rsc : '';
-        return explain(place(this.placeInput(0)), this.cib, rsc);
+        const x = this.dc.explain(rsc);
+        if (!x) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${rsc}'`);
+        return x;
       }
       case 'change': {
         const entry = req.params.entry as CibEntry | undefined;
@@ -771,14 +665,7 @@ export class Vigild {
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
       term: this.link.term,
       warnings: this.warnings,
-      transition: this.run
-        ? {
-            id: this.run.graph.id,
-            outcome: 'running',
-            actions: this.run.graph.actions.length,
-            reason: undefined,
-          }
-        : this.lastTransition,
+      transition: this.dc.current,
       localActive: this.lrm.activeResources(),
     };
   }
