@@ -19,6 +19,8 @@ export interface WsNode {
   unclean: boolean;
   /** Why it must be fenced (crm_simulate's quoted reason). */
   fenceReason?: string;
+  /** Fenced because the partition lost quorum under no-quorum-policy=suicide. */
+  suicide?: boolean;
   /** Clean and down: never joined, or left cleanly. */
   standby: boolean;
   maintenance: boolean;
@@ -28,6 +30,8 @@ export interface WsNode {
   readonly attrs: Map<string, string>;
   /** How many resources the assign phase put here (load balancing tie-breaker). */
   assignedCount: number;
+  /** Capacities offered (`<utilization>`), by attribute name; read by the placement strategy. */
+  readonly utilization: Map<string, string>;
 }
 
 /** One operation configured on a primitive. */
@@ -47,6 +51,8 @@ export interface OpDef {
 export interface HistoryOp {
   readonly id: string;
   readonly operation: string;
+  /** The operation key (rsc_op_interval) when recorded; entries sharing key and call are one operation. */
+  readonly key?: string;
   readonly intervalMs: number;
   readonly callId: number;
   readonly rc: number;
@@ -81,6 +87,8 @@ export interface NodeRscState {
   probed: boolean;
   /** Recurring monitors whose last result is recorded here, by interval. */
   readonly monitors: Set<number>;
+  /** Recurring monitors with any recorded result, failures included (they keep running). */
+  recurring?: Set<number>;
   /** The agent is not installed here (probe rc 5): the node is banned. */
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
@@ -113,6 +121,8 @@ export interface WsResource {
   readonly meta: Map<string, string>;
   /** Instance attributes, for status output and parameter-change detection. */
   readonly params: Map<string, string>;
+  /** Capacities a primitive needs (`<utilization>`), by attribute name. */
+  readonly utilization: Map<string, string>;
   readonly agent: { cls: string; provider?: string; type: string } | undefined;
   readonly ops: OpDef[];
   /** Promotable clone (or a child of one). */
@@ -205,6 +215,12 @@ export interface ClusterOptions {
   readonly symmetric: boolean;
   readonly noQuorumPolicy: 'stop' | 'ignore' | 'freeze' | 'suicide' | 'demote';
   readonly haveQuorum: boolean;
+  /** The partition had quorum and lost it (the controller sets `no-quorum-panic`). */
+  readonly noQuorumPanic: boolean;
+  /** Nodes can fence themselves through a watchdog (SBD), which counts as a fencing device. */
+  readonly haveWatchdog: boolean;
+  /** The CIB's crm_feature_set (the format version of what the cluster recorded). */
+  readonly featureSet?: string;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

@@ -5,8 +5,9 @@
  * Ties go to the node with fewer resources, then the node it already runs on, then node name.
  */
 import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
-import type { ColocationConstraint, WorkingSet, WsResource } from '../working-set.js';
-import { activeNodes } from '../working-set.js';
+import type { ColocationConstraint, WorkingSet, WsNode, WsResource } from '../working-set.js';
+import { activeNodes, primitivesOf } from '../working-set.js';
+import { compareTiedNodes, consume, demand, placementStrategy, shortfall } from './utilization.js';
 import { assignClone } from '../variants/clone.js';
 
 export interface NodeScore {
@@ -19,6 +20,12 @@ interface ColocationIndex {
   readonly byPrimary: Map<string, ColocationConstraint[]>;
 }
 const indexes = new WeakMap<WorkingSet, ColocationIndex>();
+const KIND_RANK: Record<WsResource['kind'], number> = {
+  primitive: 0,
+  group: 1,
+  clone: 2,
+  bundle: 3,
+};
 
 /** Colocations by dependent and by primary id, built once per working set. */
 export function colocationIndex(ws: WorkingSet): ColocationIndex {
@@ -33,6 +40,24 @@ export function colocationIndex(ws: WorkingSet): ColocationIndex {
     p.push(c);
     ix.byPrimary.set(c.primary, p);
   }
+  // crm_simulate takes a resource's colocations in the order of the resource at the other end:
+  // higher priority first, then bundles, clones (promotable first), groups, primitives, then by
+  // id in byte order. This order decides which primary is placed first and which optional
+  // colocation is dropped when it would leave no usable node.
+  const rank = (id: string): WsResource | undefined => ws.byId.get(id);
+  const cmp = (x: WsResource | undefined, y: WsResource | undefined): number => {
+    if (!x || !y) return x ? -1 : y ? 1 : 0;
+    return (
+      priority(y) - priority(x) ||
+      KIND_RANK[y.kind] - KIND_RANK[x.kind] ||
+      Number(y.kind === 'clone' && y.promotable) - Number(x.kind === 'clone' && x.promotable) ||
+      (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)
+    );
+  };
+  for (const list of ix.byDependent.values())
+    list.sort((a, b) => cmp(rank(a.primary), rank(b.primary)));
+  for (const list of ix.byPrimary.values())
+    list.sort((a, b) => cmp(rank(a.dependent), rank(b.dependent)));
   indexes.set(ws, ix);
   return ix;
 }
@@ -43,6 +68,8 @@ export function stickiness(r: WsResource): number {
 
 export function isManaged(ws: WorkingSet, r: WsResource): boolean {
   if (ws.options.maintenanceMode) return false;
+  // An orphan (no longer configured) is left alone when stop-orphan-resources is off.
+  if (r.orphan && !ws.options.stopOrphanResources) return false;
   const v = r.meta.get('is-managed');
   if (v !== undefined && ['false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
   const m = r.meta.get('maintenance');
@@ -149,45 +176,111 @@ function applyOneColocation(
 }
 
 /**
- * Adds the preferences of unassigned resources that must follow `r` (influence), scaled by
- * the colocation score. Bans of dependents are not passed on.
+ * Adds the preferences of unassigned resources that must follow `r` (influence). A dependent's
+ * own scores come in scaled by the colocation score (a tiny pull still counts as ±1); the
+ * resources that in turn follow that dependent come in at their own colocation's strength, not
+ * scaled again (only the sign carries over). A group dependent counts as its first member, which
+ * the next member follows with INFINITY, and so on down the group. Each dependent's part,
+ * together with what follows it, is dropped when it would leave no usable node.
  */
 export function applyDependentInfluence(
   ws: WorkingSet,
   r: WsResource,
   scores: Map<string, number>,
   seen: Set<string> = new Set(),
+  sign: 1 | -1 = 1,
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
-  const usable = (m: Map<string, number>): boolean => [...m.values()].some((v) => v >= 0);
+  addDependents(ws, r, scores, seen, sign);
+}
+
+function addDependents(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  seen: Set<string>,
+  sign: 1 | -1,
+): void {
   for (const c of colocationIndex(ws).byPrimary.get(r.id) ?? []) {
     if (!c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
-    const before = new Map(scores);
-    const f = c.score / INFINITY;
-    // The dependent's own preferences, with those of its own dependents merged in.
-    const dScores = ownScores(ws, d);
-    applyDependentInfluence(ws, d, dScores, seen);
-    for (const [n, s] of dScores) {
-      if (!scores.has(n)) continue;
-      const cur = scores.get(n)!;
-      // Bans pass only through a mandatory colocation; preferences pass scaled.
-      if (cur <= -INFINITY) continue;
-      if (s <= -INFINITY) {
-        // A ban passes whole through a mandatory colocation, scaled through an optional one.
-        // (An anti-colocation does not pass a ban on.)
-        if (c.score > 0) scores.set(n, c.score >= INFINITY ? -INFINITY : addScores(cur, -c.score));
-        continue;
-      }
-      // A scaled preference keeps its sign: a tiny pull still counts as 1.
-      const v = (s >= INFINITY ? INFINITY : s) * f;
-      const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
-      scores.set(n, addScores(cur, add));
+    addDependent(ws, d, scores, (sign * c.score) / INFINITY, seen);
+  }
+}
+
+function addDependent(
+  ws: WorkingSet,
+  d: WsResource,
+  scores: Map<string, number>,
+  f: number,
+  seen: Set<string>,
+): void {
+  const next: 1 | -1 = f < 0 ? -1 : 1;
+  if (d.kind !== 'group' || d.children.length === 0) {
+    mergeLevel(scores, ownScores(ws, d), f, (work) =>
+      applyDependentInfluence(ws, d, work, seen, next),
+    );
+    return;
+  }
+  const members = d.children;
+  const chain = (i: number, work: Map<string, number>): void => {
+    if (i >= members.length) return;
+    const m = members[i]!;
+    mergeLevel(work, ownScores(ws, m), next, (w) => {
+      chain(i + 1, w);
+      applyDependentInfluence(ws, m, w, seen, next);
+    });
+  };
+  const first = new Map(d.allowed);
+  for (const [n, s] of ownScores(ws, members[0]!))
+    if (first.has(n)) first.set(n, addScores(first.get(n)!, s));
+  mergeLevel(scores, first, f, (work) => {
+    chain(1, work);
+    applyDependentInfluence(ws, members[0]!, work, seen, next);
+    // Resources colocated with the group follow it and its first member: crm_simulate counts
+    // their preferences twice here.
+    if (seen.has(d.id)) return;
+    seen.add(d.id);
+    addDependents(ws, d, work, seen, next);
+    addDependents(ws, d, work, seen, next);
+  });
+}
+
+/** Adds `own` at factor `f`, then what `nested` adds; keeps the result unless it leaves no usable node. */
+function mergeLevel(
+  scores: Map<string, number>,
+  own: Map<string, number>,
+  f: number,
+  nested: (work: Map<string, number>) => void,
+): void {
+  const work = new Map(scores);
+  addScaled(work, own, f);
+  if (usableTable(work)) nested(work);
+  if (usableTable(work) || !usableTable(scores)) for (const [n, v] of work) scores.set(n, v);
+}
+
+function usableTable(m: Map<string, number>): boolean {
+  for (const v of m.values()) if (v >= 0) return true;
+  return false;
+}
+
+/** Adds `from` scaled by `f` (|f| ≤ 1) into `scores`, on the nodes `scores` already has. */
+function addScaled(scores: Map<string, number>, from: Map<string, number>, f: number): void {
+  for (const [n, s] of from) {
+    const cur = scores.get(n);
+    if (cur === undefined || cur <= -INFINITY) continue;
+    if (s <= -INFINITY) {
+      // A ban passes whole through a mandatory colocation, scaled through an optional one.
+      // (An anti-colocation does not pass a ban on.)
+      if (f > 0) scores.set(n, f >= 1 ? -INFINITY : addScores(cur, -Math.round(f * INFINITY)));
+      continue;
     }
-    // A merge that would leave no usable node is rolled back.
-    if (usable(before) && !usable(scores)) for (const [n, v] of before) scores.set(n, v);
+    // A scaled preference keeps its sign: a tiny pull still counts as 1.
+    const v = (s >= INFINITY ? INFINITY : s) * f;
+    const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
+    scores.set(n, addScores(cur, add));
   }
 }
 
@@ -199,6 +292,8 @@ export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
     return out;
   }
   if (r.kind === 'clone') return new Map(r.allowed);
+  // A primitive being placed: its table so far (stickiness and the colocations applied yet).
+  if (r.assigning && r.finalScores) return new Map(r.finalScores);
   const out = new Map(r.allowed);
   const st = stickiness(r);
   if (st !== 0 && isManaged(ws, r)) {
@@ -209,45 +304,68 @@ export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
   return out;
 }
 
-/** Picks the best node from a score table; undefined when no node has a score ≥ 0. */
+/**
+ * Picks the best node from a score table; undefined when no node has a score ≥ 0. Ties go by the
+ * placement strategy (fewer resources placed, or more free capacity), then to a node it already
+ * runs on, then by node name.
+ */
 export function bestNode(
   ws: WorkingSet,
   scores: Map<string, number>,
   current: readonly string[],
 ): string | undefined {
-  let best: string | undefined;
-  let bestKey: [number, number, number, string] | undefined;
+  let best: WsNode | undefined;
+  let bestScore = 0;
   for (const [n, s] of scores) {
     if (s < 0) continue;
     const node = ws.nodeByName.get(n);
     if (!node) continue;
-    const key: [number, number, number, string] = [
-      s,
-      node.assignedCount,
-      current.includes(n) ? 0 : 1,
-      n,
-    ];
-    if (
-      bestKey === undefined ||
-      key[0] > bestKey[0] ||
-      (key[0] === bestKey[0] &&
-        (key[1] < bestKey[1] ||
-          (key[1] === bestKey[1] &&
-            (key[2] < bestKey[2] || (key[2] === bestKey[2] && key[3] < bestKey[3])))))
-    ) {
-      best = n;
-      bestKey = key;
+    if (best === undefined || s > bestScore) {
+      best = node;
+      bestScore = s;
+      continue;
     }
+    if (s < bestScore) continue;
+    const c =
+      compareTiedNodes(ws, node, best) ||
+      (current.includes(n) ? 0 : 1) - (current.includes(best.name) ? 0 : 1) ||
+      (n < best.name ? -1 : 1);
+    if (c < 0) best = node;
   }
-  return best;
+  return best?.name;
+}
+
+/**
+ * Under a placement strategy other than default, nodes without enough free capacity for `r`
+ * (a group: all its members) are not eligible.
+ */
+export function excludeFullNodes(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  why: (node: string, score: number, text: string) => void,
+): void {
+  if (placementStrategy(ws) === 'default') return;
+  const need = demand(r);
+  if (need.size === 0) return;
+  for (const [n, v] of scores) {
+    if (v <= -INFINITY) continue;
+    const short = shortfall(ws, n, need);
+    if (short.length === 0) continue;
+    scores.set(n, -INFINITY);
+    why(n, -INFINITY, `not enough free capacity here (${short.join(', ')})`);
+  }
 }
 
 export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
   const scores = ownScores(ws, r);
+  // Visible while the primaries are placed: they see the colocations applied so far.
+  r.finalScores = scores;
   applyColocationsAsDependent(ws, r, scores, (node, score, text) =>
     r.causes.push({ node, score, why: text }),
   );
   applyDependentInfluence(ws, r, scores);
+  excludeFullNodes(ws, r, scores, (node, score, text) => r.causes.push({ node, score, why: text }));
   r.finalScores = scores;
   const current = activeNodes(r);
   let node = bestNode(ws, scores, current);
@@ -274,6 +392,7 @@ export function place(ws: WorkingSet, r: WsResource, node: string | undefined): 
   r.nextRole = r.promotable ? 'Unpromoted' : 'Started';
   const n = ws.nodeByName.get(node);
   if (n) n.assignedCount++;
+  consume(ws, r, node);
 }
 
 /** Merges the members' own scores into a group's table; later members are rolled back if they would leave no usable node. */
@@ -302,6 +421,7 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
   }
   mergeMembers(ws, g, scores);
   applyDependentInfluence(ws, g, scores);
+  excludeFullNodes(ws, g, scores, (node, score, text) => g.causes.push({ node, score, why: text }));
   g.finalScores = scores;
   const current = g.children.flatMap((m) => activeNodes(m));
   const node = bestNode(ws, scores, current);
@@ -346,6 +466,12 @@ export function assignResource(ws: WorkingSet, r: WsResource): void {
     assignUnmanaged(ws, r);
     return;
   }
+  if (r.orphan) {
+    // No longer configured: it may not run anywhere, so an active one stops.
+    r.unassignedReason = 'it is no longer in the configuration';
+    place(ws, r, undefined);
+    return;
+  }
   r.assigning = true;
   switch (r.kind) {
     case 'primitive':
@@ -368,7 +494,47 @@ function priority(r: WsResource): number {
   return parseScore(r.meta.get('priority'), 0);
 }
 
+/**
+ * With a placement strategy, resources of equal priority are placed in this order: the one with
+ * the highest score on the node it runs on first (so running resources are not shuffled), then
+ * the one with the highest score anywhere, then configuration order.
+ */
+function strategyOrder(ws: WorkingSet, r: WsResource): [number, number] {
+  const own = ownScores(ws, r);
+  // A node where something it must run with may not run counts as banned.
+  const deps = [r, ...(r.kind === 'group' ? r.children : [])];
+  for (const d of deps) {
+    for (const c of colocationIndex(ws).byDependent.get(d.id) ?? []) {
+      const p = ws.byId.get(c.primary);
+      if (!p || c.score < INFINITY) continue;
+      for (const n of own.keys()) if (bannedFor(p, n)) own.set(n, -INFINITY);
+    }
+  }
+  const cur = r.kind === 'clone' ? [] : primitivesOf(r).flatMap((p) => activeNodes(p));
+  const onCurrent = cur.length > 0 ? (own.get(cur[0]!) ?? -INFINITY) : -INFINITY - 1;
+  let best = -INFINITY - 1;
+  for (const v of own.values()) best = Math.max(best, v);
+  return [onCurrent, best];
+}
+
+/** The resource (a clone: every instance; a group: its first member) may not run on the node. */
+function bannedFor(r: WsResource, node: string): boolean {
+  if ((r.allowed.get(node) ?? -INFINITY) <= -INFINITY) return true;
+  if (r.kind === 'clone')
+    return r.children.every((i) => primitivesOf(i).some((p) => bannedFor(p, node)));
+  if (r.kind === 'group') return r.children[0] !== undefined && bannedFor(r.children[0], node);
+  return false;
+}
+
 export function assignAll(ws: WorkingSet): void {
-  const order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
+  let order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
+  if (placementStrategy(ws) !== 'default') {
+    const keys = new Map(order.map((r) => [r, strategyOrder(ws, r)]));
+    order = order.sort((a, b) => {
+      const ka = keys.get(a)!;
+      const kb = keys.get(b)!;
+      return priority(b) - priority(a) || kb[0] - ka[0] || kb[1] - ka[1] || a.order - b.order;
+    });
+  }
   for (const r of order) assignResource(ws, r);
 }

@@ -100,6 +100,22 @@ function summaryFor(p: Plan): SummaryLine[] {
     else line('Start', p.next, blockedReason);
     return out;
   }
+  // Active on an unclean node that cannot be fenced: its stop there cannot run.
+  if (p.stuckNodes.length > 0 && (p.next === null || !p.stuckNodes.includes(p.next))) {
+    for (const n of cur) {
+      const role = p.rsc.history.get(n)?.role;
+      const where = promotable && role !== undefined && role !== 'Stopped' ? `${role} ${n}` : n;
+      const stuck = p.stuckNodes.includes(n);
+      if (p.next !== null) line('Stop', where, stuck ? 'blocked' : undefined);
+      else
+        line(
+          'Stop',
+          where,
+          `due to ${p.stopReason ?? 'node availability'}${stuck ? ' (blocked)' : ''}`,
+        );
+    }
+    return out;
+  }
   // Will it stop (no node, or its start cannot run)?
   if (p.next === null || p.blocked !== undefined) {
     const reason =

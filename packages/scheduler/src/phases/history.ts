@@ -2,8 +2,6 @@
  * Part of unpack: each node's operation history → the resource's state on that node (role, failed,
  * stop failure, on-fail policy), failcounts from transient attributes, and clone instance numbers.
  */
-import type { CibElement } from '../cib-tree.js';
-import { elementChildren, firstChild } from '../cib-tree.js';
 import type {
   HistoryOp,
   NodeRscState,
@@ -13,7 +11,8 @@ import type {
   WsResource,
 } from '../working-set.js';
 import { primitivesOf } from '../working-set.js';
-import { readHistoryOps } from './unpack.js';
+import type { LrmEntry, NodeHistory } from './unpack.js';
+import { isManaged } from './assign.js';
 
 /** OCF return codes. */
 const RC_OK = 0;
@@ -48,16 +47,41 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
   return 'restart';
 }
 
+/** The shared monitors set of states without any; never added to (see addMonitor). */
+const NO_MONITORS = new Set<number>();
+
 /** Folds one node's history into the resource state there. */
+/**
+ * Two entries with the same operation key and call id are one operation recorded twice (a
+ * recurring monitor's last failure, and its latest result): only the most recent result counts.
+ */
+function latestResults(ops: HistoryOp[]): HistoryOp[] {
+  const newest = new Map<string, HistoryOp>();
+  for (const op of ops) {
+    if (op.key === undefined || op.callId < 0) continue;
+    const k = `${op.key}#${op.callId}`;
+    const prev = newest.get(k);
+    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
+  }
+  return ops.filter(
+    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
+  );
+}
+
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = [...opsIn].sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : latestResults(opsIn).sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
     stopFailed: false,
     pending: false,
     probed: ops.length > 0,
-    monitors: new Set(),
+    // Most entries (probes) never record a monitor: they share one empty set until they do.
+    monitors: NO_MONITORS,
+  };
+  const addMonitor = (intervalMs: number): void => {
+    if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
+    st.monitors.add(intervalMs);
   };
   const fail = (op: HistoryOp, role: Role): void => {
     const onFail = configuredOnFail(r, op, stonith);
@@ -114,8 +138,14 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
-      if (succeeded) {
-        st.monitors.add(op.intervalMs);
+      // Recorded at all, even as a failure: the executor keeps running it.
+      (st.recurring ??= new Set()).add(op.intervalMs);
+      if (succeeded && rc === RC_NOT_RUNNING) {
+        // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
+        st.role = 'Stopped';
+        addMonitor(op.intervalMs);
+      } else if (succeeded) {
+        addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
@@ -147,7 +177,8 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.role = 'Stopped';
           st.failed = false;
           st.stopFailed = false;
-          st.monitors.clear();
+          if (st.monitors !== NO_MONITORS) st.monitors.clear();
+          st.recurring?.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
@@ -183,15 +214,17 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
   return st;
 }
 
-interface LrmEntry {
-  readonly rid: string;
-  readonly ops: HistoryOp[];
-}
+const NO_INSTANCE = { base: '' };
 
+/** `rsc:3` → rsc and 3; ids without an instance number come back whole. */
 function baseId(id: string): { base: string; instance?: number } {
-  const m = /^(.*):(\d+)$/.exec(id);
-  if (!m) return { base: id };
-  return { base: m[1]!, instance: Number(m[2]) };
+  const colon = id.lastIndexOf(':');
+  if (colon < 0 || colon === id.length - 1) return id === '' ? NO_INSTANCE : { base: id };
+  for (let i = colon + 1; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return { base: id };
+  }
+  return { base: id.slice(0, colon), instance: Number(id.slice(colon + 1)) };
 }
 
 /** Template primitive id (without instance suffix) → clone, for clone children. */
@@ -212,25 +245,33 @@ function instancePrimitive(clone: WsResource, i: number, base: string): WsResour
   return primitivesOf(inst).find((p) => baseId(p.id).base === base);
 }
 
-export function applyHistory(
-  ws: WorkingSet,
-  status: CibElement | undefined,
-  nodes: WsNode[],
-): void {
-  if (!status) return;
+export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNode[]): void {
   const byNodeId = new Map(nodes.map((n) => [n.id, n]));
   const cloneOf = clonePrimitiveIndex(ws);
   const stonith = ws.options.stonithEnabled;
   /** clone id → instance index → node name using it. */
   const used = new Map<string, Map<number, string>>();
-  for (const ns of elementChildren(status, 'node_state')) {
-    const node = byNodeId.get(ns.attrs.id ?? '') ?? ws.nodeByName.get(ns.attrs.uname ?? '');
+  for (const ns of history) {
+    const node = byNodeId.get(ns.id ?? '') ?? ws.nodeByName.get(ns.uname ?? '');
     if (!node) continue;
-    const lrm = firstChild(ns, 'lrm');
-    const lrmRes = lrm ? firstChild(lrm, 'lrm_resources') : undefined;
-    const entries: LrmEntry[] = [];
-    for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : []) {
-      entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
+    const entries = [...ns.entries];
+    const cleanlyDown =
+      node.type === 'member' && !node.online && !node.unclean && outOfMembership(ns);
+    if (cleanlyDown) {
+      const active = entries.find((e) => {
+        const r = ws.byId.get(e.rid) ?? ws.byId.get(`${baseId(e.rid).base}:0`) ?? ORPHAN_TEMPLATE;
+        const st = stateFromOps(r, e.ops, stonith);
+        return (st.role !== 'Stopped' || st.failed) && isManaged(ws, r);
+      });
+      if (active !== undefined && stonith) {
+        // A node that left cleanly yet still shows an active resource cannot be trusted:
+        // it is fenced before the resource may run elsewhere.
+        node.unclean = true;
+        node.fenceReason = `${active.rid} is thought to be active there`;
+      } else if (active !== undefined) {
+        // Without fencing, what a cleanly departed node last ran counts as stopped.
+        entries.length = 0;
+      }
     }
     // Clone entries on this node, grouped by clone.
     const cloneEntries = new Map<
@@ -239,7 +280,10 @@ export function applyHistory(
     >();
     for (const e of entries) {
       const direct = ws.byId.get(e.rid);
-      if (direct?.kind === 'primitive' && !cloneOf.has(baseId(e.rid).base)) {
+      if (
+        direct?.kind === 'primitive' &&
+        (cloneOf.size === 0 || !cloneOf.has(baseId(e.rid).base))
+      ) {
         direct.history.set(node.name, stateFromOps(direct, e.ops, stonith));
         continue;
       }
@@ -307,6 +351,9 @@ export function applyHistory(
     for (const [k, v] of node.attrs) {
       const m = /^fail-count-(.+?)(?:#(.+)_(\d+))?$/.exec(k);
       if (!m) continue;
+      // Since feature set 3.0.13 failcounts are kept per operation (fail-count-RSC#OP_INTERVAL);
+      // a bare fail-count-RSC in such a CIB is a leftover and does not count.
+      if (m[2] === undefined && perOperationFailcounts(ws)) continue;
       const rid = m[1]!;
       const count = v.toUpperCase().includes('INFINITY') ? 1_000_000 : Number.parseInt(v, 10) || 0;
       const lf = Number(
@@ -323,15 +370,24 @@ export function applyHistory(
   }
 }
 
+function perOperationFailcounts(ws: WorkingSet): boolean {
+  const v = ws.options.featureSet?.split('.').map((x) => Number.parseInt(x, 10) || 0) ?? [];
+  const [a = 0, b = 0, c = 0] = v;
+  return a > 3 || (a === 3 && (b > 0 || c >= 13));
+}
+
 function failcountTargets(
   ws: WorkingSet,
   rid: string,
   cloneOf: Map<string, WsResource>,
 ): WsResource[] {
   const direct = ws.byId.get(rid);
-  if (direct?.kind === 'primitive') return [direct];
   const { base } = baseId(rid);
   const clone = cloneOf.get(base);
+  // An anonymous clone's instances are interchangeable: a failcount recorded against one
+  // instance counts for the clone on that node.
+  if (direct?.kind === 'primitive' && (clone === undefined || clone.clone?.unique === true))
+    return [direct];
   if (!clone) return [];
   const out: WsResource[] = [];
   for (let i = 0; i < clone.children.length; i++) {
@@ -340,6 +396,35 @@ function failcountTargets(
   }
   return out;
 }
+
+/** The node_state says the node is not in the membership (in_ccm false, 0 or absent). */
+function outOfMembership(ns: NodeHistory): boolean {
+  const v = ns.inCcm;
+  return v === undefined || v === 'false' || v === '0';
+}
+
+/** Folds histories of resources not (or not yet) resolved: plain, not promotable. */
+const ORPHAN_TEMPLATE: WsResource = {
+  id: '',
+  kind: 'primitive',
+  children: [],
+  meta: new Map(),
+  params: new Map(),
+  utilization: new Map(),
+  agent: undefined,
+  ops: [],
+  promotable: false,
+  order: 0,
+  history: new Map(),
+  probedOn: new Map(),
+  failcounts: new Map(),
+  managed: true,
+  orphan: true,
+  allowed: new Map(),
+  causes: [],
+  nextRole: 'Stopped',
+  assigning: false,
+};
 
 function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean): void {
   let r = ws.byId.get(e.rid);
@@ -350,6 +435,7 @@ function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean):
       children: [],
       meta: new Map(),
       params: new Map(),
+      utilization: new Map(),
       agent: undefined,
       ops: [],
       promotable: false,

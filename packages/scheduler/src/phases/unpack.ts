@@ -7,6 +7,7 @@ import type { CibElement } from '../cib-tree.js';
 import { elementChildren, firstChild } from '../cib-tree.js';
 import { evalRule, parseInterval, type RuleContext } from '../rules.js';
 import { parseScore } from '../score.js';
+import type { Status } from '@vigil/cib';
 import type {
   ClusterOptions,
   HistoryOp,
@@ -97,6 +98,9 @@ function readOptions(
     noQuorumPolicy:
       nqp === 'ignore' || nqp === 'freeze' || nqp === 'suicide' || nqp === 'demote' ? nqp : 'stop',
     haveQuorum: bool(root.attrs['have-quorum'], false),
+    noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
+    haveWatchdog: bool(props.get('have-watchdog'), false),
+    ...(root.attrs.crm_feature_set === undefined ? {} : { featureSet: root.attrs.crm_feature_set }),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
@@ -156,6 +160,7 @@ function readNodes(
       shutdown: false,
       attrs,
       assignedCount: 0,
+      utilization: readNvpairs(n, 'utilization', ctx, new Map(), byId),
     };
     if (type === 'member') {
       if (!ns) {
@@ -169,7 +174,13 @@ function readNodes(
         const join = ns.attrs.join ?? 'member';
         const expected = ns.attrs.expected;
         if (inCcm && crmd && join === 'member') node.online = true;
-        else if (!inCcm) {
+        else if (ns.attrs.in_ccm === undefined && !crmd) {
+          // Membership never recorded it: its state is unknown until it is fenced.
+          if (options.startupFencing) {
+            node.unclean = true;
+            node.fenceReason = 'peer has not been seen by the cluster';
+          }
+        } else if (!inCcm) {
           if (expected === 'member' || (expected === undefined && join === 'member' && crmd)) {
             node.unclean = true;
             node.fenceReason = 'peer is no longer part of the cluster';
@@ -279,12 +290,14 @@ function newResource(
     WsResource,
     'id' | 'kind' | 'meta' | 'params' | 'agent' | 'ops' | 'promotable' | 'order'
   > & {
+    utilization?: Map<string, string>;
     parent?: WsResource;
     clone?: WsResource['clone'];
   },
 ): WsResource {
   return {
     ...partial,
+    utilization: partial.utilization ?? new Map<string, string>(),
     children: [],
     history: new Map(),
     probedOn: new Map(),
@@ -326,7 +339,10 @@ function buildResource(
       const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, template);
       const params = readNvpairs(e, 'instance_attributes', ctx, new Map(), uc.byId);
       if (template) readNvpairs(template, 'instance_attributes', ctx, params, uc.byId);
+      const utilization = readNvpairs(e, 'utilization', ctx, new Map(), uc.byId);
+      if (template) readNvpairs(template, 'utilization', ctx, utilization, uc.byId);
       return newResource({
+        utilization,
         id,
         kind: 'primitive',
         meta,
@@ -410,32 +426,111 @@ function indexResources(r: WsResource, byId: Map<string, WsResource>): void {
   for (const c of r.children) indexResources(c, byId);
 }
 
+/** One `<lrm_resource>`: a resource's operation history on one node. */
+export interface LrmEntry {
+  readonly rid: string;
+  readonly ops: HistoryOp[];
+}
+
+/** One node's operation history, from its `<node_state>`. */
+export interface NodeHistory {
+  readonly id?: string | undefined;
+  readonly uname?: string | undefined;
+  /** `in_ccm` as written (a boolean or, in newer CIBs, a timestamp). */
+  readonly inCcm?: string | undefined;
+  readonly entries: LrmEntry[];
+}
+
+type MutableOp = { -readonly [K in keyof HistoryOp]: HistoryOp[K] };
+
+/** The expected rc in a transition key (`action:transition:target-rc:uuid`). */
+function targetRcOf(key: string | undefined): number | undefined {
+  if (key === undefined) return undefined;
+  const a = key.indexOf(':');
+  const b = a < 0 ? -1 : key.indexOf(':', a + 1);
+  if (b < 0) return undefined;
+  const c = key.indexOf(':', b + 1);
+  const n = Number(key.slice(b + 1, c < 0 ? key.length : c));
+  return Number.isNaN(n) ? undefined : n;
+}
+
 /** Operation history entries of one `<lrm_resource>`. */
 export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
   const ops: HistoryOp[] = [];
   for (const op of elementChildren(lrmRsc, 'lrm_rsc_op')) {
     const a = op.attrs;
-    const key = a['transition-key'];
-    const targetRc = key === undefined ? undefined : Number(key.split(':')[2]);
-    ops.push({
+    const h: MutableOp = {
       id: a.id ?? '',
       operation: a.operation ?? '',
+      ...(a.operation_key === undefined ? {} : { key: a.operation_key }),
       intervalMs: Number(a.interval ?? 0),
       callId: Number(a['call-id'] ?? 0),
       rc: Number(a['rc-code'] ?? 0),
       opStatus: Number(a['op-status'] ?? 0),
-      ...(targetRc === undefined || Number.isNaN(targetRc) ? {} : { targetRc }),
-      ...(a['last-rc-change'] === undefined ? {} : { lastRcChange: Number(a['last-rc-change']) }),
-      ...(a['migrate_source'] === undefined ? {} : { migrateSource: a['migrate_source'] }),
-      ...(a['migrate_target'] === undefined ? {} : { migrateTarget: a['migrate_target'] }),
-      ...(a['op-digest'] === undefined ? {} : { digest: a['op-digest'] }),
-      ...(a['op-secure-params'] === undefined ? {} : { secureParams: a['op-secure-params'] }),
-      ...(a.crm_feature_set === undefined ? {} : { featureSet: a.crm_feature_set }),
-      ...(a['op-restart-digest'] === undefined ? {} : { restartDigest: a['op-restart-digest'] }),
-      ...(a['op-force-restart'] === undefined ? {} : { forceRestart: a['op-force-restart'] }),
-    });
+    };
+    const targetRc = targetRcOf(a['transition-key']);
+    if (targetRc !== undefined) h.targetRc = targetRc;
+    if (a['last-rc-change'] !== undefined) h.lastRcChange = Number(a['last-rc-change']);
+    if (a['migrate_source'] !== undefined) h.migrateSource = a['migrate_source'];
+    if (a['migrate_target'] !== undefined) h.migrateTarget = a['migrate_target'];
+    if (a['op-digest'] !== undefined) h.digest = a['op-digest'];
+    if (a['op-secure-params'] !== undefined) h.secureParams = a['op-secure-params'];
+    if (a.crm_feature_set !== undefined) h.featureSet = a.crm_feature_set;
+    if (a['op-restart-digest'] !== undefined) h.restartDigest = a['op-restart-digest'];
+    if (a['op-force-restart'] !== undefined) h.forceRestart = a['op-force-restart'];
+    ops.push(h);
   }
   return ops;
+}
+
+/** Each node's history from a `<status>` element tree. */
+export function historyFromTree(status: CibElement | undefined): NodeHistory[] {
+  const out: NodeHistory[] = [];
+  for (const ns of status ? elementChildren(status, 'node_state') : []) {
+    const lrm = firstChild(ns, 'lrm');
+    const lrmRes = lrm ? firstChild(lrm, 'lrm_resources') : undefined;
+    const entries: LrmEntry[] = [];
+    for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : [])
+      entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
+    out.push({ id: ns.attrs.id, uname: ns.attrs.uname, inCcm: ns.attrs.in_ccm, entries });
+  }
+  return out;
+}
+
+/** Each node's history straight from the typed model's status (no element tree). */
+export function historyFromModel(status: Status): NodeHistory[] {
+  const out: NodeHistory[] = [];
+  for (const ns of status.nodeStates) {
+    const entries: LrmEntry[] = [];
+    for (const lr of ns.lrm?.resources ?? []) {
+      const ops: HistoryOp[] = [];
+      for (const o of lr.ops) {
+        const h: MutableOp = {
+          id: o.id,
+          operation: o.operation,
+          intervalMs: o.interval,
+          callId: o.callId,
+          rc: o.rcCode,
+          opStatus: o.opStatus,
+        };
+        const targetRc = targetRcOf(o.transitionKey);
+        if (targetRc !== undefined) h.targetRc = targetRc;
+        if (o.operationKey !== undefined) h.key = o.operationKey;
+        if (o.lastRcChange !== undefined) h.lastRcChange = o.lastRcChange;
+        if (o.migrateSource !== undefined) h.migrateSource = o.migrateSource;
+        if (o.migrateTarget !== undefined) h.migrateTarget = o.migrateTarget;
+        if (o.opDigest !== undefined) h.digest = o.opDigest;
+        if (o.opSecureParams !== undefined) h.secureParams = o.opSecureParams;
+        if (o.crmFeatureSet !== undefined) h.featureSet = o.crmFeatureSet;
+        if (o.opRestartDigest !== undefined) h.restartDigest = o.opRestartDigest;
+        if (o.opForceRestart !== undefined) h.forceRestart = o.opForceRestart;
+        ops.push(h);
+      }
+      entries.push({ rid: lr.id, ops });
+    }
+    out.push({ id: ns.id, uname: ns.uname, inCcm: ns.inCcm, entries });
+  }
+  return out;
 }
 
 /** on-fail=fence and on-fail=standby act on the node where the failure happened. */
@@ -454,7 +549,11 @@ function applyFailurePolicies(ws: WorkingSet): void {
   }
 }
 
-export function unpack(root: CibElement, nowSec: number): WorkingSet {
+/**
+ * `history`, when given, stands for the status section's operation history (`lrm` elements),
+ * which `root` then need not carry: the scheduler passes it straight from the typed model.
+ */
+export function unpack(root: CibElement, nowSec: number, history?: NodeHistory[]): WorkingSet {
   const cfg = firstChild(root, 'configuration');
   // id-refs point into the configuration only; the status section (most of a large CIB) is not indexed.
   const byIdEl = new Map<string, CibElement>();
@@ -490,7 +589,7 @@ export function unpack(root: CibElement, nowSec: number): WorkingSet {
     ticketConstraints: [],
     notices: [],
   };
-  applyHistory(ws, status, nodes);
+  applyHistory(ws, history ?? historyFromTree(status), nodes);
   applyFailurePolicies(ws);
   unpackTickets(ws, cfg ? firstChild(cfg, 'constraints') : undefined, status);
   applyTicketFencing(ws);

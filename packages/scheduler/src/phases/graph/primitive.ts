@@ -133,7 +133,7 @@ function addCancels(
   newRole: Role,
   before: number | undefined,
 ): void {
-  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  const active = r.history.get(node)?.recurring ?? new Set<number>();
   const keep = new Set(recurringMonitors(r, newRole).map((o) => o.intervalMs));
   for (const op of recurringMonitors(r, oldRole)) {
     if (!active.has(op.intervalMs) || keep.has(op.intervalMs)) continue;
@@ -234,6 +234,7 @@ function buildChanges(
                   : `${r.id} moves to ${p.next}`;
       const stop = g.add(fenceAction(n, 'stop', why));
       out.stops.set(n, stop);
+      if (p.stuckNodes.includes(n)) g.block(stop, `${n} is unclean and cannot be fenced`);
       g.order(demote, stop, 'demote before stop');
       g.order(fenceIds.get(n), stop, 'stop implied by fencing');
     }
@@ -291,7 +292,7 @@ function buildChanges(
   if (p.next === null) return out;
   const node = p.next;
   const was = roleOn(node);
-  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  const active = r.history.get(node)?.recurring ?? new Set<number>();
   if (p.nextRole === 'Promoted' && was !== 'Promoted') {
     const promote = g.add(resourceAction(r, 'promote', node, `${r.id} is promoted on ${node}`));
     out.promote = promote;
@@ -317,7 +318,7 @@ function addStoppedMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan, out: Primi
   for (const n of ws.nodes) {
     if (!n.online || n.unclean) continue;
     const h = r.history.get(n.name);
-    const active = h?.monitors ?? new Set<number>();
+    const active = h?.recurring ?? new Set<number>();
     const runningHere = h !== undefined && h.role !== 'Stopped';
     for (const op of ops) {
       if (n.name === runsOn) {
@@ -362,6 +363,7 @@ function inMaintenance(r: WsResource): boolean {
  */
 function adjustMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan): void {
   const r = p.rsc;
+  if (r.orphan) return;
   const configured = new Set(
     r.ops
       .filter((o) => o.name === 'monitor' && o.intervalMs > 0 && o.enabled)
@@ -372,7 +374,7 @@ function adjustMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan): void {
     const node = ws.nodeByName.get(n);
     if (!node?.online || node.unclean) continue;
     const h = r.history.get(n);
-    const active = h?.monitors ?? new Set<number>();
+    const active = h?.recurring ?? new Set<number>();
     const maintenance = inMaintenance(r);
     // Old histories (feature set < 3) keep unconfigured monitors; a failed one is always cancelled.
     const modern = Number(h?.lastStart?.featureSet?.split('.')[0] ?? 0) >= 3;
