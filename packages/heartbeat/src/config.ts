@@ -25,6 +25,11 @@ export interface MessagingConfig {
   /** Raft logical tick. Election timeout is [electionTicks, 2*electionTicks) ticks. */
   readonly tickMs: number;
   readonly electionTicks: number;
+  /**
+   * The leader's Raft heartbeat interval, in ticks (< electionTicks). Liveness is the failure
+   * detector's job, so Raft heartbeats only carry the commit index and hold elections off.
+   */
+  readonly heartbeatTicks: number;
   /** Failure detector settings; heartbeats go out every `detector.intervalMs` on every link. */
   readonly detector: DetectorConfig;
   /** Deadline of one `propose` when the caller gives none. */
@@ -37,6 +42,7 @@ export const DEFAULTS = {
   encrypt: true,
   tickMs: 25,
   electionTicks: 10,
+  heartbeatTicks: 4,
   proposeTimeoutMs: 5000,
   maxPendingProposals: 10_000,
 } as const;
@@ -120,6 +126,15 @@ export function parseConfig(raw: unknown): MessagingConfig {
   if (errs.length > 0) bad('detector', errs.join('; '));
   if (r.encrypt !== undefined && typeof r.encrypt !== 'boolean')
     bad('encrypt', 'must be a boolean');
+  const electionTicks =
+    r.electionTicks === undefined
+      ? DEFAULTS.electionTicks
+      : num(r.electionTicks, 'electionTicks', 2, 1000);
+  const heartbeatTicks =
+    r.heartbeatTicks === undefined
+      ? Math.min(DEFAULTS.heartbeatTicks, electionTicks - 1)
+      : num(r.heartbeatTicks, 'heartbeatTicks', 1, electionTicks - 1);
+  if (!Number.isInteger(heartbeatTicks)) bad('heartbeatTicks', 'must be an integer');
   return {
     clusterId,
     self: r.self,
@@ -128,10 +143,8 @@ export function parseConfig(raw: unknown): MessagingConfig {
     stateDir: r.stateDir,
     encrypt: r.encrypt ?? DEFAULTS.encrypt,
     tickMs: r.tickMs === undefined ? DEFAULTS.tickMs : num(r.tickMs, 'tickMs', 1, 10_000),
-    electionTicks:
-      r.electionTicks === undefined
-        ? DEFAULTS.electionTicks
-        : num(r.electionTicks, 'electionTicks', 2, 1000),
+    electionTicks,
+    heartbeatTicks,
     detector: detector as unknown as DetectorConfig,
     proposeTimeoutMs:
       r.proposeTimeoutMs === undefined

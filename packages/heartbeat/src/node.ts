@@ -15,7 +15,9 @@ import {
 import { Reader, WireEndpoint, Writer, loadAuthkeyFile, type WireStats } from '@vigil/wire';
 import { FailureDetector, quorumOf, type DetectorEvent, type QuorumState } from './core/index.js';
 import { parseAddr, type LinkAddr, type MessagingConfig, type NodeSpec } from './config.js';
+import { DetectorChecks } from './checks.js';
 import { BoundedQueue } from './queue.js';
+import { Ticker } from './ticker.js';
 import { UdpTransport } from './udp.js';
 
 /** Wire message types of the messaging layer. */
@@ -28,15 +30,12 @@ const PERSIST_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 60_000;
 /** Raft inputs (received messages, proposals) queued while a Ready is being persisted. */
 const MAX_INPUTS = 20_000;
-/** Ticks delivered at once after the loop was busy; a stalled process does not catch up. */
-const MAX_TICKS_AT_ONCE = 2;
 /**
  * Election ticks a follower may hold back while the failure detector still hears the leader's
  * heartbeats (its Raft traffic is late, e.g. it is blocked in a slow fsync). Bounds the delay a
  * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
  */
 const MAX_HELD_TICKS = 40;
-const FD_TICK_MS = 10;
 const SUBSCRIBER_CAPACITY = 8192;
 const MAX_SUBSCRIBERS = 64;
 
@@ -286,7 +285,7 @@ export class MessagingNode extends EventEmitter {
       restore,
       applied: restore.snapshot?.index ?? 0,
       electionTicks: config.electionTicks,
-      heartbeatTicks: 1,
+      heartbeatTicks: config.heartbeatTicks,
       random: new SystemRandom(),
     });
     const fd = new FailureDetector(
@@ -333,28 +332,37 @@ export class MessagingNode extends EventEmitter {
 
   private run(): void {
     this.transports.forEach((t, i) => t.onPacket((p) => this.receive(i, p)));
-    this.every(this.config.tickMs, () => {
-      this.pendingTicks++;
-      this.kick();
+    const checks = new DetectorChecks(this.clock, this.fd, (ev) => this.handleDetector(ev));
+    const interval = this.config.detector.intervalMs;
+    const ticker = new Ticker(this.clock, interval, this.config.tickMs, {
+      round: (dueMs) => {
+        this.sendHeartbeats();
+        checks.round(dueMs, interval);
+      },
+      ticks: (n) => {
+        this.pendingTicks += n;
+        this.kick();
+      },
+      batch: () => this.tickBatch(),
     });
-    this.every(this.config.detector.intervalMs, () => this.sendHeartbeats());
-    this.every(FD_TICK_MS, () => this.handleDetector(this.fd.tick(this.clock.monotonicMs())));
+    this.timers.push({ cancel: () => ticker.close() }, { cancel: () => checks.close() });
+    ticker.start();
     this.sendHeartbeats();
     this.kick();
   }
 
-  private every(ms: number, fn: () => void): void {
-    const slot = { handle: undefined as TimerHandle | undefined };
-    const loop = (): void => {
-      if (this.closed) return;
-      try {
-        fn();
-      } finally {
-        if (!this.isClosed()) slot.handle = this.clock.setTimer(ms, loop);
-      }
-    };
-    slot.handle = this.clock.setTimer(ms, loop);
-    this.timers.push({ cancel: () => slot.handle?.cancel() });
+  /**
+   * Raft ticks the next wake-up may deliver at once (see Ticker): a leader's heartbeat interval;
+   * for a follower with a leader, as many as keep it short of the election timeout's earliest
+   * tick (the core's countdown restarts no earlier than `ticksSinceLeader` ago) with a tick to
+   * spare for the hold logic; otherwise one.
+   */
+  private tickBatch(): number {
+    const hb = this.config.heartbeatTicks;
+    if (this.soft.role === 'leader') return hb;
+    const leader = this.soft.leader;
+    if (this.soft.role !== 'follower' || leader === null || leader === this.config.self) return 1;
+    return Math.max(1, Math.min(hb, this.config.electionTicks - 2 - this.ticksSinceLeader));
   }
 
   // ---------------------------------------------------------------- heartbeats and detection
@@ -547,7 +555,7 @@ export class MessagingNode extends EventEmitter {
     try {
       for (;;) {
         if (this.closed) return;
-        const ticks = Math.min(this.pendingTicks, MAX_TICKS_AT_ONCE);
+        const ticks = Math.min(this.pendingTicks, this.config.heartbeatTicks + 1);
         this.pendingTicks = 0;
         for (let i = 0; i < ticks; i++) this.tickRaft();
         const batch = this.inputs.splice(0, this.inputs.length);
@@ -632,7 +640,9 @@ export class MessagingNode extends EventEmitter {
       return false;
     }
     if (this.soft.role !== 'leader') return false;
-    const window = Math.max(2, Math.ceil(this.config.electionTicks / 2)) - 1;
+    // The core's NO_QUORUM window (see RawNode.tickLeader), one tick early.
+    const window =
+      Math.max(2 * this.config.heartbeatTicks, Math.ceil(this.config.electionTicks / 2)) - 1;
     const voters = this.config.nodes.filter((n) => n.name !== this.config.self);
     const needed = Math.floor((voters.length + 1) / 2) + 1;
     let heard = 1;

@@ -22,6 +22,9 @@ describe('parseConfig', () => {
     assert.deepEqual(c.detector, DEFAULT_DETECTOR);
     assert.equal(c.nodes[2]!.role, 'witness');
     assert.equal(c.nodes[0]!.role, 'voter');
+    assert.equal(c.heartbeatTicks, 4);
+    assert.ok(c.heartbeatTicks < c.electionTicks);
+    assert.equal(parseConfig({ ...good, electionTicks: 3 }).heartbeatTicks, 2);
   });
 
   for (const [what, patch, field] of [
@@ -37,6 +40,8 @@ describe('parseConfig', () => {
     ['floor above ceiling', { detector: { floorMs: 5000 } }, 'detector'],
     ['bad role', { nodes: [{ ...good.nodes[0], role: 'boss' }] }, 'nodes[0].role'],
     ['missing authkeyFile', { authkeyFile: '' }, 'authkeyFile'],
+    ['heartbeat not below election', { electionTicks: 5, heartbeatTicks: 5 }, 'heartbeatTicks'],
+    ['fractional heartbeatTicks', { heartbeatTicks: 1.5 }, 'heartbeatTicks'],
   ] as const) {
     it(`refuses ${what} with VGL_E_CONFIG naming ${field}`, () => {
       assert.throws(

@@ -131,6 +131,48 @@ describe('FailureDetector', () => {
     assert.ok(d1 >= DEFAULT_DETECTOR.floorMs);
   });
 
+  it('nextCheckMs: checking only at the times it names gives the warning, then the verdict on time', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 2 }]);
+    assert.equal(fd.nextCheckMs(), undefined, 'no link up: nothing to check');
+    drive(fd, 0, 3000, (t) => (t % 50 === 0 ? [0, 1].map((link) => ({ peer: 'b', link })) : []));
+    const last = 2950;
+    // Link 1 goes quiet earlier than link 0: its deadlines come first.
+    fd.heartbeat('b', 0, 3000);
+    const kinds: string[] = [];
+    let t = 3000;
+    let downAt = -1;
+    for (let i = 0; i < 20 && fd.isMember('b'); i++) {
+      const next = fd.nextCheckMs();
+      assert.ok(next !== undefined && next > t, `${next} after ${t}`);
+      t = next;
+      for (const e of fd.tick(t, t)) {
+        kinds.push(`${e.kind}${'link' in e ? e.link : ''}`);
+        if (e.kind === 'link' && !e.up && e.link === 0) downAt = t;
+      }
+    }
+    // Warnings come about 120 ms into a silence, verdicts at the 400 ms floor.
+    assert.deepEqual(kinds, ['late1', 'late0', 'link1', 'link0', 'member']);
+    assert.equal(fd.nextCheckMs(), undefined);
+    assert.equal(fd.stallCount, 0, 'checks that run when due are no stall');
+    const deadline = downAt - 3000;
+    assert.ok(deadline >= DEFAULT_DETECTOR.floorMs && deadline <= DEFAULT_DETECTOR.floorMs + 1);
+    assert.ok(last + DEFAULT_DETECTOR.floorMs < downAt);
+  });
+
+  it('a check that runs long after it was due is a stall and forgiven; one on time is not', () => {
+    const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
+    for (let t = 0; t <= 2000; t += 50) {
+      fd.heartbeat('b', 0, t);
+      assert.deepEqual(fd.tick(t + 1, t + 1), []);
+    }
+    assert.equal(fd.stallCount, 0, '50 ms between checks due 50 ms apart');
+    // Due at 2051, run at 4000 (SIGSTOP): no verdict before the queued packets are read.
+    assert.deepEqual(fd.tick(4000, 2051), []);
+    assert.equal(fd.stallCount, 1);
+    assert.deepEqual(fd.heartbeat('b', 0, 4001), []);
+    assert.equal(fd.isMember('b'), true);
+  });
+
   it('refuses an inconsistent configuration', () => {
     assert.throws(
       () => new FailureDetector({ ...DEFAULT_DETECTOR, floorMs: 5000 }, []),

@@ -14,7 +14,13 @@ export {
 export { parseIsoDate } from './rules.js';
 export { INFINITY, formatScore } from './score.js';
 export type * from './working-set.js';
-export { simulateText, scoreLines } from './report/simulate.js';
+export {
+  simulateText,
+  scoreLines,
+  extractExecutedActions,
+  sameActionMultiset,
+  topologicalActions,
+} from './report/simulate.js';
 export { explain, type Explanation, type Reason, type ReasonKind } from './report/explain.js';
 export type { Plan } from './phases/actions.js';
 export type { TransitionGraph, GraphAction, GraphEdge } from './phases/graph.js';

@@ -19,6 +19,8 @@ export interface WsNode {
   unclean: boolean;
   /** Why it must be fenced (crm_simulate's quoted reason). */
   fenceReason?: string;
+  /** Fenced because the partition lost quorum under no-quorum-policy=suicide. */
+  suicide?: boolean;
   /** Clean and down: never joined, or left cleanly. */
   standby: boolean;
   maintenance: boolean;
@@ -37,6 +39,8 @@ export interface OpDef {
   readonly role?: Role;
   readonly onFail?: string;
   readonly enabled: boolean;
+  /** From the op, its meta attributes or op_defaults; absent when none says. */
+  readonly timeoutMs?: number;
 }
 
 /** One entry in a resource's operation history on one node. */
@@ -86,6 +90,8 @@ export interface NodeRscState {
   /** The operation that last (re)started it here, for digest comparison. */
   lastStart?: HistoryOp;
   migratedTo?: string | undefined;
+  /** The status section's name for this clone instance here, when it differs ("db" for db:1). */
+  lrmId?: string;
   migratedFrom?: string | undefined;
 }
 
@@ -199,6 +205,10 @@ export interface ClusterOptions {
   readonly symmetric: boolean;
   readonly noQuorumPolicy: 'stop' | 'ignore' | 'freeze' | 'suicide' | 'demote';
   readonly haveQuorum: boolean;
+  /** The partition had quorum and lost it (the controller sets `no-quorum-panic`). */
+  readonly noQuorumPanic: boolean;
+  /** Nodes can fence themselves through a watchdog (SBD), which counts as a fencing device. */
+  readonly haveWatchdog: boolean;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

@@ -6,15 +6,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  extractExecutedActions,
   extractTransitionSummary,
   formatSummaryLines,
+  sameActionMultiset,
   sameSummary,
   schedule,
+  simulateText,
+  type Transition,
 } from '@vigil/scheduler';
 import { readCib } from '@vigil/cib';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const PASSING_LIST = join(REPO_ROOT, 'packages/scheduler/test/corpus-passing.txt');
+/** Ratchet list of cases whose executed actions match as a multiset. */
+export const GRAPH_PASSING_LIST = join(
+  REPO_ROOT,
+  'packages/scheduler/test/corpus-graph-passing.txt',
+);
 
 /** The corpus directory: $VIGIL_PCMK_CORPUS, else ../shared/pacemaker-scheduler from the repo root (or one level up, for worktrees). */
 export function corpusDir(): string | undefined {
@@ -54,31 +63,48 @@ export interface CaseResult {
   readonly pass: boolean;
   readonly expected: string[];
   readonly actual: string[];
+  /** The "Executing Cluster Transition" lines match as a multiset. */
+  readonly graphPass: boolean;
+  readonly expectedActions: string[];
+  readonly actualActions: string[];
+  readonly transition?: Transition;
   readonly error?: string;
 }
 
 export function runCase(dir: string, name: string, nowSec: number): CaseResult {
   const xml = readFileSync(join(dir, 'xml', `${name}.xml`), 'utf8');
-  const expected = extractTransitionSummary(
-    readFileSync(join(dir, 'summary', `${name}.summary`), 'utf8'),
-  );
+  const text = readFileSync(join(dir, 'summary', `${name}.summary`), 'utf8');
+  const expected = extractTransitionSummary(text);
+  const expectedActions = extractExecutedActions(text);
   try {
     const t = schedule({ cib: readCib(xml).cib, nowSec: effectiveTime(xml, nowSec) });
     const actual = formatSummaryLines(t.summary);
-    return { pass: sameSummary(expected, actual), expected, actual };
+    const actualActions = extractExecutedActions(simulateText(t));
+    return {
+      pass: sameSummary(expected, actual),
+      expected,
+      actual,
+      graphPass: sameActionMultiset(expectedActions, actualActions),
+      expectedActions,
+      actualActions,
+      transition: t,
+    };
   } catch (e) {
     return {
       pass: false,
       expected,
       actual: [],
+      graphPass: false,
+      expectedActions,
+      actualActions: [],
       error: e instanceof Error ? (e.stack ?? e.message) : String(e),
     };
   }
 }
 
-export function readPassingList(): string[] {
-  if (!existsSync(PASSING_LIST)) return [];
-  return readFileSync(PASSING_LIST, 'utf8')
+export function readPassingList(file: string = PASSING_LIST): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));

@@ -160,15 +160,36 @@ class LinkDetector {
 
   /** Silence at which phi reaches the threshold, clamped to [floor, ceiling]. */
   deadline(): number {
-    // Invert phi: find elapsed with phiOf(elapsed) = threshold by bisection (monotonic).
+    return Math.min(
+      this.c.ceilingMs,
+      Math.max(this.c.floorMs, this.silenceAtPhi(this.c.phiThreshold)),
+    );
+  }
+
+  /** Silence at which phi reaches `phi` (at most the ceiling). */
+  private silenceAtPhi(phi: number): number {
+    // Invert phi by bisection (phi grows with the silence), to within 0.01 ms.
+    const mean = this.mean;
+    const std = this.std;
     let lo = 0;
     let hi = this.c.ceilingMs;
-    for (let i = 0; i < 30; i++) {
+    while (hi - lo > 0.01) {
       const mid = (lo + hi) / 2;
-      if (phiOf(mid, this.mean, this.std) >= this.c.phiThreshold) hi = mid;
+      if (phiOf(mid, mean, std) >= phi) hi = mid;
       else lo = mid;
     }
-    return Math.min(this.c.ceilingMs, Math.max(this.c.floorMs, hi));
+    return hi;
+  }
+
+  /**
+   * The earliest time at which `check` would report something (a warning or the verdict) if no
+   * heartbeat arrives before; undefined while the link is not up.
+   */
+  nextCheckMs(): number | undefined {
+    if (this.state !== 'up') return undefined;
+    const down = this.last + this.deadline();
+    if (this.warned) return down;
+    return Math.min(down, this.last + this.silenceAtPhi(this.c.warnPhi));
   }
 
   /** Returns true when this arrival brought the link up. */
@@ -278,11 +299,17 @@ export class FailureDetector {
     return out;
   }
 
-  /** Re-evaluates every link at `nowMs`. */
-  tick(nowMs: number): DetectorEvent[] {
+  /**
+   * Re-evaluates every link at `nowMs`. `dueMs` is when this check was meant to run; without it
+   * checks are taken to be due back to back, every few ms. A check that runs more than `stallMs`
+   * late (or, without `dueMs`, more than `stallMs` after the previous one) is the detector's own
+   * stall: the gap since the previous check beyond `stallMs` is forgiven.
+   */
+  tick(nowMs: number, dueMs?: number): DetectorEvent[] {
     if (this.lastTick !== undefined) {
       const gap = nowMs - this.lastTick;
-      if (gap > this.c.stallMs) {
+      const stalled = dueMs === undefined ? gap > this.c.stallMs : nowMs - dueMs > this.c.stallMs;
+      if (stalled && gap > this.c.stallMs) {
         this.stalls++;
         const excess = gap - this.c.stallMs;
         for (const p of this.peers.values()) for (const l of p.links) l.forgive(excess);
@@ -306,6 +333,24 @@ export class FailureDetector {
       }
     }
     return out;
+  }
+
+  /**
+   * The earliest time at which `tick` would report an event if no heartbeat arrived before, or
+   * undefined when no link is up. A heartbeat moves its link's time later (up to a small
+   * re-estimate of the link's spread), so a caller may check at this time, re-asking after each
+   * check, instead of ticking every few ms; one that also checks every heartbeat interval is
+   * never later than that interval.
+   */
+  nextCheckMs(): number | undefined {
+    let next: number | undefined;
+    for (const p of this.peers.values()) {
+      for (const l of p.links) {
+        const t = l.nextCheckMs();
+        if (t !== undefined && (next === undefined || t < next)) next = t;
+      }
+    }
+    return next;
   }
 
   /** Time of the latest heartbeat from `peer` on any link, or undefined if none yet. */

@@ -31,6 +31,11 @@ export interface Plan {
   multiplyActive?: boolean;
   /** Nodes it is active on that will be fenced (stops there are implied). */
   fencedNodes: string[];
+  /**
+   * Nodes it is active on that are unclean but cannot be fenced now (no quorum): nothing can
+   * stop it there, so it stays, and its stop is reported as blocked.
+   */
+  stuckNodes: string[];
 }
 
 export interface FenceDecision {
@@ -95,13 +100,27 @@ function definitionChange(r: WsResource, node: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Fencing is enabled but nothing can fence: no fencing device is configured and there is no
+ * watchdog. The cluster then refuses to start resources, and in fact changes nothing.
+ */
+export function fencingUnavailable(ws: WorkingSet): boolean {
+  if (!ws.options.stonithEnabled || ws.options.haveWatchdog) return false;
+  for (const r of ws.byId.values())
+    if (r.kind === 'primitive' && r.agent?.cls === 'stonith') return false;
+  return true;
+}
+
 export function createActions(ws: WorkingSet): ActionsResult {
   const plans = new Map<string, Plan>();
   const fences: FenceDecision[] = [];
+  const noFencing = fencingUnavailable(ws);
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
-  for (const n of ws.nodes) {
+  // Quorum suicide fences the partition's nodes last to first (as crm_simulate lists them).
+  const suicides = ws.nodes.filter((n) => n.suicide === true).reverse();
+  for (const n of [...ws.nodes.filter((x) => x.suicide !== true), ...suicides]) {
     // Without quorum only nodes still in our partition (failed there) may be fenced.
-    if (n.unclean && ws.options.stonithEnabled && (quorate || n.online)) {
+    if (n.unclean && ws.options.stonithEnabled && !noFencing && (quorate || n.online)) {
       fences.push({
         node: n.name,
         action: ws.options.stonithAction,
@@ -110,17 +129,24 @@ export function createActions(ws: WorkingSet): ActionsResult {
     }
   }
   const fencedNodes = new Set(fences.map((f) => f.node));
+  const unfenceable = new Set(
+    ws.nodes.filter((n) => n.unclean && !fencedNodes.has(n.name)).map((n) => n.name),
+  );
   const qb = quorumBlocks(ws);
   for (const r of ws.byId.values()) {
     if (r.kind !== 'primitive') continue;
     const current = activeNodes(r);
     const failed = current.some((n) => r.history.get(n)?.failed === true);
+    // A failure with on-fail=block, or a failed stop on a node that cannot be fenced now,
+    // leaves the resource where it is until someone cleans it up.
     const blockedFailure = current.some(
-      (n) => r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true,
+      (n) =>
+        (r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true) ||
+        (unfenceable.has(n) && r.history.get(n)?.stopFailed === true),
     );
     const multi = current.filter((n) => !fencedNodes.has(n)).length > 1;
     const multiPolicy = multi ? (r.meta.get('multiple-active') ?? 'stop_start') : 'stop_start';
-    const managed = isManaged(ws, r) && !blockedFailure && multiPolicy !== 'block';
+    const managed = isManaged(ws, r) && !blockedFailure && multiPolicy !== 'block' && !noFencing;
     const plan: Plan = {
       rsc: r,
       current,
@@ -131,9 +157,11 @@ export function createActions(ws: WorkingSet): ActionsResult {
       frozen: !managed,
       blockedFailure,
       fencedNodes: current.filter((n) => fencedNodes.has(n)),
+      stuckNodes: current.filter((n) => unfenceable.has(n)),
     };
     if (plan.next === null && current.length > 0) {
-      plan.stopReason = qb === 'stop' && needsQuorum(r) ? 'no quorum' : 'node availability';
+      // Placed nowhere even before quorum is considered: the nodes are what stops it.
+      plan.stopReason = 'node availability';
     }
     if (plan.next !== null && qb !== undefined && needsQuorum(r)) {
       const staying = current.length === 1 && current[0] === plan.next && !failed;
@@ -155,6 +183,10 @@ export function createActions(ws: WorkingSet): ActionsResult {
       plan.stopReason = 'node availability';
     }
     if (multi && multiPolicy === 'stop_unexpected') plan.multiplyActive = true;
+    if (managed && plan.stuckNodes.length > 0 && plan.next !== null) {
+      // It cannot leave an unclean node that will not be fenced, so it cannot start elsewhere.
+      if (!plan.stuckNodes.includes(plan.next)) plan.blocked ??= 'stop on an unclean node';
+    }
     plans.set(r.id, plan);
   }
   return { plans, fences };

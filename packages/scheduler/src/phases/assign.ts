@@ -67,6 +67,8 @@ export function stickiness(r: WsResource): number {
 
 export function isManaged(ws: WorkingSet, r: WsResource): boolean {
   if (ws.options.maintenanceMode) return false;
+  // An orphan (no longer configured) is left alone when stop-orphan-resources is off.
+  if (r.orphan && !ws.options.stopOrphanResources) return false;
   const v = r.meta.get('is-managed');
   if (v !== undefined && ['false', 'no', 'off', '0'].includes(v.toLowerCase())) return false;
   const m = r.meta.get('maintenance');
@@ -438,6 +440,12 @@ export function assignResource(ws: WorkingSet, r: WsResource): void {
   if (r.assigned !== undefined || r.assigning) return;
   if (r.kind === 'primitive' && !isManaged(ws, r)) {
     assignUnmanaged(ws, r);
+    return;
+  }
+  if (r.orphan) {
+    // No longer configured: it may not run anywhere, so an active one stops.
+    r.unassignedReason = 'it is no longer in the configuration';
+    place(ws, r, undefined);
     return;
   }
   r.assigning = true;

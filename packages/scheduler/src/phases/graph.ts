@@ -7,19 +7,46 @@ import type { SummaryLine } from '../report/summary.js';
 import type { WorkingSet, WsResource } from '../working-set.js';
 import { parseScore } from '../score.js';
 import type { ActionsResult, Plan } from './actions.js';
-import { startsNow } from './order.js';
+import { GraphBuilder } from './graph/builder.js';
+import { buildPrimitive, type PrimitiveActions } from './graph/primitive.js';
+import { Collectives } from './graph/collective.js';
+import { applyOrderConstraints } from './graph/orders.js';
+import { addShutdowns } from './graph/nodes.js';
+import { probePlan } from './graph/probes.js';
+import { addNotifications } from './graph/notify.js';
 
+/** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
+  /** Index in actions[]. */
   readonly id: number;
+  /** Unique in the graph: "db:1_monitor_10000@node2", "grp_running_0". */
   readonly key: string;
+  /** Resource as Pacemaker names it ("web", clone instance "db:1"); absent for stonith. */
   readonly rsc?: string;
+  /** Id of the configured primitive that runs it ("db:1" → "db"); absent for pseudo and stonith. */
+  readonly primitive?: string;
+  /** start stop monitor cancel promote demote notify migrate_to migrate_from stonith do_shutdown
+   * clear_failcount; pseudo: start stop running stopped promote promoted demote demoted … */
   readonly task: string;
+  /** monitor: 0 = probe, > 0 = recurring monitor; cancel: the recurring monitor to cancel. */
+  readonly intervalMs?: number;
+  /** Monitor of a promotable resource: the role this monitor checks. */
+  readonly role?: 'Promoted' | 'Unpromoted';
+  /** From the op definition; absent = the executor's default. */
+  readonly timeoutMs?: number;
+  /** Where it runs (stonith: the target). */
   readonly node?: string;
+  /** Completes as soon as its inputs are complete; nothing is executed. */
   readonly pseudo: boolean;
+  /** False: blocked, never execute it, nor anything after it. */
   readonly runnable: boolean;
+  /** Plain sentence, shown by `vigil explain` and logged by the controller. */
   readonly reason: string;
+  /** Extra CRM_meta_* values the agent must see, names without the prefix. */
+  readonly meta?: Record<string, string>;
 }
 
+/** `after` may start only once `before` completed. */
 export interface GraphEdge {
   readonly before: number;
   readonly after: number;
@@ -70,6 +97,22 @@ function summaryFor(p: Plan): SummaryLine[] {
     if (promotable && p.nextRole === 'Promoted')
       line('Promote', `Stopped -> Promoted ${p.next}`, blockedReason);
     else line('Start', p.next, blockedReason);
+    return out;
+  }
+  // Active on an unclean node that cannot be fenced: its stop there cannot run.
+  if (p.stuckNodes.length > 0 && (p.next === null || !p.stuckNodes.includes(p.next))) {
+    for (const n of cur) {
+      const role = p.rsc.history.get(n)?.role;
+      const where = promotable && role !== undefined && role !== 'Stopped' ? `${role} ${n}` : n;
+      const stuck = p.stuckNodes.includes(n);
+      if (p.next !== null) line('Stop', where, stuck ? 'blocked' : undefined);
+      else
+        line(
+          'Stop',
+          where,
+          `due to ${p.stopReason ?? 'node availability'}${stuck ? ' (blocked)' : ''}`,
+        );
+    }
     return out;
   }
   // Will it stop (no node, or its start cannot run)?
@@ -155,86 +198,36 @@ export function buildSummary(ws: WorkingSet, res: ActionsResult): SummaryLine[] 
 }
 
 export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph {
-  const actions: GraphAction[] = [];
-  const edges: GraphEdge[] = [];
-  const add = (a: Omit<GraphAction, 'id'>): number => {
-    const id = actions.length;
-    actions.push({ id, ...a });
-    return id;
-  };
+  const g = new GraphBuilder();
   const fenceIds = new Map<string, number>();
+  let prevFence: number | undefined;
   for (const f of res.fences) {
-    fenceIds.set(
-      f.node,
-      add({
-        key: `stonith-${f.node}-${f.action}`,
-        task: 'stonith',
-        node: f.node,
-        pseudo: false,
-        runnable: true,
-        reason: f.reason,
-      }),
-    );
+    const id = g.add({
+      key: `stonith-${f.node}-${f.action}`,
+      task: 'stonith',
+      node: f.node,
+      pseudo: false,
+      runnable: true,
+      reason: f.reason,
+      meta: { stonith_action: f.action },
+    });
+    fenceIds.set(f.node, id);
+    // One fencing at a time (concurrent-fencing is off by default).
+    g.order(prevFence, id, 'fence one node at a time');
+    prevFence = id;
   }
+  const prims = new Map<string, PrimitiveActions>();
+  const probes = probePlan(ws, res.plans);
   for (const r of summaryOrder(ws)) {
     const p = res.plans.get(r.id);
-    if (!p || p.frozen) continue;
-    // Probes on online nodes without history.
-    for (const n of ws.nodes) {
-      if (!n.online || n.unclean) continue;
-      if (r.history.has(n.name) || r.probedOn.has(n.name)) continue;
-      add({
-        key: `${r.id}_monitor_0@${n.name}`,
-        rsc: r.id,
-        task: 'monitor',
-        node: n.name,
-        pseudo: false,
-        runnable: true,
-        reason: `probe: no record of ${r.id} on ${n.name}`,
-      });
-    }
-    const stops: number[] = [];
-    const needStop = p.next === null || p.blocked !== undefined || startsNow(p);
-    if (needStop) {
-      for (const n of p.current) {
-        if (p.next === n && !startsNow(p)) continue;
-        const fenced = p.fencedNodes.includes(n);
-        const sid = add({
-          key: `${r.id}_stop_0@${n}`,
-          rsc: r.id,
-          task: 'stop',
-          node: n,
-          pseudo: fenced,
-          runnable: true,
-          reason: fenced
-            ? `implied by fencing of ${n}`
-            : p.failed
-              ? `${r.id} failed on ${n}`
-              : (p.stopReason ?? p.restart ?? 'it moves'),
-        });
-        stops.push(sid);
-        const fid = fenceIds.get(n);
-        if (fid !== undefined)
-          edges.push({ before: fid, after: sid, why: 'stop implied by fencing' });
-      }
-    }
-    if (p.next !== null && (startsNow(p) || p.blocked !== undefined)) {
-      const st = add({
-        key: `${r.id}_start_0@${p.next}`,
-        rsc: r.id,
-        task: 'start',
-        node: p.next,
-        pseudo: false,
-        runnable: p.blocked === undefined,
-        reason:
-          p.blocked !== undefined
-            ? `blocked: ${p.blocked}`
-            : p.restart !== undefined
-              ? `restart: ${p.restart}`
-              : `placed on ${p.next}`,
-      });
-      for (const s of stops) edges.push({ before: s, after: st, why: 'stop before start' });
-    }
+    if (!p) continue;
+    prims.set(r.id, buildPrimitive(ws, g, p, fenceIds, probes.get(r.id) ?? []));
   }
-  return { actions, edges };
+  const col = new Collectives(g, prims);
+  for (const r of ws.resources) col.build(r);
+  const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
+  for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
+  applyOrderConstraints(ws, g, col);
+  addShutdowns(ws, g, prims);
+  return g.finish();
 }

@@ -12,6 +12,7 @@ import type {
 } from '../working-set.js';
 import { primitivesOf } from '../working-set.js';
 import type { LrmEntry, NodeHistory } from './unpack.js';
+import { isManaged } from './assign.js';
 
 /** OCF return codes. */
 const RC_OK = 0;
@@ -120,7 +121,10 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
-      if (succeeded) {
+      if (succeeded && rc === RC_NOT_RUNNING) {
+        // The monitor was expected to find it stopped (target rc 7), and did.
+        st.role = 'Stopped';
+      } else if (succeeded) {
         addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
@@ -229,7 +233,25 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
   for (const ns of history) {
     const node = byNodeId.get(ns.id ?? '') ?? ws.nodeByName.get(ns.uname ?? '');
     if (!node) continue;
-    const entries = ns.entries;
+    const entries = [...ns.entries];
+    const cleanlyDown =
+      node.type === 'member' && !node.online && !node.unclean && outOfMembership(ns);
+    if (cleanlyDown) {
+      const active = entries.find((e) => {
+        const r = ws.byId.get(e.rid) ?? ws.byId.get(`${baseId(e.rid).base}:0`) ?? ORPHAN_TEMPLATE;
+        const st = stateFromOps(r, e.ops, stonith);
+        return (st.role !== 'Stopped' || st.failed) && isManaged(ws, r);
+      });
+      if (active !== undefined && stonith) {
+        // A node that left cleanly yet still shows an active resource cannot be trusted:
+        // it is fenced before the resource may run elsewhere.
+        node.unclean = true;
+        node.fenceReason = `${active.rid} is thought to be active there`;
+      } else if (active !== undefined) {
+        // Without fencing, what a cleanly departed node last ran counts as stopped.
+        entries.length = 0;
+      }
+    }
     // Clone entries on this node, grouped by clone.
     const cloneEntries = new Map<
       WsResource,
@@ -265,7 +287,7 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
       if (unique) {
         for (const x of list) {
           const p = instancePrimitive(clone, x.instance ?? 0, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
         continue;
       }
@@ -292,7 +314,7 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
         u.set(idx, node.name);
         for (const x of g) {
           const p = instancePrimitive(clone, idx, x.base);
-          if (p) p.history.set(node.name, x.st);
+          if (p) p.history.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
       }
       // Inactive entries: remember the node was probed, for every instance.
@@ -341,6 +363,34 @@ function failcountTargets(
   }
   return out;
 }
+
+/** The node_state says the node is not in the membership (in_ccm false, 0 or absent). */
+function outOfMembership(ns: NodeHistory): boolean {
+  const v = ns.inCcm;
+  return v === undefined || v === 'false' || v === '0';
+}
+
+/** Folds histories of resources not (or not yet) resolved: plain, not promotable. */
+const ORPHAN_TEMPLATE: WsResource = {
+  id: '',
+  kind: 'primitive',
+  children: [],
+  meta: new Map(),
+  params: new Map(),
+  agent: undefined,
+  ops: [],
+  promotable: false,
+  order: 0,
+  history: new Map(),
+  probedOn: new Map(),
+  failcounts: new Map(),
+  managed: true,
+  orphan: true,
+  allowed: new Map(),
+  causes: [],
+  nextRole: 'Stopped',
+  assigning: false,
+};
 
 function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean): void {
   let r = ws.byId.get(e.rid);

@@ -59,7 +59,24 @@ function templateId(id: string): string {
   return id.indexOf(':') < 0 ? id : id.replace(/:\d+$/, '');
 }
 
+/**
+ * no-quorum-policy=suicide: a partition that had quorum and lost it fences every node in it
+ * (the online ones), provided fencing is enabled. Nothing may then run anywhere.
+ */
+export function applyQuorumSuicide(ws: WorkingSet): void {
+  const o = ws.options;
+  if (o.haveQuorum || o.noQuorumPolicy !== 'suicide' || !o.noQuorumPanic || !o.stonithEnabled)
+    return;
+  for (const n of ws.nodes) {
+    if (!n.online || n.unclean) continue;
+    n.unclean = true;
+    n.suicide = true;
+    n.fenceReason = 'cluster does not have quorum';
+  }
+}
+
 export function applyNodeCriteria(ws: WorkingSet): void {
+  applyQuorumSuicide(ws);
   const locByRsc = new Map<string, typeof ws.locations>();
   for (const l of ws.locations) {
     const list = locByRsc.get(l.rsc) ?? [];

@@ -115,6 +115,9 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
         const isFirst = first === undefined || tp.rsc === first || e.then.kind !== 'group';
         if (tp.frozen || tp.next === null) continue;
         if (!runs) {
+          // An asymmetrical order never stops what already runs: only its start waits.
+          const staying = tp.current.length === 1 && tp.current[0] === tp.next && !startsNow(tp);
+          if (!e.symmetrical && staying) continue;
           if (tp.blocked === undefined) {
             const running = tp.current.length > 0;
             tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;

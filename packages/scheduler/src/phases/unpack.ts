@@ -98,6 +98,8 @@ function readOptions(
     noQuorumPolicy:
       nqp === 'ignore' || nqp === 'freeze' || nqp === 'suicide' || nqp === 'demote' ? nqp : 'stop',
     haveQuorum: bool(root.attrs['have-quorum'], false),
+    noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
+    haveWatchdog: bool(props.get('have-watchdog'), false),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
@@ -170,7 +172,13 @@ function readNodes(
         const join = ns.attrs.join ?? 'member';
         const expected = ns.attrs.expected;
         if (inCcm && crmd && join === 'member') node.online = true;
-        else if (!inCcm) {
+        else if (ns.attrs.in_ccm === undefined && !crmd) {
+          // Membership never recorded it: its state is unknown until it is fenced.
+          if (options.startupFencing) {
+            node.unclean = true;
+            node.fenceReason = 'peer has not been seen by the cluster';
+          }
+        } else if (!inCcm) {
           if (expected === 'member' || (expected === undefined && join === 'member' && crmd)) {
             node.unclean = true;
             node.fenceReason = 'peer is no longer part of the cluster';
@@ -255,9 +263,12 @@ function readOps(
       const onFail = op.attrs['on-fail'] ?? opMeta.get('on-fail') ?? opDefaultsMeta.get('on-fail');
       const role = parseRole(op.attrs.role);
       const enabled = bool(op.attrs.enabled ?? opMeta.get('enabled'), true);
+      const timeout = op.attrs.timeout ?? opMeta.get('timeout') ?? opDefaultsMeta.get('timeout');
+      const timeoutMs = timeout === undefined ? 0 : parseInterval(timeout);
       out.push({
         name,
         intervalMs,
+        ...(timeoutMs > 0 ? { timeoutMs } : {}),
         ...(role === undefined ? {} : { role }),
         ...(onFail === undefined ? {} : { onFail }),
         enabled,
@@ -413,6 +424,8 @@ export interface LrmEntry {
 export interface NodeHistory {
   readonly id?: string | undefined;
   readonly uname?: string | undefined;
+  /** `in_ccm` as written (a boolean or, in newer CIBs, a timestamp). */
+  readonly inCcm?: string | undefined;
   readonly entries: LrmEntry[];
 }
 
@@ -466,7 +479,7 @@ export function historyFromTree(status: CibElement | undefined): NodeHistory[] {
     const entries: LrmEntry[] = [];
     for (const lr of lrmRes ? elementChildren(lrmRes, 'lrm_resource') : [])
       entries.push({ rid: lr.attrs.id ?? '', ops: readHistoryOps(lr) });
-    out.push({ id: ns.attrs.id, uname: ns.attrs.uname, entries });
+    out.push({ id: ns.attrs.id, uname: ns.attrs.uname, inCcm: ns.attrs.in_ccm, entries });
   }
   return out;
 }
@@ -501,7 +514,7 @@ export function historyFromModel(status: Status): NodeHistory[] {
       }
       entries.push({ rid: lr.id, ops });
     }
-    out.push({ id: ns.id, uname: ns.uname, entries });
+    out.push({ id: ns.id, uname: ns.uname, inCcm: ns.inCcm, entries });
   }
   return out;
 }

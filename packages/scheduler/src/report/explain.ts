@@ -9,6 +9,7 @@ import type { ScoreCause, WsResource } from '../working-set.js';
 import { activeNodes, primitivesOf } from '../working-set.js';
 import { stickiness } from '../phases/assign.js';
 import { failureBan } from '../phases/node-criteria.js';
+import { fencingUnavailable } from '../phases/actions.js';
 
 export type ReasonKind =
   | 'location'
@@ -145,7 +146,9 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
       text:
         plan?.blockedFailure === true
           ? `a failure blocked ${p?.id ?? rscId}: nothing will be done until it is cleaned up`
-          : `${p?.id ?? rscId} is not managed (is-managed=false or maintenance), so the cluster leaves it as it is`,
+          : fencingUnavailable(ws)
+            ? 'fencing is enabled (stonith-enabled) but no fencing device is configured and there is no watchdog, so the cluster starts and stops nothing'
+            : `${p?.id ?? rscId} is not managed (is-managed=false or maintenance), so the cluster leaves it as it is`,
     });
   } else if (next === null || plan.blocked !== undefined) {
     outcome = current.length > 0 ? 'stop' : 'stay-stopped';
@@ -159,6 +162,8 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
   switch (outcome) {
     case 'frozen':
       sentences.push(`${subject} ${where}.`);
+      for (const x of reasons)
+        if (x.kind === 'not-managed') sentences.push(`Left as is: ${x.text}.`);
       break;
     case 'stay':
       sentences.push(`${subject} ${where} and stays there.`);
@@ -198,6 +203,10 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     sentences.push(
       `The cluster has no quorum and no-quorum-policy is ${ws.options.noQuorumPolicy}, so resources are stopped.`,
     );
+  }
+  if (p?.unassignedReason !== undefined) {
+    reasons.push({ kind: 'node-state', text: p.unassignedReason });
+    sentences.push(`It may not run anywhere: ${p.unassignedReason}.`);
   }
   if (p && plan?.failed === true) {
     for (const n of current) {

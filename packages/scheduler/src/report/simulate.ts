@@ -4,7 +4,7 @@
  * status after the simulated transition.
  */
 import type { Transition } from '../schedule.js';
-import type { TransitionGraph } from '../phases/graph.js';
+import type { GraphAction, TransitionGraph } from '../phases/graph.js';
 import { formatScore } from '../score.js';
 import { formatSummaryLines } from './summary.js';
 import { currentView, formatStatus, revisedView } from './status.js';
@@ -69,6 +69,51 @@ export function topologicalActions(g: TransitionGraph): number[] {
   return out;
 }
 
+/** Extracts the "Executing Cluster Transition" lines of a crm_simulate output (notices dropped). */
+export function extractExecutedActions(text: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('Executing Cluster Transition:')) {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.startsWith('Revised Cluster Status:')) break;
+    if (!line.startsWith('  * ')) continue;
+    out.push(line);
+  }
+  return out;
+}
+
+/** Same actions as a multiset, whitespace ignored (the order is one of many the graph allows). */
+export function sameActionMultiset(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (l: readonly string[]): string[] =>
+    l
+      .map((x) => x.replace(/\s+/g, ''))
+      .filter((x) => x !== '')
+      .sort();
+  const na = norm(a);
+  const nb = norm(b);
+  return na.length === nb.length && na.every((l, i) => l === nb[i]);
+}
+
+/** One "Executing Cluster Transition" line, as crm_simulate prints it. */
+export function executedLine(a: GraphAction): string {
+  if (a.task === 'stonith')
+    return `  * Fencing ${a.node ?? ''} (${a.meta?.stonith_action ?? 'reboot'})`;
+  if (a.pseudo) return `  * Pseudo action:   ${a.key}`;
+  if (a.task === 'do_shutdown' || a.task === 'lrm_delete')
+    return `  * Cluster action:  ${a.task} on ${a.node ?? ''}`;
+  if (a.task === 'clear_failcount')
+    return `  * Cluster action:  ${a.task} for ${a.rsc ?? ''} on ${a.node ?? ''}`;
+  const task =
+    (a.task === 'monitor' && (a.intervalMs ?? 0) > 0) || a.task === 'cancel'
+      ? `${a.task}=${a.intervalMs ?? 0}`
+      : a.task;
+  return `  * Resource action: ${(a.rsc ?? '').padEnd(15)} ${task} on ${a.node ?? ''}`;
+}
+
 export function scoreLines(t: Transition): string[] {
   const out: string[] = [];
   for (const r of t.ws.byId.values()) {
@@ -107,11 +152,7 @@ export function simulateText(t: Transition, opts: SimulateTextOptions = {}): str
   out.push('Executing Cluster Transition:');
   for (const id of topologicalActions(t.graph)) {
     const a = t.graph.actions[id]!;
-    if (!a.runnable) continue;
-    if (a.task === 'stonith')
-      out.push(`  * Fencing ${a.node ?? ''} (${t.ws.options.stonithAction})`);
-    else if (a.pseudo) out.push(`  * Pseudo action:   ${a.rsc ?? ''}_${a.task}_0`);
-    else out.push(`  * Resource action: ${(a.rsc ?? '').padEnd(15)} ${a.task} on ${a.node ?? ''}`);
+    if (a.runnable) out.push(executedLine(a));
   }
   out.push('');
   const fenced = t.actions.fences.map((f) => f.node);

@@ -82,8 +82,11 @@ export function assignClone(ws: WorkingSet, c: WsResource): void {
     done.add(inst);
     placed++;
   }
-  for (const inst of c.children) {
-    if (done.has(inst)) continue;
+  // Healthy instances are placed before failed ones, which take what is left.
+  const failed = (inst: WsResource): boolean =>
+    primitivesOf(inst).some((p) => [...p.history.values()].some((h) => h.failed));
+  const rest = c.children.filter((i) => !done.has(i));
+  for (const inst of [...rest.filter((i) => !failed(i)), ...rest.filter(failed)]) {
     if (placed >= settings.max) {
       placeInstance(ws, inst, undefined);
       continue;

@@ -1,0 +1,286 @@
+/**
+ * The actions of one primitive: probes where nothing is known, demote and stop where it leaves or
+ * restarts, start and promote where it goes, cancels of recurring monitors its role change
+ * supersedes, and the recurring monitors its final role needs. Edges inside the primitive:
+ * probes before start, demote before stop, stop before start, start before promote, and each
+ * recurring monitor after the action that put the resource in its role.
+ */
+import type { OpDef, Role, WorkingSet, WsResource } from '../../working-set.js';
+import type { Plan } from '../actions.js';
+import { startsNow } from '../order.js';
+import { type DraftAction, type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
+
+export interface PrimitiveActions {
+  readonly rsc: WsResource;
+  readonly probes: number[];
+  /** Node → stop there (a pseudo action on a node being fenced). */
+  readonly stops: Map<string, number>;
+  readonly demotes: Map<string, number>;
+  start?: number;
+  promote?: number;
+  /** Live migration: migrate_to on the source, migrate_from on the target. */
+  migrateTo?: number;
+  migrateFrom?: number;
+}
+
+/** The primitive's id in the configuration: "db:1" → "db". */
+export function primitiveId(r: WsResource): string {
+  return r.id.replace(/:\d+$/, '');
+}
+
+function timeoutOf(r: WsResource, name: string, intervalMs: number): number | undefined {
+  const op = r.ops.find((o) => o.name === name && o.intervalMs === intervalMs);
+  if (op?.timeoutMs !== undefined) return op.timeoutMs;
+  if (intervalMs > 0) return undefined;
+  return r.ops.find((o) => o.name === name)?.timeoutMs;
+}
+
+/** Does a recurring op apply to a resource in `role`? Ops without a role check "running". */
+export function opAppliesTo(op: OpDef, role: Role, promotable: boolean): boolean {
+  if (role === 'Promoted') return op.role === 'Promoted';
+  if (role === 'Stopped') return op.role === 'Stopped';
+  if (op.role === undefined || op.role === 'Started') return true;
+  return promotable && op.role === 'Unpromoted';
+}
+
+/** Recurring monitors configured for the role, in configuration order. */
+export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
+  return r.ops.filter(
+    (o) =>
+      o.name === 'monitor' && o.intervalMs > 0 && o.enabled && opAppliesTo(o, role, r.promotable),
+  );
+}
+
+export function resourceAction(
+  r: WsResource,
+  task: string,
+  node: string,
+  reason: string,
+  extra: Partial<DraftAction> = {},
+): DraftAction {
+  const intervalMs = extra.intervalMs ?? 0;
+  const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
+  // A clone instance keeps, on a node where it has history, the name the status section uses.
+  const name = r.history.get(node)?.lrmId ?? r.id;
+  return {
+    key: resourceKey(name, task, intervalMs, node),
+    rsc: name,
+    primitive: primitiveId(r),
+    task,
+    ...(task === 'monitor' || task === 'cancel' ? { intervalMs } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    node,
+    pseudo: false,
+    runnable: true,
+    reason,
+    ...extra,
+  };
+}
+
+function isTrue(v: string | undefined): boolean {
+  return ['true', '1', 'yes', 'on', 'y'].includes(v?.toLowerCase() ?? '');
+}
+
+/** Moves by live migration: allowed, not failed, moving from one node to another. */
+export function migrates(ws: WorkingSet, p: Plan): boolean {
+  if (!isTrue(p.rsc.meta.get('allow-migrate')) || p.rsc.parent !== undefined) return false;
+  if (p.failed || p.restart !== undefined || p.blocked !== undefined || p.next === null)
+    return false;
+  if (p.current.length !== 1 || p.current[0] === p.next) return false;
+  if (p.fencedNodes.length > 0) return false;
+  const from = ws.nodeByName.get(p.current[0]!);
+  return from !== undefined && from.online && !from.unclean;
+}
+
+function addMonitors(
+  g: GraphBuilder,
+  r: WsResource,
+  node: string,
+  role: Role,
+  after: number | undefined,
+  why: string,
+  skip: ReadonlySet<number> = new Set(),
+): void {
+  for (const op of recurringMonitors(r, role)) {
+    if (skip.has(op.intervalMs)) continue;
+    const extra: Partial<DraftAction> = {
+      intervalMs: op.intervalMs,
+      ...(op.role === 'Promoted' || op.role === 'Unpromoted' ? { role: op.role } : {}),
+    };
+    const m = g.add(
+      resourceAction(
+        r,
+        'monitor',
+        node,
+        `recurring ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} (${role})`,
+        extra,
+      ),
+    );
+    g.order(after, m, why);
+  }
+}
+
+function addCancels(
+  g: GraphBuilder,
+  r: WsResource,
+  node: string,
+  oldRole: Role,
+  newRole: Role,
+  before: number | undefined,
+): void {
+  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  const keep = new Set(recurringMonitors(r, newRole).map((o) => o.intervalMs));
+  for (const op of recurringMonitors(r, oldRole)) {
+    if (!active.has(op.intervalMs) || keep.has(op.intervalMs)) continue;
+    const c = g.add(
+      resourceAction(
+        r,
+        'cancel',
+        node,
+        `the ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} checks the ${oldRole} role, which ends`,
+        { intervalMs: op.intervalMs },
+      ),
+    );
+    g.order(c, before, 'cancel the superseded monitor before the role changes');
+  }
+}
+
+export function buildPrimitive(
+  ws: WorkingSet,
+  g: GraphBuilder,
+  p: Plan,
+  fenceIds: ReadonlyMap<string, number>,
+  probeNodes: readonly string[],
+): PrimitiveActions {
+  const r = p.rsc;
+  const out: PrimitiveActions = { rsc: r, probes: [], stops: new Map(), demotes: new Map() };
+  for (const n of probeNodes) {
+    out.probes.push(
+      g.add(
+        resourceAction(r, 'monitor', n, `probe: no record of ${r.id} on ${n}`, { intervalMs: 0 }),
+      ),
+    );
+  }
+  if (p.frozen) return out;
+
+  const leaving = p.next === null || p.blocked !== undefined || startsNow(p);
+  const roleOn = (n: string): Role => r.history.get(n)?.role ?? 'Stopped';
+  const pseudoOn = (n: string): boolean => p.fencedNodes.includes(n);
+  const fenceAction = (n: string, task: string, reason: string): DraftAction =>
+    pseudoOn(n)
+      ? {
+          key: pseudoKey(r.history.get(n)?.lrmId ?? r.id, task),
+          rsc: r.history.get(n)?.lrmId ?? r.id,
+          task,
+          node: n,
+          pseudo: true,
+          runnable: true,
+          reason: `${reason}: implied by fencing of ${n}`,
+        }
+      : resourceAction(r, task, n, reason);
+
+  const migrating = migrates(ws, p);
+  for (const n of p.current) {
+    const stopping = leaving;
+    const demoting =
+      roleOn(n) === 'Promoted' && (stopping || p.nextRole !== 'Promoted' || p.next !== n);
+    let demote: number | undefined;
+    if (demoting) {
+      demote = g.add(
+        fenceAction(
+          n,
+          'demote',
+          stopping ? `${r.id} stops on ${n}` : `${r.id} is no longer to be promoted on ${n}`,
+        ),
+      );
+      out.demotes.set(n, demote);
+      g.order(fenceIds.get(n), demote, 'demote implied by fencing');
+      if (!stopping) {
+        addCancels(g, r, n, 'Promoted', 'Unpromoted', demote);
+        addMonitors(g, r, n, 'Unpromoted', demote, 'monitor in the new role after demote');
+      }
+    }
+    if (stopping) {
+      const why = pseudoOn(n)
+        ? `${r.id} was active on ${n}`
+        : p.failed
+          ? `${r.id} failed on ${n}`
+          : p.next === null
+            ? `${r.id} stops: ${p.stopReason ?? 'node availability'}`
+            : p.blocked !== undefined
+              ? `${r.id} stops: ${p.blocked}`
+              : p.restart !== undefined
+                ? `${r.id} restarts${p.restart === '' ? '' : `: ${p.restart}`}`
+                : migrating
+                  ? `${r.id} migrates to ${p.next}`
+                  : `${r.id} moves to ${p.next}`;
+      const stop = g.add(fenceAction(n, 'stop', why));
+      out.stops.set(n, stop);
+      g.order(demote, stop, 'demote before stop');
+      g.order(fenceIds.get(n), stop, 'stop implied by fencing');
+    }
+  }
+
+  if (p.next !== null && (startsNow(p) || p.blocked !== undefined)) {
+    const next = p.next;
+    const reason =
+      p.blocked !== undefined
+        ? `${r.id} should start on ${next}, but ${p.blocked}`
+        : p.restart !== undefined
+          ? `${r.id} restarts on ${next}${p.restart === '' ? '' : `: ${p.restart}`}`
+          : p.failed && p.current.includes(next)
+            ? `${r.id} recovers on ${next}`
+            : `${r.id} is placed on ${next}`;
+    let start: number;
+    if (migrating) {
+      const from = p.current[0]!;
+      const to = g.add(resourceAction(r, 'migrate_to', from, `${r.id} migrates live to ${next}`));
+      const fr = g.add(
+        resourceAction(r, 'migrate_from', next, `${r.id} migrates live from ${from}`),
+      );
+      out.migrateTo = to;
+      out.migrateFrom = fr;
+      g.order(to, fr, 'migrate_to before migrate_from');
+      g.order(fr, out.stops.get(from), 'the source stops once the target took over');
+      start = g.add({
+        key: pseudoKey(r.id, 'start'),
+        rsc: r.id,
+        task: 'start',
+        node: next,
+        pseudo: true,
+        runnable: true,
+        reason: `${r.id} runs on ${next} once migrated`,
+      });
+      g.order(out.stops.get(from), start, 'migration completes with the source stopped');
+      for (const pr of out.probes) g.order(pr, to, 'probe before migration');
+    } else {
+      start = g.add(resourceAction(r, 'start', next, reason));
+      for (const s of out.stops.values()) g.order(s, start, 'stop before start');
+      for (const pr of out.probes) g.order(pr, start, 'probe before start');
+    }
+    if (p.blocked !== undefined) g.block(start, p.blocked);
+    out.start = start;
+    if (p.nextRole === 'Promoted') {
+      const promote = g.add(resourceAction(r, 'promote', next, `${r.id} is promoted on ${next}`));
+      out.promote = promote;
+      g.order(start, promote, 'start before promote');
+      addMonitors(g, r, next, 'Promoted', promote, 'monitor after promote');
+    } else addMonitors(g, r, next, p.nextRole, start, 'monitor after start');
+    return out;
+  }
+
+  // Staying where it is: role changes and missing recurring monitors.
+  if (p.next === null) return out;
+  const node = p.next;
+  const was = roleOn(node);
+  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  if (p.nextRole === 'Promoted' && was !== 'Promoted') {
+    const promote = g.add(resourceAction(r, 'promote', node, `${r.id} is promoted on ${node}`));
+    out.promote = promote;
+    addCancels(g, r, node, was, 'Promoted', promote);
+    addMonitors(g, r, node, 'Promoted', promote, 'monitor after promote');
+  } else if (!out.demotes.has(node)) {
+    addMonitors(g, r, node, p.nextRole, undefined, '', active);
+  }
+  return out;
+}
