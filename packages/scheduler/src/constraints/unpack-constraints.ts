@@ -199,6 +199,14 @@ function unpackColocation(
   }
 }
 
+/**
+ * The deprecated meta attribute restart-type=restart: the resource restarts whenever something
+ * ordered before it restarts, even through an optional order (which then binds like a mandatory one).
+ */
+function restartsWithDependencies(ws: WorkingSet, id: string): boolean {
+  return ws.byId.get(id)?.meta.get('restart-type')?.toLowerCase() === 'restart';
+}
+
 function orderKind(c: CibElement): OrderKind {
   const kind = c.attrs.kind;
   if (kind === 'Optional' || kind === 'Serialize' || kind === 'Mandatory') return kind;
@@ -224,7 +232,7 @@ function unpackOrder(
       firstAction: fa,
       then,
       thenAction: ta,
-      kind,
+      kind: kind === 'Optional' && restartsWithDependencies(ws, then) ? 'Mandatory' : kind,
       symmetrical,
       requireAll,
     });

@@ -51,8 +51,25 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
 const NO_MONITORS = new Set<number>();
 
 /** Folds one node's history into the resource state there. */
+/**
+ * Two entries with the same operation key and call id are one operation recorded twice (a
+ * recurring monitor's last failure, and its latest result): only the most recent result counts.
+ */
+function latestResults(ops: HistoryOp[]): HistoryOp[] {
+  const newest = new Map<string, HistoryOp>();
+  for (const op of ops) {
+    if (op.key === undefined || op.callId < 0) continue;
+    const k = `${op.key}#${op.callId}`;
+    const prev = newest.get(k);
+    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
+  }
+  return ops.filter(
+    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
+  );
+}
+
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : latestResults(opsIn).sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
@@ -122,8 +139,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
       if (succeeded && rc === RC_NOT_RUNNING) {
-        // The monitor was expected to find it stopped (target rc 7), and did.
+        // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
+        addMonitor(op.intervalMs);
       } else if (succeeded) {
         addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
@@ -330,6 +348,9 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
     for (const [k, v] of node.attrs) {
       const m = /^fail-count-(.+?)(?:#(.+)_(\d+))?$/.exec(k);
       if (!m) continue;
+      // Since feature set 3.0.13 failcounts are kept per operation (fail-count-RSC#OP_INTERVAL);
+      // a bare fail-count-RSC in such a CIB is a leftover and does not count.
+      if (m[2] === undefined && perOperationFailcounts(ws)) continue;
       const rid = m[1]!;
       const count = v.toUpperCase().includes('INFINITY') ? 1_000_000 : Number.parseInt(v, 10) || 0;
       const lf = Number(
@@ -346,15 +367,24 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
   }
 }
 
+function perOperationFailcounts(ws: WorkingSet): boolean {
+  const v = ws.options.featureSet?.split('.').map((x) => Number.parseInt(x, 10) || 0) ?? [];
+  const [a = 0, b = 0, c = 0] = v;
+  return a > 3 || (a === 3 && (b > 0 || c >= 13));
+}
+
 function failcountTargets(
   ws: WorkingSet,
   rid: string,
   cloneOf: Map<string, WsResource>,
 ): WsResource[] {
   const direct = ws.byId.get(rid);
-  if (direct?.kind === 'primitive') return [direct];
   const { base } = baseId(rid);
   const clone = cloneOf.get(base);
+  // An anonymous clone's instances are interchangeable: a failcount recorded against one
+  // instance counts for the clone on that node.
+  if (direct?.kind === 'primitive' && (clone === undefined || clone.clone?.unique === true))
+    return [direct];
   if (!clone) return [];
   const out: WsResource[] = [];
   for (let i = 0; i < clone.children.length; i++) {
@@ -377,6 +407,7 @@ const ORPHAN_TEMPLATE: WsResource = {
   children: [],
   meta: new Map(),
   params: new Map(),
+  utilization: new Map(),
   agent: undefined,
   ops: [],
   promotable: false,
@@ -401,6 +432,7 @@ function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean):
       children: [],
       meta: new Map(),
       params: new Map(),
+      utilization: new Map(),
       agent: undefined,
       ops: [],
       promotable: false,
