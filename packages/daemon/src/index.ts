@@ -11,3 +11,19 @@ export {
   OCF_EXTRA_DIR,
   type LocalClusterOptions,
 } from './local-cluster.js';
+export {
+  ClusterLink,
+  messagingConfig,
+  clusterIdOf,
+  type ClusterLinkHooks,
+  type RequestHandler,
+} from './node/cluster-link.js';
+export {
+  ReplicatedState,
+  cibModel,
+  DEFAULT_CHECKPOINT_EVERY,
+  type StateModel,
+  type LogPort,
+  type Applied,
+  type EntryMeta as ReplicatedEntryMeta,
+} from './node/replicated-cib.js';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
-import type { CibEntry, PrimitiveDef } from '@vigil/controller';
+import type { CibEntry, HistoryEntry, PrimitiveDef } from '@vigil/controller';
 import { AGENT_BIN_DIR } from '@vigil/executor';
 import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
 
@@ -234,6 +234,49 @@ describe('vigild end to end (3 real nodes)', req, () => {
     assert.equal(del.code, 0, del.stderr);
   });
 
+  it('vigil history: every configuration change, who made it and when, from the log', async () => {
+    const before = (await callDaemon(await anySocket(), 'history', {}, 5000)) as HistoryEntry[];
+    const t0 = Date.now();
+    await change({ op: 'property-set', name: 'e2e-marker', value: String(process.pid) });
+    // Any node answers from its own copy of the applied log.
+    for (const n of NODES) {
+      const h = await waitFor(
+        async () => {
+          const x = (await callDaemon(cluster.socket(n), 'history', {}, 5000)) as HistoryEntry[];
+          return x.length > before.length ? x : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: `${n} to apply the change` },
+      );
+      const last = h[h.length - 1]!;
+      assert.equal(last.what, `property e2e-marker=${process.pid}`);
+      assert.ok(last.who.length > 0 && last.wallMs >= t0 - 5000, JSON.stringify(last));
+    }
+    assert.deepEqual(before.map((x) => x.what).slice(0, 2), [
+      'create primitive r1 (ocf:vigil:Logged)',
+      'create primitive r2 (ocf:vigil:Logged)',
+    ]);
+  });
+
+  it('an idle cluster does not grow the log: unchanged monitor results are not logged', async () => {
+    await allOnline();
+    const [where] = await waitRunning('r1', (n) => n.length === 1, 'r1 running');
+    // The agent notes every monitor it runs (`monitor-RC`) in its own log.
+    const monitors = (): number =>
+      readFileSync(agentLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.endsWith(` monitor-0 r1 ${where!}`)).length;
+    const sock = await anySocket();
+    const lastIndex = async (): Promise<number> =>
+      ((await callDaemon(sock, 'messaging', {}, 5000)) as { lastIndex: number }).lastIndex;
+    const index0 = await lastIndex();
+    const m0 = monitors();
+    await waitFor(() => (monitors() >= m0 + 4 ? true : undefined), {
+      timeoutMs: WAIT_MS,
+      what: 'four more monitors of r1',
+    });
+    assert.equal(await lastIndex(), index0, 'no log entry while only monitors ran');
+  });
+
   it('move, ban, clear and standby', async () => {
     const [from] = await waitRunning('r1', (n) => n.length === 1, 'r1 running');
     const to = NODES.find((n) => n !== from)!;
@@ -329,6 +372,26 @@ describe('vigild end to end (3 real nodes)', req, () => {
     await waitRunning('r2', (n) => n.length === 1 && n[0] !== victim, 'r2 recovered elsewhere');
     assert.match(fenceLog().slice(fencesBefore), new RegExp(`reboot ${victim}: off`));
     await allOnline();
+    // Rebooted by the fence, the victim rebuilt its CIB from its own Raft log before rejoining…
+    const started = await waitFor(
+      () => {
+        const l = readFileSync(cluster.logFile(victim), 'utf8')
+          .split('\n')
+          .filter((x) => x.includes(' started: '));
+        return l.length >= 2 ? l : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: `${victim} to start again` },
+    );
+    const m = /CIB v(\d+) \(log index (\d+)\)/.exec(started[started.length - 1]!);
+    assert.ok(m && Number(m[1]) > 0 && Number(m[2]) > 0, `restart from disk: ${started.at(-1)}`);
+    // …and caught up with the DC.
+    await waitFor(
+      async () => {
+        const mine = (await callDaemon(cluster.socket(victim), 'status', {}, 2000)) as StatusView;
+        return mine.cibVersion === (await status()).cibVersion ? true : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: `${victim} to catch up with the DC's CIB` },
+    );
     checkNeverTwice();
   });
 

@@ -13,7 +13,9 @@ export {
   type PeerStats,
   type LinkStats,
   type StartOptions,
+  type StateSnapshot,
 } from './node.js';
+export { MSG_APP, APP_INBOX_CAPACITY, type AppMessage, type AppStats } from './app-channel.js';
 export { parseConfig, parseAddr, DEFAULTS, type MessagingConfig, type NodeSpec } from './config.js';
 export { BoundedQueue } from './queue.js';
 export { UdpTransport } from './udp.js';

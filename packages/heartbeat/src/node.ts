@@ -17,6 +17,7 @@ import { FailureDetector, quorumOf, type DetectorEvent, type QuorumState } from 
 import { parseAddr, type LinkAddr, type MessagingConfig, type NodeSpec } from './config.js';
 import { DetectorChecks } from './checks.js';
 import { BoundedQueue } from './queue.js';
+import { AppInbox, MSG_APP, type AppStats } from './app-channel.js';
 import { Ticker } from './ticker.js';
 import { UdpTransport } from './udp.js';
 
@@ -79,6 +80,13 @@ export type MessagingEvent =
   | { readonly type: 'raftMembership'; readonly members: readonly { id: string; role: string }[] }
   | { readonly type: 'fatal'; readonly message: string };
 
+/** A Raft snapshot of the state machine: its data covers every entry up to `index`. */
+export interface StateSnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly data: Uint8Array;
+}
+
 export interface CommittedEntry {
   readonly index: number;
   readonly term: number;
@@ -132,6 +140,10 @@ export interface NodeStatus {
     readonly sendErrors: number;
   };
   readonly detectorStalls: number;
+  /** The application channel (`sendApp`, `app` events). */
+  readonly app: AppStats;
+  /** First index still in the log (after the last snapshot). */
+  readonly firstIndex: number;
   /** Raft I/O: Readies handled, persists (with their time) and entries written. */
   readonly raftIo: {
     readonly readies: number;
@@ -151,6 +163,12 @@ export interface StartOptions {
    * it. After a restart the log is replayed from index 1 (the shell never compacts it).
    */
   readonly onCommitted?: (e: CommittedEntry) => void;
+  /**
+   * Called synchronously with the newest snapshot on disk at start (before any committed entry
+   * is replayed), and whenever this node installs a snapshot sent by the leader: the state
+   * machine replaces its state with `data`, then sees the entries after `index`.
+   */
+  readonly onSnapshot?: (s: StateSnapshot) => void;
 }
 
 interface Pending {
@@ -223,6 +241,10 @@ export class MessagingNode extends EventEmitter {
   private readyTerm = 0;
   private lastQuorum: QuorumState | undefined;
   private raftStatus: RaftStatus | undefined;
+  private compaction:
+    | { index: number; data: Uint8Array; resolve: () => void; reject: (e: unknown) => void }
+    | undefined;
+  private readonly inbox = new AppInbox((m) => this.emit('app', m));
 
   private constructor(
     readonly config: MessagingConfig,
@@ -233,6 +255,7 @@ export class MessagingNode extends EventEmitter {
     private readonly raft: RawNode,
     private readonly fd: FailureDetector,
     private readonly onCommitted: ((e: CommittedEntry) => void) | undefined,
+    private readonly onSnapshot: ((s: StateSnapshot) => void) | undefined,
   ) {
     super();
     for (const spec of config.nodes) {
@@ -312,7 +335,9 @@ export class MessagingNode extends EventEmitter {
       raft,
       fd,
       opts.onCommitted,
+      opts.onSnapshot,
     );
+    if (restore.snapshot) opts.onSnapshot?.(restore.snapshot);
     node.run();
     return node;
   }
@@ -403,6 +428,7 @@ export class MessagingNode extends EventEmitter {
       if (lc) lc.packetsIn++;
       if (o.type === MSG_HEARTBEAT) this.onHeartbeat(p, link, o.body);
       else if (o.type === MSG_RAFT) this.onRaftPacket(p, o.body);
+      else if (o.type === MSG_APP) this.inbox.push({ from: p.spec.name, data: o.body });
       else this.wire.reject('bad-type', o.sender);
     } catch {
       // Nothing may escape the receive path: a body that broke a decoder is just counted.
@@ -555,13 +581,14 @@ export class MessagingNode extends EventEmitter {
     try {
       for (;;) {
         if (this.closed) return;
+        if (this.compaction) await this.compact();
         const ticks = Math.min(this.pendingTicks, this.config.heartbeatTicks + 1);
         this.pendingTicks = 0;
         for (let i = 0; i < ticks; i++) this.tickRaft();
         const batch = this.inputs.splice(0, this.inputs.length);
         for (const fn of batch) fn();
         if (!this.raft.hasReady()) {
-          if (this.inputs.length === 0 && this.pendingTicks === 0) return;
+          if (this.inputs.length === 0 && this.pendingTicks === 0 && !this.compaction) return;
           continue;
         }
         const rd = this.raft.ready();
@@ -693,6 +720,7 @@ export class MessagingNode extends EventEmitter {
         members: rd.membership.members.map((m) => ({ ...m })),
       });
     }
+    if (rd.snapshot) this.onSnapshot?.(rd.snapshot);
     for (const e of rd.committedEntries) this.applyEntry(e);
     this.raftStatus = undefined;
   }
@@ -802,6 +830,65 @@ export class MessagingNode extends EventEmitter {
     });
   }
 
+  // ---------------------------------------------------------------- application channel
+
+  /** Largest payload `sendApp` accepts: one packet. */
+  get maxAppBytes(): number {
+    return this.wire.maxBodyBytes;
+  }
+
+  /**
+   * Sends an application message to `to` on the first link that is up (every link while none
+   * is known up). Unreliable and unordered: the caller retries. Throws VGL_E_LIMIT beyond
+   * `maxAppBytes`, VGL_E_NOT_FOUND for an unknown node. Receivers get an `app` event
+   * (`node.on('app', ({ from, data }) => …)`).
+   */
+  sendApp(to: string, data: Uint8Array): void {
+    const p = this.peers.get(to);
+    if (!p) throw new VigilError('VGL_E_NOT_FOUND', `no peer named ${to}`, { peer: to });
+    AppInbox.check(data, this.maxAppBytes, to);
+    if (this.closed) return;
+    this.inbox.sent();
+    this.sendAnyLink(p, this.wire.seal(MSG_APP, data));
+  }
+
+  private sendAnyLink(p: Peer, packet: Uint8Array): void {
+    const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
+    if (up >= 0) this.sendOn(p, up, packet);
+    else for (let i = 0; i < p.links.length; i++) this.sendOn(p, i, packet);
+  }
+
+  // ---------------------------------------------------------------- log compaction
+
+  /**
+   * Compacts the log: `data` is the state machine as of `index` (≤ the last entry handed to
+   * `onCommitted`). The snapshot is written to disk and the log entries it covers are dropped;
+   * a follower behind it is sent the snapshot (one packet: a snapshot larger than
+   * `maxAppBytes` cannot be sent and is counted in `dropped.oversizeMessages`).
+   */
+  compactLog(index: number, data: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new VigilError('VGL_E_CANCELLED', 'node is closed'));
+    if (this.compaction)
+      return Promise.reject(new VigilError('VGL_E_LIMIT', 'a compaction is already under way'));
+    return new Promise<void>((resolve, reject) => {
+      this.compaction = { index, data, resolve, reject };
+      this.kick();
+    });
+  }
+
+  private async compact(): Promise<void> {
+    const c = this.compaction!;
+    this.compaction = undefined;
+    try {
+      const snap = this.raft.createSnapshot(c.index, c.data);
+      await withTimeout(this.storage.saveSnapshot(snap), PERSIST_TIMEOUT_MS, 'saving a snapshot');
+      this.raftStatus = undefined;
+      c.resolve();
+    } catch (e) {
+      c.reject(e);
+    }
+  }
+
   /** Reads the flag through a call: it changes across awaits and callbacks. */
   private isClosed(): boolean {
     return this.closed;
@@ -903,6 +990,8 @@ export class MessagingNode extends EventEmitter {
         sendErrors: this.transports.reduce((n, t) => n + t.sendErrors, 0),
       },
       detectorStalls: this.fd.stallCount,
+      app: this.inbox.counters,
+      firstIndex: rs.firstIndex,
       raftIo: { ...this.io },
     };
   }
@@ -925,6 +1014,9 @@ export class MessagingNode extends EventEmitter {
     this.pending.clear();
     for (const q of this.subscribers) q.close(cause === undefined ? undefined : rethrowable(cause));
     for (const q of this.eventSubscribers) q.close();
+    this.inbox.clear();
+    this.compaction?.reject(new VigilError('VGL_E_CANCELLED', 'messaging node closed'));
+    this.compaction = undefined;
     await Promise.all(this.transports.map((t) => t.close()));
   }
 }

@@ -175,14 +175,6 @@ export function emptyCib(): Cib {
   };
 }
 
-/** Newer-than on (term, version): the order in which the DC election compares replicas. */
-export function cibNewer(
-  a: { term: number; version: number },
-  b: { term: number; version: number },
-): boolean {
-  return a.term > b.term || (a.term === b.term && a.version > b.version);
-}
-
 /** Every primitive, with the id of the top-level resource it belongs to. */
 export function primitives(config: CibConfig): { prim: PrimitiveDef; top: ResourceDef }[] {
   const out: { prim: PrimitiveDef; top: ResourceDef }[] = [];

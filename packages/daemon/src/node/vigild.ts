@@ -1,12 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { VigilError, isVigilError, type LinkAddress } from '@vigil/base';
+import { VigilError } from '@vigil/base';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
+import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   TransitionRun,
-  applyEntry,
-  cibNewer,
-  emptyCib,
   isConfigEntry,
   place,
   primitives,
@@ -17,8 +15,6 @@ import {
   type PrimitiveDef,
 } from '@vigil/controller';
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
-import { readAuthkey } from '../net/authkey.js';
-import { SecureTransport, type Envelope } from '../net/transport.js';
 import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
 import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
@@ -26,16 +22,18 @@ import { actionFromMessage, actionToMessage } from './action-message.js';
 import { NodeFencing } from './fencing.js';
 import { CibClusterPort } from './cluster-port.js';
 import { buildStatus, explain } from './views.js';
+import { ClusterLink, messagingConfig } from './cluster-link.js';
+import { ReplicatedState, cibModel, type Applied, type ReplicatedCib } from './replicated-cib.js';
 
 /**
  * vigild: one node of the cluster.
  *
- * Messaging (interim, until `@vigil/heartbeat` and `@vigil/raft` publish their shell): encrypted
- * UDP heartbeats, failure detection by deadtime, quorum as a strict majority of configured nodes,
- * and a Raft-style DC election (terms persisted, one vote per term, a candidate needs a majority
- * and a CIB at least as new as the voter's). The CIB is the replicated state machine: the DC
- * applies each entry, stamps it with its term and replicates the whole CIB; a configuration change
- * is acknowledged to the user only once a majority has persisted it.
+ * The cluster layer is `@vigil/heartbeat`'s `MessagingNode` (through `ClusterLink`): membership,
+ * quorum and the Raft log. The DC is the Raft leader once it has committed in its term. The CIB
+ * is the Raft state machine (`ReplicatedCib`): every change, from the CLI or the DC's status
+ * writes, is a log entry applied in order on every node. DC → node actions, their results,
+ * status refreshes, monitor failures and forwarded CLI changes are requests over the messaging
+ * layer's application channel; actions carry the term as a fencing token.
  */
 export interface VigildOptions {
   readonly configPath: string;
@@ -46,31 +44,22 @@ export interface VigildOptions {
   readonly log?: (line: string) => void;
 }
 
-type Role = 'follower' | 'candidate' | 'leader';
-
-interface Peer {
-  readonly name: string;
-  readonly addr: LinkAddress;
-  lastHeardMs: number;
-  inc: number;
-  /** Highest CIB version this peer acknowledged in the current term. */
-  ackedVersion: number;
-  lastSentVersion: number;
-  lastSentMs: number;
-}
-
-interface InFlight {
-  readonly action: ClusterAction;
-  lastSentMs: number;
-}
-
-const CIB_FILE = 'cib.json';
-const TERM_FILE = 'term.json';
+/** Deadline of a CLI change: commit on the DC, plus forwarding from a follower. */
 const COMMIT_TIMEOUT_MS = 10_000;
 const FORWARD_TIMEOUT_MS = 15_000;
-const RESEND_MS = 300;
+/** Deadline of one status write by the DC. */
+const STATUS_WRITE_TIMEOUT_MS = 10_000;
 const REFRESH_TIMEOUT_MS = 5_000;
+/** How long a change waits for a DC to appear (an election under way). */
+const DC_WAIT_MS = 5_000;
+/** An action's answer may take its own timeout plus this margin. */
+const ACTION_MARGIN_MS = 5_000;
+const MONITOR_REPORT_TIMEOUT_MS = 10_000;
 const MAX_PENDING = 256;
+/** The DC's housekeeping tick: transition deadlines, membership check, quorum policy. */
+const TICK_MS = 200;
+/** Replaying the log on disk at start. */
+const REPLAY_TIMEOUT_MS = 60_000;
 
 export class Vigild {
   readonly cfg: ClusterConfig;
@@ -78,41 +67,24 @@ export class Vigild {
   private readonly stateDir: string;
   private readonly socketPath: string;
   private readonly log: (line: string) => void;
-  private transport!: SecureTransport;
-  private api!: ApiServer;
+  private link!: ClusterLink;
+  private api: ApiServer | undefined;
   private lrm!: LocalExecutor;
   private fencer!: NodeFencing;
   private clusterPort: { close(): Promise<void> } | undefined;
-  private readonly peers = new Map<string, Peer>();
   private tickTimer: NodeJS.Timeout | undefined;
-
-  // Raft-style election state (term and vote are persisted before any message depends on them).
-  private term = 0;
-  private votedFor: string | undefined;
-  private role: Role = 'follower';
-  private leader: string | undefined;
-  private lastLeaderMs = 0;
-  private electionDeadlineMs = 0;
-  private votes = new Set<string>();
-
-  cib: Cib = emptyCib();
-  private readonly commitWaiters: {
-    version: number;
-    resolve: () => void;
-    reject: (e: Error) => void;
-    timer: NodeJS.Timeout;
-  }[] = [];
-  private readonly forwards = new Map<
-    number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
-  >();
-  private nextForwardId = 1;
+  private readonly rcib: ReplicatedCib;
+  private pendingChanges = 0;
 
   // DC state.
+  private isDc = false;
+  private dcTerm = 0;
   private run: TransitionRun<ClusterAction> | undefined;
-  private readonly inFlight = new Map<number, InFlight>();
   private transitionSeq = 0;
   private scheduleTimer: NodeJS.Timeout | undefined;
+  /** Status writes proposed by this DC and not yet committed: the scheduler waits for them. */
+  private pendingWrites = 0;
+  private scheduleAfterWrites = false;
   private refreshing = new Set<string>();
   private dcReady = false;
   private fencing = new Set<string>();
@@ -144,18 +116,11 @@ export class Vigild {
     this.log =
       opts.log ??
       ((l) => process.stderr.write(`${new Date().toISOString()} vigild[${this.self}] ${l}\n`));
-    for (const n of this.cfg.nodes) {
-      if (n.name === this.self) continue;
-      this.peers.set(n.name, {
-        name: n.name,
-        addr: n.links[0]!,
-        lastHeardMs: -Infinity,
-        inc: 0,
-        ackedVersion: 0,
-        lastSentVersion: 0,
-        lastSentMs: 0,
-      });
-    }
+    this.rcib = new ReplicatedState(
+      cibModel,
+      (a) => this.onApplied(a),
+      (l) => this.log(l),
+    );
   }
 
   static async load(opts: VigildOptions): Promise<Vigild> {
@@ -175,15 +140,18 @@ export class Vigild {
     return this.socketPath;
   }
 
+  /** This node's copy of the CIB (the state machine as applied here). */
+  get cib(): Cib {
+    return this.rcib.state;
+  }
+
   async start(): Promise<void> {
     const base = dirname(resolve(this.opts.configPath));
-    const key = await readAuthkey(resolve(base, this.cfg.authkey));
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     // HA_RSCTMP is tmpfs on a real machine: a restart means nothing of ours runs any more.
     const rscTmp = process.env.HA_RSCTMP ?? join(this.stateDir, 'rsctmp');
     await rm(rscTmp, { recursive: true, force: true });
     await mkdir(rscTmp, { recursive: true });
-    await this.loadState();
     if (!this.cfg.stonithEnabled) {
       const w =
         'WARNING: stonithEnabled is false. A node that stops answering is assumed to be dead; if it is ' +
@@ -210,7 +178,6 @@ export class Vigild {
       onMonitorFailure: (r) => this.reportMonitorFailure(r),
       wallMs: () => Date.now(),
     });
-    this.lrm.observeTerm(this.term);
     this.clusterPort = await serveClusterPort(
       clusterSocket,
       new CibClusterPort({
@@ -227,16 +194,25 @@ export class Vigild {
       agentDirs: this.opts.fenceAgentDirs ?? [],
       log: (l) => this.log(l),
     });
-    this.transport = new SecureTransport(key, this.cfg.cluster, this.self, Date.now());
-    this.transport.onMessage((e) => this.onMessage(e));
-    const me = this.cfg.nodes.find((n) => n.name === this.self)!;
-    await this.transport.bind(me.links[0]!);
+    this.link = await ClusterLink.start(
+      messagingConfig(this.cfg, this.self, this.stateDir, resolve(base, this.cfg.authkey)),
+      {
+        onCommitted: (e) => this.rcib.onCommitted(e),
+        onSnapshot: (s) => this.rcib.onSnapshot(s),
+        onEvent: (e) => this.onClusterEvent(e),
+        onRequest: (from, method, body) => this.onRequest(from, method, body),
+        log: (l) => this.log(l),
+      },
+    );
+    this.rcib.attach(this.link);
+    this.lrm.observeTerm(this.link.term);
+    // Rebuild the CIB from the snapshot and log on disk before serving anything.
+    await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
     await this.api.listen();
-    this.resetElectionDeadline();
-    this.tickTimer = setInterval(() => this.tick(), this.cfg.timing.heartbeatIntervalMs);
+    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
     this.log(
-      `started: cluster ${this.cfg.cluster}, ${this.cfg.nodes.length} nodes, term ${this.term}, CIB v${this.cib.version}, API ${this.socketPath}`,
+      `started: cluster ${this.cfg.cluster}, ${this.cfg.nodes.length} nodes, CIB v${this.cib.version} (log index ${this.rcib.appliedIndex}), API ${this.socketPath}`,
     );
   }
 
@@ -246,195 +222,95 @@ export class Vigild {
     clearTimeout(this.scheduleTimer);
     await this.lrm.close();
     await this.clusterPort?.close();
-    await this.api.close();
-    await this.transport.close();
+    await this.api?.close();
+    await this.link.close();
   }
 
-  // ---------------------------------------------------------------- persistence
+  // ---------------------------------------------------------------- membership, quorum, DC
 
-  private async loadState(): Promise<void> {
-    try {
-      const t = JSON.parse(await readFile(join(this.stateDir, TERM_FILE), 'utf8')) as {
-        term: number;
-        votedFor?: string;
-      };
-      this.term = t.term;
-      this.votedFor = t.votedFor;
-    } catch {
-      // fresh node
-    }
-    try {
-      this.cib = JSON.parse(await readFile(join(this.stateDir, CIB_FILE), 'utf8')) as Cib;
-    } catch {
-      this.cib = emptyCib();
-    }
-  }
-
-  private writeQueue: Promise<void> = Promise.resolve();
-
-  /** Durably writes a file (temp + fsync + rename), in order with earlier writes. */
-  private persist(name: string, data: unknown): Promise<void> {
-    const text = JSON.stringify(data);
-    const p = this.writeQueue.then(async () => {
-      const tmp = join(this.stateDir, `${name}.tmp`);
-      const fh = await open(tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, join(this.stateDir, name));
-    });
-    this.writeQueue = p.catch((e: unknown) =>
-      this.log(`persist ${name} failed: ${(e as Error).message}`),
-    );
-    return p;
-  }
-
-  private async setTerm(term: number, votedFor: string | undefined): Promise<void> {
-    this.term = term;
-    this.votedFor = votedFor;
-    this.lrm.observeTerm(term);
-    await this.persist(TERM_FILE, { term, votedFor });
-  }
-
-  // ---------------------------------------------------------------- membership & election
-
-  private now(): number {
-    return performance.now();
+  members(): string[] {
+    return this.link.members();
   }
 
   private alive(name: string): boolean {
-    if (name === this.self) return true;
-    const p = this.peers.get(name);
-    return p !== undefined && this.now() - p.lastHeardMs <= this.cfg.timing.deadtimeMs;
+    return name === this.self || this.link.members().includes(name);
   }
 
-  members(): string[] {
-    return this.cfg.nodes.map((n) => n.name).filter((n) => this.alive(n));
+  private onClusterEvent(e: MessagingEvent): void {
+    if (this.closed) return;
+    switch (e.type) {
+      case 'leader':
+        this.lrm.observeTerm(e.term);
+        if (this.isDc && (e.role !== 'leader' || e.term !== this.dcTerm)) this.stepDown();
+        this.log(
+          e.leader === null
+            ? `term ${e.term}: no leader (${e.role})`
+            : `term ${e.term}: leader ${e.leader}`,
+        );
+        return;
+      case 'leaderReady':
+        if (this.link.isReadyLeader && !this.isDc) this.becomeDc(e.term);
+        return;
+      case 'membership':
+        this.log(`node ${e.peer} ${e.up ? 'joined' : 'left'} (members: ${e.members.join(', ')})`);
+        if (this.isDc) this.checkMembershipAsDc();
+        return;
+      case 'quorum':
+        this.updateQuorum();
+        return;
+      case 'fatal':
+        this.log(`messaging layer failed: ${e.message}; exiting`);
+        process.exit(70);
+        return;
+      case 'late':
+      case 'link':
+      case 'raftMembership':
+        return;
+    }
   }
 
-  private majority(): number {
-    return Math.floor(this.cfg.nodes.length / 2) + 1;
-  }
-
-  private resetElectionDeadline(): void {
-    const e = this.cfg.timing.electionTimeoutMs;
-    this.electionDeadlineMs = this.now() + e + Math.random() * e;
-  }
-
-  private broadcast(msg: Envelope['msg']): void {
-    for (const p of this.peers.values()) this.transport.send(p.addr, msg);
+  private updateQuorum(): void {
+    const was = this.quorate;
+    this.quorate = this.link.quorate;
+    if (was !== this.quorate)
+      this.log(this.quorate ? `quorum gained (${this.members().join(', ')})` : 'quorum LOST');
+    if (this.quorate) this.stoppingForQuorum = false;
+    else this.onNoQuorum();
   }
 
   private tick(): void {
     if (this.closed) return;
-    const now = this.now();
-    this.broadcast({
-      t: 'hb',
-      term: this.term,
-      leader: this.role === 'leader',
-      cibTerm: this.cib.term,
-      cibVersion: this.cib.version,
-    });
-    const wasQuorate = this.quorate;
-    this.quorate = this.members().length >= this.majority();
-    if (wasQuorate !== this.quorate)
-      this.log(this.quorate ? `quorum gained (${this.members().join(', ')})` : 'quorum LOST');
-    if (this.quorate) this.stoppingForQuorum = false;
-    else this.onNoQuorum();
-
-    if (this.role === 'leader') {
-      if (!this.quorate) {
-        this.log('stepping down as DC: no quorum');
-        this.becomeFollower(undefined);
-        return;
-      }
-      this.replicate(now);
-      this.checkMembershipAsDc();
-      this.resendActions(now);
-      if (this.run) {
-        this.run.tick(now);
-        this.pump();
-      }
-    } else {
-      if (this.leader !== undefined && !this.alive(this.leader)) this.leader = undefined;
-      if (now >= this.electionDeadlineMs && this.quorate) void this.startElection();
+    this.updateQuorum();
+    if (!this.isDc) return;
+    this.checkMembershipAsDc();
+    if (this.run) {
+      this.run.tick(performance.now());
+      this.pump();
     }
   }
 
-  private async startElection(): Promise<void> {
-    this.role = 'candidate';
-    this.leader = undefined;
-    this.votes = new Set([this.self]);
-    this.resetElectionDeadline();
-    await this.setTerm(this.term + 1, this.self);
-    this.log(`election: term ${this.term}, CIB (${this.cib.term}, v${this.cib.version})`);
-    this.broadcast({
-      t: 'vote-req',
-      term: this.term,
-      cibTerm: this.cib.term,
-      cibVersion: this.cib.version,
-    });
-    if (this.votes.size >= this.majority()) this.becomeLeader();
-  }
-
-  private becomeFollower(leader: string | undefined): void {
-    const was = this.role;
-    this.role = 'follower';
-    this.leader = leader;
-    this.resetElectionDeadline();
-    if (was === 'leader') {
-      this.run?.abort('no longer DC');
-      this.run = undefined;
-      this.inFlight.clear();
-      this.dcReady = false;
-      clearTimeout(this.scheduleTimer);
-      for (const w of this.commitWaiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(
-          new VigilError(
-            'VGL_E_NOT_LEADER',
-            `${this.self} stopped being DC before the change committed`,
-          ),
-        );
-      }
-    }
-  }
-
-  private becomeLeader(): void {
-    this.role = 'leader';
-    this.leader = this.self;
-    for (const p of this.peers.values()) {
-      p.ackedVersion = 0;
-      p.lastSentVersion = 0;
-    }
-    this.log(`became DC in term ${this.term}`);
+  private becomeDc(term: number): void {
+    this.isDc = true;
+    this.dcTerm = term;
     this.dcReady = false;
+    this.pendingWrites = 0;
+    this.log(`became DC in term ${term}`);
     // Re-learn the status: every live node reports its resources (probing unknown ones).
-    const states: CibEntry[] = [];
     for (const n of this.cfg.nodes) {
       const st = this.cib.status.nodes[n.name]?.state;
       if (this.alive(n.name)) {
-        if (st !== 'member') states.push({ op: 'node-state', node: n.name, state: 'member' });
+        if (st !== 'member') this.record({ op: 'node-state', node: n.name, state: 'member' });
       } else if (st === 'member' || st === 'pending' || st === undefined) {
-        states.push({
+        this.record({
           op: 'node-state',
           node: n.name,
           state: st === undefined ? 'pending' : 'lost',
         });
       }
     }
-    // Stamp the CIB with this term even when nothing changed, so it supersedes older replicas.
-    if (states.length === 0)
-      this.cib = { ...this.cib, term: this.term, version: this.cib.version + 1 };
-    for (const e of states) this.applyLocal(e, 'vigild');
-    if (states.length === 0) void this.persist(CIB_FILE, this.cib);
-    const live = this.members();
-    for (const n of live) this.refreshNode(n);
+    for (const n of this.members()) this.refreshNode(n);
     const t = setTimeout(() => {
-      if (this.role === 'leader' && !this.dcReady) {
+      if (this.isDc && this.dcTerm === term && !this.dcReady) {
         this.log(
           `status refresh incomplete after ${REFRESH_TIMEOUT_MS} ms (waiting for ${[...this.refreshing].join(', ')}); scheduling anyway`,
         );
@@ -446,21 +322,36 @@ export class Vigild {
     t.unref();
   }
 
+  private stepDown(): void {
+    this.log(`no longer DC (term ${this.dcTerm})`);
+    this.isDc = false;
+    this.run?.abort('no longer DC');
+    this.run = undefined;
+    this.dcReady = false;
+    this.refreshing.clear();
+    this.scheduleAfterWrites = false;
+    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+  }
+
   private refreshNode(n: string): void {
+    const term = this.dcTerm;
     this.refreshing.add(n);
     const defs = primitives(this.cib.config).map((x) => x.prim);
+    const done = (ops: Record<string, OpRecord>): void => this.onRefreshed(n, term, ops);
     if (n === this.self) {
-      void this.lrm
-        .refresh(defs, 20_000)
-        .then((ops) => this.onRefreshed(this.self, this.term, ops));
-    } else {
-      this.send(n, { t: 'refresh', term: this.term, defs });
+      void this.lrm.refresh(defs, 20_000).then(done);
+      return;
     }
+    this.link
+      .request(n, 'refresh', { term, defs }, { timeoutMs: 25_000 })
+      .then((ops) => done(ops as Record<string, OpRecord>))
+      .catch((e: unknown) => this.log(`refresh of ${n} failed: ${(e as Error).message}`));
   }
 
   private onRefreshed(node: string, term: number, ops: Record<string, OpRecord>): void {
-    if (this.role !== 'leader' || term !== this.term) return;
-    this.applyLocal({ op: 'node-lrm', node, ops }, 'vigild');
+    if (!this.isDc || term !== this.dcTerm) return;
+    if (!sameOps(this.cib.status.ops[node] ?? {}, ops)) this.record({ op: 'node-lrm', node, ops });
     this.refreshing.delete(node);
     if (!this.dcReady && this.refreshing.size === 0) {
       this.dcReady = true;
@@ -469,286 +360,151 @@ export class Vigild {
     this.requestSchedule(`status of ${node} refreshed`);
   }
 
-  /** DC: notices nodes that died or came back. */
+  /** DC: notices nodes that died or came back (once its own earlier writes are in the CIB). */
   private checkMembershipAsDc(): void {
+    if (this.pendingWrites > 0) return;
     for (const n of this.cfg.nodes) {
       const st = this.cib.status.nodes[n.name]?.state;
       const up = this.alive(n.name);
       if (up && st !== 'member') {
-        this.log(`node ${n.name} joined`);
-        this.applyLocal({ op: 'node-state', node: n.name, state: 'member' }, 'vigild');
+        this.log(`node ${n.name} is a member`);
+        this.record({ op: 'node-state', node: n.name, state: 'member' });
         this.refreshNode(n.name);
         this.requestSchedule(`node ${n.name} joined`);
       } else if (!up && st === 'member') {
-        this.log(`node ${n.name} is lost (silent for more than ${this.cfg.timing.deadtimeMs} ms)`);
-        this.applyLocal({ op: 'node-state', node: n.name, state: 'lost' }, 'vigild');
+        this.log(`node ${n.name} is lost (the failure detector declared it down)`);
+        this.record({ op: 'node-state', node: n.name, state: 'lost' });
+        this.link.cancel(n.name, 'node lost');
         this.run?.nodeLost(n.name);
-        for (const [id, f] of this.inFlight) if (f.action.node === n.name) this.inFlight.delete(id);
         this.requestSchedule(`node ${n.name} lost`);
-      } else if (!up && st === 'pending' && !this.cfg.stonithEnabled) {
-        // never seen and no fencing: nothing to do
       }
     }
-  }
-
-  // ---------------------------------------------------------------- messages
-
-  private send(node: string, msg: Envelope['msg']): void {
-    const p = this.peers.get(node);
-    if (p) this.transport.send(p.addr, msg);
-  }
-
-  private onMessage(e: Envelope): void {
-    if (this.closed) return;
-    const p = this.peers.get(e.from);
-    if (!p) return;
-    if (p.inc !== e.inc) {
-      p.inc = e.inc;
-      p.ackedVersion = 0;
-      p.lastSentVersion = 0;
-    }
-    p.lastHeardMs = this.now();
-    const m = e.msg;
-    const term = typeof m.term === 'number' ? m.term : undefined;
-    switch (m.t) {
-      case 'hb': {
-        if (term === undefined) return;
-        if (m.leader === true) {
-          if (term > this.term) void this.setTerm(term, undefined);
-          if (term >= this.term) {
-            if (this.role !== 'follower' || this.leader !== e.from) {
-              if (this.role === 'leader')
-                this.log(`another DC ${e.from} in term ${term}; stepping down`);
-              this.becomeFollower(e.from);
-            }
-            this.lastLeaderMs = this.now();
-            this.resetElectionDeadline();
-          }
-        }
-        return;
-      }
-      case 'vote-req':
-        void this.onVoteRequest(e.from, m);
-        return;
-      case 'vote':
-        if (this.role === 'candidate' && term === this.term && m.granted === true) {
-          this.votes.add(e.from);
-          if (this.votes.size >= this.majority()) this.becomeLeader();
-        } else if (term !== undefined && term > this.term) {
-          void this.setTerm(term, undefined);
-          this.becomeFollower(undefined);
-        }
-        return;
-      case 'cib':
-        void this.onCib(e.from, m);
-        return;
-      case 'cib-ack':
-        if (this.role === 'leader' && term === this.term && typeof m.version === 'number') {
-          p.ackedVersion = Math.max(p.ackedVersion, m.version);
-          this.checkCommits();
-        }
-        return;
-      case 'refresh':
-        if (term !== undefined && term >= this.term && Array.isArray(m.defs)) {
-          void this.lrm
-            .refresh(m.defs as PrimitiveDef[], 20_000)
-            .then((ops) => this.send(e.from, { t: 'refreshed', term, ops }));
-        }
-        return;
-      case 'refreshed':
-        if (term !== undefined && typeof m.ops === 'object' && m.ops !== null)
-          this.onRefreshed(e.from, term, m.ops as Record<string, OpRecord>);
-        return;
-      case 'act':
-        this.onAction(e.from, m);
-        return;
-      case 'act-res':
-        this.onActionResult(e.from, m);
-        return;
-      case 'mon-fail':
-        if (this.role === 'leader' && typeof m.rsc === 'string' && typeof m.rec === 'object')
-          this.onMonitorFailure(e.from, m.rsc, m.rec as OpRecord);
-        return;
-      case 'fwd':
-        void this.onForward(e.from, m);
-        return;
-      case 'fwd-res': {
-        const f = this.forwards.get(Number(m.rid));
-        if (!f) return;
-        this.forwards.delete(Number(m.rid));
-        clearTimeout(f.timer);
-        if (m.ok === true) f.resolve(m.result);
-        else {
-          const err = m.error as { code: string; message: string };
-          f.reject(new VigilError(err.code as 'VGL_E_INTERNAL', err.message));
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private async onVoteRequest(from: string, m: Envelope['msg']): Promise<void> {
-    const term = Number(m.term);
-    const cand = { term: Number(m.cibTerm), version: Number(m.cibVersion) };
-    // Leader stickiness: while a live DC is heard, a rejoining node cannot depose it.
-    const leaderFresh =
-      (this.role === 'leader' && this.quorate) ||
-      (this.leader !== undefined &&
-        this.alive(this.leader) &&
-        this.now() - this.lastLeaderMs < this.cfg.timing.electionTimeoutMs);
-    if (leaderFresh) {
-      this.send(from, { t: 'vote', term: this.term, granted: false });
-      return;
-    }
-    if (term > this.term) {
-      this.becomeFollower(undefined);
-      await this.setTerm(term, undefined);
-    }
-    let granted = false;
-    if (
-      term === this.term &&
-      (this.votedFor === undefined || this.votedFor === from) &&
-      !cibNewer(this.cib, cand)
-    ) {
-      await this.setTerm(term, from);
-      granted = true;
-      this.resetElectionDeadline();
-    }
-    this.send(from, { t: 'vote', term: this.term, granted });
-  }
-
-  private async onCib(from: string, m: Envelope['msg']): Promise<void> {
-    const term = Number(m.term);
-    if (term < this.term) return;
-    if (term > this.term) await this.setTerm(term, undefined);
-    if (this.role !== 'follower' || this.leader !== from) this.becomeFollower(from);
-    this.lastLeaderMs = this.now();
-    const cib = m.cib as Cib;
-    if (cib.version !== this.cib.version || cib.term !== this.cib.term) {
-      this.cib = cib;
-      await this.persist(CIB_FILE, cib);
-    }
-    this.send(from, { t: 'cib-ack', term, version: cib.version });
   }
 
   // ---------------------------------------------------------------- CIB changes
 
-  /** DC: applies an entry now and replicates it. Returns the new version. */
-  private applyLocal(e: CibEntry, who: string): number {
-    const next = applyEntry(this.cib, e, { who, wallMs: Date.now(), term: this.term });
-    this.cib = next;
-    void this.persist(CIB_FILE, next);
-    this.replicate(this.now(), true);
-    return next.version;
+  /** Every committed entry, on every node, as it is applied. */
+  private onApplied(a: Applied<Cib, CibEntry>): void {
+    if (this.api !== undefined && isConfigEntry(a.logged.entry) && a.logged.who !== 'vigild')
+      this.log(`CIB v${a.after.version} (log ${a.index}): ${a.logged.who}: ${a.logged.entry.op}`);
   }
 
-  private replicate(now: number, force = false): void {
-    for (const p of this.peers.values()) {
-      if (!this.alive(p.name)) continue;
-      if (p.ackedVersion >= this.cib.version && p.lastSentVersion >= this.cib.version) continue;
-      if (!force && p.lastSentVersion === this.cib.version && now - p.lastSentMs < RESEND_MS)
-        continue;
-      if (!this.transport.send(p.addr, { t: 'cib', term: this.term, cib: this.cib }))
-        this.log(`CIB v${this.cib.version} is larger than one packet; it cannot replicate`);
-      p.lastSentVersion = this.cib.version;
-      p.lastSentMs = now;
-    }
+  /** DC: a status write, proposed through the log; the scheduler waits until it commits. */
+  private record(e: CibEntry): void {
+    if (!this.isDc) return;
+    this.pendingWrites++;
+    let ok = false;
+    this.rcib
+      .propose(e, 'vigild', STATUS_WRITE_TIMEOUT_MS)
+      .then(
+        () => (ok = true),
+        (err: unknown) => this.log(`status write ${e.op} failed: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        this.pendingWrites--;
+        if (this.pendingWrites > 0 || !this.isDc) return;
+        // After a failed write, the next tick retries: no tight loop while the log refuses.
+        if (ok) this.checkMembershipAsDc();
+        if (this.scheduleAfterWrites) {
+          this.scheduleAfterWrites = false;
+          this.schedule();
+        }
+      });
   }
 
-  private checkCommits(): void {
-    for (let i = this.commitWaiters.length - 1; i >= 0; i--) {
-      const w = this.commitWaiters[i]!;
-      let n = 1;
-      for (const p of this.peers.values()) if (p.ackedVersion >= w.version) n++;
-      if (n >= this.majority()) {
-        clearTimeout(w.timer);
-        this.commitWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  /** Applies a user's change on the DC (here or forwarded) and waits until a majority has it. */
+  /**
+   * A user's change: proposed on the DC (here, or forwarded to it) and answered once committed
+   * and applied on this node.
+   */
   private async change(entry: CibEntry, who: string): Promise<{ version: number }> {
     if (!this.quorate)
       throw new VigilError(
         'VGL_E_NO_QUORUM',
         `${this.self} has no quorum (members: ${this.members().join(', ')})`,
       );
-    if (this.role !== 'leader') {
-      if (this.leader === undefined)
-        throw new VigilError('VGL_E_UNAVAILABLE', 'no DC elected yet; try again in a moment');
-      return (await this.forward(this.leader, 'change', { entry }, who)) as { version: number };
-    }
-    if (this.commitWaiters.length >= MAX_PENDING)
+    if (this.pendingChanges >= MAX_PENDING)
       throw new VigilError('VGL_E_LIMIT', 'too many changes waiting to commit');
-    const version = this.applyLocal(entry, who);
-    if (isConfigEntry(entry) || entry.op === 'cleanup')
-      this.requestSchedule(`configuration v${version}`);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.commitWaiters.findIndex((w) => w.version === version);
-        if (i >= 0) this.commitWaiters.splice(i, 1);
-        reject(
-          new VigilError(
-            'VGL_E_TIMEOUT',
-            `change v${version} was not acknowledged by a majority within ${COMMIT_TIMEOUT_MS} ms`,
-          ),
-        );
-      }, COMMIT_TIMEOUT_MS);
-      this.commitWaiters.push({ version, resolve, reject, timer });
-      this.checkCommits();
-    });
-    return { version };
-  }
-
-  private forward(
-    leader: string,
-    method: string,
-    params: Record<string, unknown>,
-    who: string,
-  ): Promise<unknown> {
-    if (this.forwards.size >= MAX_PENDING)
-      throw new VigilError('VGL_E_LIMIT', 'too many forwarded requests');
-    const rid = this.nextForwardId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.forwards.delete(rid);
-        reject(
-          new VigilError(
-            'VGL_E_TIMEOUT',
-            `DC ${leader} did not answer ${method} within ${FORWARD_TIMEOUT_MS} ms`,
-          ),
-        );
-      }, FORWARD_TIMEOUT_MS);
-      this.forwards.set(rid, { resolve, reject, timer });
-      this.send(leader, { t: 'fwd', rid, method, params, who });
-    });
-  }
-
-  private async onForward(from: string, m: Envelope['msg']): Promise<void> {
+    this.pendingChanges++;
     try {
-      const result = await this.handleApi({
-        id: 0,
-        method: String(m.method),
-        params: (m.params ?? {}) as Record<string, unknown>,
-        who: `${String(m.who)} via ${from}`,
+      const leader = await this.waitForDc();
+      if (leader !== this.self) {
+        const r = (await this.link.request(
+          leader,
+          'change',
+          { entry, who: `${who} via ${this.self}` },
+          { timeoutMs: FORWARD_TIMEOUT_MS },
+        )) as { version: number; index: number };
+        // Read your writes: answer once this node has applied the change too.
+        await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
+        return { version: this.cib.version };
+      }
+      return await this.changeAsDc(entry, who);
+    } finally {
+      this.pendingChanges--;
+    }
+  }
+
+  private async changeAsDc(
+    entry: CibEntry,
+    who: string,
+  ): Promise<{ version: number; index: number }> {
+    if (!this.isDc)
+      throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`, {
+        leader: this.link.leader,
       });
-      this.send(from, { t: 'fwd-res', rid: m.rid, ok: true, result: result ?? null });
-    } catch (e) {
-      const error = isVigilError(e)
-        ? { code: e.code, message: e.message }
-        : { code: 'VGL_E_INTERNAL', message: String(e) };
-      this.send(from, { t: 'fwd-res', rid: m.rid, ok: false, error });
+    const index = await this.rcib.propose(entry, who, COMMIT_TIMEOUT_MS);
+    if (isConfigEntry(entry) || entry.op === 'cleanup')
+      this.requestSchedule(`configuration change at log index ${index}`);
+    return { version: this.cib.version, index };
+  }
+
+  private async waitForDc(): Promise<string> {
+    const t0 = performance.now();
+    for (;;) {
+      if (this.isDc) return this.self;
+      const l = this.link.leader;
+      if (l !== null && l !== this.self) return l;
+      if (performance.now() - t0 > DC_WAIT_MS)
+        throw new VigilError('VGL_E_UNAVAILABLE', 'no DC elected yet; try again in a moment');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // ---------------------------------------------------------------- requests between nodes
+
+  private async onRequest(from: string, method: string, body: unknown): Promise<unknown> {
+    const b = (body ?? {}) as Record<string, unknown>;
+    switch (method) {
+      case 'act':
+        return this.onAction(b);
+      case 'refresh': {
+        const term = Number(b.term);
+        if (!(term >= this.lrm.newestTerm) || !Array.isArray(b.defs))
+          throw new VigilError('VGL_E_CONFLICT', `refresh from stale term ${term}`);
+        this.lrm.observeTerm(term);
+        return this.lrm.refresh(b.defs as PrimitiveDef[], 20_000);
+      }
+      case 'mon-fail':
+        if (!this.isDc) throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`);
+        if (typeof b.rsc !== 'string' || typeof b.rec !== 'object' || b.rec === null)
+          throw new VigilError('VGL_E_INVALID_INPUT', 'mon-fail needs rsc and rec');
+        this.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
+        return null;
+      case 'change': {
+        const entry = b.entry as CibEntry | undefined;
+        if (typeof entry !== 'object' || typeof entry.op !== 'string')
+          throw new VigilError('VGL_E_USAGE', 'change needs an entry with an op');
+        return this.changeAsDc(entry, typeof b.who === 'string' ? b.who : `unknown via ${from}`);
+      }
+      default:
+        throw new VigilError('VGL_E_USAGE', `unknown cluster request '${method}'`);
     }
   }
 
   // ---------------------------------------------------------------- the DC's controller
 
   private requestSchedule(why: string): void {
-    if (this.role !== 'leader') return;
+    if (!this.isDc) return;
     this.transitionLog.push(`trigger: ${why}`);
     if (this.transitionLog.length > 200) this.transitionLog.splice(0, 100);
     if (this.run && this.run.outcome === 'running') this.run.abort(why);
@@ -775,8 +531,13 @@ export class Vigild {
   }
 
   private schedule(): void {
-    if (this.role !== 'leader' || !this.dcReady) return;
+    if (!this.isDc || !this.dcReady) return;
     if (this.run && this.run.outcome === 'running') return; // pump() reschedules when it ends
+    if (this.pendingWrites > 0) {
+      // Schedule on a CIB that holds every result this DC has recorded.
+      this.scheduleAfterWrites = true;
+      return;
+    }
     const res = place(this.placeInput(++this.transitionSeq));
     if (res.graph.actions.length === 0) {
       this.run = undefined;
@@ -784,16 +545,14 @@ export class Vigild {
     }
     this.log(`transition ${res.graph.id}: ${res.graph.actions.map((a) => a.label).join('; ')}`);
     this.run = new TransitionRun(res.graph);
-    this.inFlight.clear();
     this.pump();
   }
 
   /** Dispatches what is ready; when the transition ends, schedules again. */
   private pump(): void {
     const run = this.run;
-    if (!run || this.role !== 'leader') return;
-    const now = this.now();
-    for (const a of run.dispatchable(now)) this.dispatch(run, a);
+    if (!run || !this.isDc) return;
+    for (const a of run.dispatchable(performance.now())) this.dispatch(run, a);
     if (run.outcome !== 'running') {
       this.lastTransition = {
         id: run.graph.id,
@@ -803,7 +562,6 @@ export class Vigild {
       };
       this.log(`transition ${run.graph.id} ${run.outcome}${run.reason ? `: ${run.reason}` : ''}`);
       this.run = undefined;
-      this.inFlight.clear();
       this.requestSchedule(`transition ${run.graph.id} ${run.outcome}`);
     }
   }
@@ -813,28 +571,10 @@ export class Vigild {
       void this.doFence(run, a);
       return;
     }
-    if (a.node === this.self) {
-      void this.lrm
-        .execute(this.term, `${this.term}:${run.graph.id}:${a.id}`, {
-          primitive: a.def!,
-          task: a.kind,
-          ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
-          timeoutMs: a.timeoutMs,
-        })
-        .then(
-          (r) => this.onResult(run.graph.id, a.id, this.self, r),
-          (e: unknown) => this.onResultError(run.graph.id, a.id, (e as Error).message),
-        );
-      return;
-    }
-    this.inFlight.set(a.id, { action: a, lastSentMs: this.now() });
-    this.sendAction(run.graph.id, a);
-  }
-
-  private sendAction(tid: number, a: ClusterAction): void {
-    this.send(a.node!, {
-      t: 'act',
-      term: this.term,
+    const term = this.dcTerm;
+    const tid = run.graph.id;
+    const body = {
+      term,
       tid,
       aid: a.id,
       ...actionToMessage({
@@ -843,17 +583,15 @@ export class Vigild {
         ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
         timeoutMs: a.timeoutMs,
       }),
-    });
-  }
-
-  private resendActions(now: number): void {
-    if (!this.run) return;
-    for (const f of this.inFlight.values()) {
-      if (now - f.lastSentMs >= 1000) {
-        f.lastSentMs = now;
-        this.sendAction(this.run.graph.id, f.action);
-      }
-    }
+    };
+    const answer =
+      a.node === this.self
+        ? this.onAction(body)
+        : this.link.request(a.node!, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
+    answer.then(
+      (r) => this.onResult(term, tid, a.id, a.node!, r as LocalOpResult),
+      (e: unknown) => this.onResultError(term, tid, a.id, `${a.node!}: ${(e as Error).message}`),
+    );
   }
 
   private async doFence(run: TransitionRun<ClusterAction>, a: ClusterAction): Promise<void> {
@@ -863,13 +601,10 @@ export class Vigild {
     this.log(`fencing ${target}: ${a.reason}`);
     try {
       const r = await this.fencer.fence(target, 'reboot');
-      if (this.role !== 'leader') return;
+      if (!this.isDc) return;
       if (r.ok) {
         this.log(`fenced ${target}`);
-        this.applyLocal(
-          { op: 'node-state', node: target, state: 'fenced', fenced: true },
-          'vigild',
-        );
+        this.record({ op: 'node-state', node: target, state: 'fenced', fenced: true });
       } else
         this.log(
           `fencing ${target} FAILED: ${r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ')}`,
@@ -883,88 +618,73 @@ export class Vigild {
     }
   }
 
-  private onAction(from: string, m: Envelope['msg']): void {
+  /** Node side: runs an action from the DC, refusing one from an older term than seen. */
+  private async onAction(
+    m: Record<string, unknown>,
+  ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
     const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
-    const reply = (res: Record<string, unknown>): void =>
-      this.send(from, { t: 'act-res', term, tid: m.tid, aid: m.aid, ...res });
-    let action;
-    try {
-      action = actionFromMessage(m);
-    } catch (e) {
-      reply({ error: (e as Error).message });
-      return;
-    }
-    this.lrm.execute(term, key, action).then(
-      (r) => reply({ rsc: r.rsc, rec: r.rec, ok: r.ok }),
-      (e: unknown) => reply({ error: (e as Error).message }),
-    );
-  }
-
-  private onActionResult(from: string, m: Envelope['msg']): void {
-    if (this.role !== 'leader' || Number(m.term) !== this.term) return;
-    const tid = Number(m.tid);
-    const aid = Number(m.aid);
-    if (typeof m.error === 'string') {
-      this.onResultError(tid, aid, `${from}: ${m.error}`);
-      return;
-    }
-    this.onResult(tid, aid, from, {
-      rsc: String(m.rsc),
-      rec: m.rec as OpRecord,
-      ok: m.ok === true,
-    });
+    const r = await this.lrm.execute(term, key, actionFromMessage(m));
+    return { rsc: r.rsc, rec: r.rec, ok: r.ok };
   }
 
   private onResult(
+    term: number,
     tid: number,
     aid: number,
     node: string,
     r: Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>,
   ): void {
-    if (this.role !== 'leader') return;
+    if (!this.isDc || term !== this.dcTerm) return;
     const run = this.run;
     const current = run && run.graph.id === tid;
     if (current && run.stateOf(aid) !== 'in-flight') return; // duplicate
-    this.inFlight.delete(aid);
     const failedStart = !r.ok && r.rec.op === 'start';
     const failedMon = !r.ok && r.rec.op.startsWith('monitor');
-    // start-failure-is-fatal: a failed start bans the node until cleanup.
-    this.applyLocal(
-      {
+    const prev = this.cib.status.ops[node]?.[r.rsc];
+    // An unchanged result (a monitor that found what the CIB says) is not logged again.
+    if (!r.ok || !prev || !sameOutcome(prev, r.rec))
+      // start-failure-is-fatal: a failed start bans the node until cleanup.
+      this.record({
         op: 'op-result',
         node,
         rsc: r.rsc,
         rec: r.rec,
         countFailure: failedStart || failedMon,
         ...(failedStart ? { fatal: true } : {}),
-      },
-      'vigild',
-    );
+      });
     if (current) {
       run.complete(aid, r.ok, r.rec.reason);
       this.pump();
     } else if (!r.ok) this.requestSchedule(`late failure of ${r.rsc} on ${node}`);
   }
 
-  private onResultError(tid: number, aid: number, message: string): void {
+  private onResultError(term: number, tid: number, aid: number, message: string): void {
     const run = this.run;
     this.log(`action ${aid} of transition ${tid}: ${message}`);
+    if (!this.isDc || term !== this.dcTerm) return;
     if (!run || run.graph.id !== tid || run.stateOf(aid) !== 'in-flight') return;
-    this.inFlight.delete(aid);
     run.complete(aid, false, message);
     this.pump();
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
-    if (this.role === 'leader') this.onMonitorFailure(this.self, r.rsc, r.rec);
-    else if (this.leader)
-      this.send(this.leader, { t: 'mon-fail', term: this.term, rsc: r.rsc, rec: r.rec });
+    if (this.isDc) {
+      this.onMonitorFailure(this.self, r.rsc, r.rec);
+      return;
+    }
+    const dc = this.link.leader;
+    if (dc === null) return; // the next DC re-learns the status
+    this.link
+      .request(dc, 'mon-fail', { rsc: r.rsc, rec: r.rec }, { timeoutMs: MONITOR_REPORT_TIMEOUT_MS })
+      .catch((e: unknown) =>
+        this.log(`could not report the failure of ${r.rsc} to ${dc}: ${(e as Error).message}`),
+      );
   }
 
   private onMonitorFailure(node: string, rsc: string, rec: OpRecord): void {
-    this.applyLocal({ op: 'op-result', node, rsc, rec, countFailure: true }, 'vigild');
+    this.record({ op: 'op-result', node, rsc, rec, countFailure: true });
     this.requestSchedule(`monitor of ${rsc} failed on ${node}`);
   }
 
@@ -998,6 +718,8 @@ export class Vigild {
         return this.cib;
       case 'history':
         return this.cib.history;
+      case 'messaging':
+        return this.link.status();
       case 'explain': {
         const rsc = typeof req.params.rsc === 'string' ? req.params.rsc : '';
         return explain(place(this.placeInput(0)), this.cib, rsc);
@@ -1028,8 +750,8 @@ export class Vigild {
       cib: this.cib,
       members: this.members(),
       quorate: this.quorate,
-      dc: this.role === 'leader' ? this.self : this.leader,
-      term: this.term,
+      dc: this.isDc ? this.self : (this.link.leader ?? undefined),
+      term: this.link.term,
       warnings: this.warnings,
       transition: this.run
         ? {
@@ -1044,13 +766,19 @@ export class Vigild {
   }
 }
 
+/** Same outcome, ignoring when it ran and how long it took. */
+function sameOutcome(a: OpRecord, b: OpRecord): boolean {
+  return a.op === b.op && a.rc === b.rc && a.active === b.active && a.failed === b.failed;
+}
+
+function sameOps(a: Readonly<Record<string, OpRecord>>, b: Readonly<Record<string, OpRecord>>) {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => b[k] !== undefined && sameOutcome(a[k]!, b[k]));
+}
+
 /** Passes the fence tag (which marks every process of this node for fence_vigil) to agents. */
 function fenceTagEnv(): Record<string, string> {
   const tag = process.env.VIGIL_FENCE_TAG;
   return tag ? { VIGIL_FENCE_TAG: tag } : {};
-}
-
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
 }
