@@ -47,33 +47,24 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
   return 'restart';
 }
 
-/** Folds one node's history into the resource state there. */
-/**
- * Two entries with the same operation key and call id are one operation recorded twice (a
- * recurring monitor's last failure, and its latest result): only the most recent result counts.
- */
-function latestResults(ops: HistoryOp[]): HistoryOp[] {
-  const newest = new Map<string, HistoryOp>();
-  for (const op of ops) {
-    if (op.key === undefined || op.callId < 0) continue;
-    const k = `${op.key}#${op.callId}`;
-    const prev = newest.get(k);
-    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
-  }
-  return ops.filter(
-    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
-  );
-}
+/** The shared monitors set of states without any; never added to (see addMonitor). */
+const NO_MONITORS = new Set<number>();
 
+/** Folds one node's history into the resource state there. */
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = latestResults(opsIn).sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
     stopFailed: false,
     pending: false,
     probed: ops.length > 0,
-    monitors: new Set(),
+    // Most entries (probes) never record a monitor: they share one empty set until they do.
+    monitors: NO_MONITORS,
+  };
+  const addMonitor = (intervalMs: number): void => {
+    if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
+    st.monitors.add(intervalMs);
   };
   const fail = (op: HistoryOp, role: Role): void => {
     const onFail = configuredOnFail(r, op, stonith);
@@ -130,11 +121,22 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
+      // Recorded at all, even as a failure: the executor keeps running it.
+      (st.recurring ??= new Set()).add(op.intervalMs);
       if (succeeded && rc === RC_NOT_RUNNING) {
-        // The monitor was expected to find it stopped (target rc 7), and did.
+        // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
+        addMonitor(op.intervalMs);
       } else if (succeeded) {
-        st.monitors.add(op.intervalMs);
+        // The same operation (key and call) recorded a failure earlier and has passed since:
+        // the failure is over.
+        const f = st.failedOp;
+        if (f?.key !== undefined && f.key === op.key && f.callId === op.callId) {
+          st.failed = false;
+          delete st.failedOp;
+          delete st.onFail;
+        }
+        addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
@@ -166,7 +168,8 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.role = 'Stopped';
           st.failed = false;
           st.stopFailed = false;
-          st.monitors.clear();
+          if (st.monitors !== NO_MONITORS) st.monitors.clear();
+          st.recurring?.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
