@@ -12,7 +12,7 @@ import { primitivesOf } from '../../working-set.js';
 import type { Plan } from '../actions.js';
 import { type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
 import { type Collectives, type Task, completed } from './collective.js';
-import { type PrimitiveActions, primitiveId } from './primitive.js';
+import { type PrimitiveActions, cloneMeta, primitiveId } from './primitive.js';
 
 const PHASES: readonly Task[] = ['demote', 'stop', 'start', 'promote'];
 
@@ -160,6 +160,7 @@ export function addNotifications(
           runnable: true,
           reason: `tell ${inst.name} on ${inst.node} ${type === 'pre' ? 'before' : 'after'} ${clone.id} ${task}s`,
           meta: {
+            ...(m ? cloneMeta(m) : {}),
             ...base,
             notify_type: type,
             notify_operation: task,

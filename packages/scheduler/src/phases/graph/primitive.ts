@@ -56,6 +56,33 @@ export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
   );
 }
 
+/**
+ * The CRM_meta values a clone instance's agent sees (names without the prefix): its instance
+ * number and the clone's limits. Absent for a resource outside any clone.
+ */
+export function cloneMeta(r: WsResource): Record<string, string> | undefined {
+  let c: WsResource | undefined = r.parent;
+  while (c && c.kind !== 'clone') c = c.parent;
+  const s = c?.clone;
+  if (!c || !s) return undefined;
+  const m = /:(\d+)$/.exec(r.id);
+  const meta: Record<string, string> = {
+    clone: m?.[1] ?? '0',
+    clone_max: String(s.max),
+    clone_node_max: String(s.nodeMax),
+    globally_unique: String(s.unique),
+    notify: String(s.notify),
+  };
+  if (c.promotable) {
+    meta.promoted_max = String(s.promotedMax);
+    meta.promoted_node_max = String(s.promotedNodeMax);
+    // Older agents (drbd, pgsql) read the pre-2.1 names.
+    meta.master_max = String(s.promotedMax);
+    meta.master_node_max = String(s.promotedNodeMax);
+  }
+  return meta;
+}
+
 export function resourceAction(
   r: WsResource,
   task: string,
@@ -67,6 +94,7 @@ export function resourceAction(
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   // A clone instance keeps, on a node where it has history, the name the status section uses.
   const name = r.history.get(node)?.lrmId ?? r.id;
+  const meta = cloneMeta(r);
   return {
     key: resourceKey(name, task, intervalMs, node),
     rsc: name,
@@ -78,6 +106,7 @@ export function resourceAction(
     pseudo: false,
     runnable: true,
     reason,
+    ...(meta === undefined ? {} : { meta }),
     ...extra,
   };
 }
