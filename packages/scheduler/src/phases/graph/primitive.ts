@@ -227,8 +227,14 @@ function buildChanges(
       : resourceAction(r, task, n, reason);
 
   const migrating = migrates(ws, p);
+  // multiple-active=stop_unexpected: only the unexpected copies stop; the one kept is not touched.
+  const keepsOne =
+    p.multiplyActive === true &&
+    p.next !== null &&
+    p.blocked === undefined &&
+    p.current.includes(p.next);
   for (const n of p.current) {
-    const stopping = leaving;
+    const stopping = leaving && !(keepsOne && n === p.next);
     const demoting =
       roleOn(n) === 'Promoted' && (stopping || p.nextRole !== 'Promoted' || p.next !== n);
     let demote: number | undefined;
@@ -302,7 +308,17 @@ function buildChanges(
       g.order(out.stops.get(from), start, 'migration completes with the source stopped');
       for (const pr of out.probes) g.order(pr, to, 'probe before migration');
     } else {
-      start = g.add(resourceAction(r, 'start', next, reason));
+      start = keepsOne
+        ? g.add({
+            key: pseudoKey(r.id, 'start'),
+            rsc: r.id,
+            task: 'start',
+            node: next,
+            pseudo: true,
+            runnable: true,
+            reason: `${r.id} keeps running on ${next} once its unexpected copies stopped`,
+          })
+        : g.add(resourceAction(r, 'start', next, reason));
       for (const s of out.stops.values()) g.order(s, start, 'stop before start');
       for (const pr of out.probes) g.order(pr, start, 'probe before start');
     }
