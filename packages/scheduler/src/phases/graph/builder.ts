@@ -84,6 +84,11 @@ export class GraphBuilder {
     else this.next.set(before, [after]);
   }
 
+  /** Actions ordered directly before `id`, in the order the edges were added. */
+  predecessorsOf(id: number): number[] {
+    return this.edges.filter((e) => e.after === id).map((e) => e.before);
+  }
+
   hasEdge(before: number, after: number): boolean {
     return this.edgeIndex.has(`${before}>${after}`);
   }

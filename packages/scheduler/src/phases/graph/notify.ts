@@ -105,6 +105,16 @@ export function addNotifications(
     if (p?.next) primOf.set(`${m.id}@${p.next}`, m);
   }
 
+  // An instance whose stop is implied by fencing cannot be told: its notifications are pseudo
+  // actions, done once the node is fenced, before the clone's stop round is confirmed.
+  const fencedStops: { name: string; stop: number }[] = [];
+  for (const m of members) {
+    const a = prims.get(m.id);
+    if (!a) continue;
+    for (const [n, id] of a.stops)
+      if (g.get(id).pseudo) fencedStops.push({ name: m.history.get(n)?.lrmId ?? m.id, stop: id });
+  }
+
   let prevDone: number | undefined;
   for (const task of PHASES) {
     const ends = col.endpoints(clone, task);
@@ -182,5 +192,28 @@ export function addNotifications(
     if (task === 'start') for (const i of acts.get('start')!) nextActive.set(key(i), i);
     active = nextActive;
     prevDone = notifyRound('post', active, end, undefined);
+    if (task !== 'stop') continue;
+    for (const f of fencedStops) {
+      const post = g.add({
+        key: pseudoKey(f.name, 'post_notify_stop'),
+        rsc: f.name,
+        task: 'notify',
+        pseudo: true,
+        runnable: true,
+        reason: `${f.name} stopped with its fenced node: nothing to tell it`,
+      });
+      const done = g.add({
+        key: pseudoKey(f.name, 'notified'),
+        rsc: f.name,
+        task: 'notified',
+        pseudo: true,
+        runnable: true,
+        reason: `${f.name} counts as told`,
+      });
+      for (const b of g.predecessorsOf(f.stop))
+        if (g.get(b).task === 'stonith') g.order(b, post, 'once the node is fenced');
+      g.order(post, done, 'notification complete');
+      g.order(done, prevDone, `${clone.id} stop round confirmed once ${f.name} counts as told`);
+    }
   }
 }
