@@ -12,7 +12,7 @@ import { primitivesOf } from '../../working-set.js';
 import type { Plan } from '../actions.js';
 import { type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
 import { type Collectives, type Task, completed } from './collective.js';
-import { type PrimitiveActions, cloneMeta, primitiveId } from './primitive.js';
+import { type PrimitiveActions, cloneMeta, nameOn, primitiveId } from './primitive.js';
 
 const PHASES: readonly Task[] = ['demote', 'stop', 'start', 'promote'];
 
@@ -51,10 +51,10 @@ export function addNotifications(
     const a = prims.get(m.id);
     const p = plans.get(m.id);
     if (!p) continue;
-    const nameOn = (n: string): string => m.history.get(n)?.lrmId ?? m.id;
+    const nameOf = (n: string): string => nameOn(m, n);
     for (const n of p.current) {
       if (p.fencedNodes.includes(n)) continue;
-      const inst = { name: nameOn(n), node: n };
+      const inst = { name: nameOf(n), node: n };
       active.set(key(inst), inst);
       if (m.history.get(n)?.role === 'Promoted') promoted.push(inst);
       else unpromoted.push(inst);
@@ -62,14 +62,14 @@ export function addNotifications(
     if (!a) continue;
     for (const [n, id] of a.stops)
       if (g.get(id).runnable && !g.get(id).pseudo)
-        acts.get('stop')!.push({ name: nameOn(n), node: n });
+        acts.get('stop')!.push({ name: nameOf(n), node: n });
     for (const [n, id] of a.demotes)
       if (g.get(id).runnable && !g.get(id).pseudo)
-        acts.get('demote')!.push({ name: nameOn(n), node: n });
+        acts.get('demote')!.push({ name: nameOf(n), node: n });
     if (a.start !== undefined && g.get(a.start).runnable && p.next !== null)
-      acts.get('start')!.push({ name: nameOn(p.next), node: p.next });
+      acts.get('start')!.push({ name: nameOf(p.next), node: p.next });
     if (a.promote !== undefined && g.get(a.promote).runnable && p.next !== null)
-      acts.get('promote')!.push({ name: nameOn(p.next), node: p.next });
+      acts.get('promote')!.push({ name: nameOf(p.next), node: p.next });
   }
   const inactive = members
     .filter((m) => ![...active.values()].some((i) => i.name === m.id))

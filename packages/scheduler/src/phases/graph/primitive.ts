@@ -83,6 +83,18 @@ export function cloneMeta(r: WsResource): Record<string, string> | undefined {
   return meta;
 }
 
+/**
+ * A clone instance keeps, on a node where the status section records it, the name used there
+ * (an anonymous clone's probe result recorded under "db" makes its start there "db" too).
+ */
+export function nameOn(r: WsResource, node: string): string {
+  const own = r.history.get(node)?.lrmId;
+  if (own !== undefined) return own;
+  // A probe recorded under the bare name names whichever instance comes; "db:0" names db:0 only.
+  const probed = r.probedOn.get(node)?.lrmId;
+  return probed !== undefined && !/:\d+$/.test(probed) ? probed : r.id;
+}
+
 export function resourceAction(
   r: WsResource,
   task: string,
@@ -93,7 +105,7 @@ export function resourceAction(
   const intervalMs = extra.intervalMs ?? 0;
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   // A clone instance keeps, on a node where it has history, the name the status section uses.
-  const name = r.history.get(node)?.lrmId ?? r.id;
+  const name = nameOn(r, node);
   const meta = cloneMeta(r);
   return {
     key: resourceKey(name, task, intervalMs, node),
@@ -216,8 +228,8 @@ function buildChanges(
   const fenceAction = (n: string, task: string, reason: string): DraftAction =>
     pseudoOn(n)
       ? {
-          key: pseudoKey(r.history.get(n)?.lrmId ?? r.id, task),
-          rsc: r.history.get(n)?.lrmId ?? r.id,
+          key: pseudoKey(nameOn(r, n), task),
+          rsc: nameOn(r, n),
           task,
           node: n,
           pseudo: true,
