@@ -60,7 +60,18 @@ export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
  * The CRM_meta values a clone instance's agent sees (names without the prefix): its instance
  * number and the clone's limits. Absent for a resource outside any clone.
  */
-export function cloneMeta(r: WsResource): Record<string, string> | undefined {
+const cloneMetaCache = new WeakMap<WsResource, Readonly<Record<string, string>> | null>();
+
+export function cloneMeta(r: WsResource): Readonly<Record<string, string>> | undefined {
+  let m = cloneMetaCache.get(r);
+  if (m === undefined) {
+    m = computeCloneMeta(r) ?? null;
+    cloneMetaCache.set(r, m);
+  }
+  return m ?? undefined;
+}
+
+function computeCloneMeta(r: WsResource): Record<string, string> | undefined {
   let c: WsResource | undefined = r.parent;
   while (c && c.kind !== 'clone') c = c.parent;
   const s = c?.clone;
