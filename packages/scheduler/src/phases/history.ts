@@ -51,25 +51,8 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
 const NO_MONITORS = new Set<number>();
 
 /** Folds one node's history into the resource state there. */
-/**
- * Two entries with the same operation key and call id are one operation recorded twice (a
- * recurring monitor's last failure, and its latest result): only the most recent result counts.
- */
-function latestResults(ops: HistoryOp[]): HistoryOp[] {
-  const newest = new Map<string, HistoryOp>();
-  for (const op of ops) {
-    if (op.key === undefined || op.callId < 0) continue;
-    const k = `${op.key}#${op.callId}`;
-    const prev = newest.get(k);
-    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
-  }
-  return ops.filter(
-    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
-  );
-}
-
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = opsIn.length < 2 ? opsIn : latestResults(opsIn).sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
@@ -145,6 +128,14 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         st.role = 'Stopped';
         addMonitor(op.intervalMs);
       } else if (succeeded) {
+        // The same operation (key and call) recorded a failure earlier and has passed since:
+        // the failure is over.
+        const f = st.failedOp;
+        if (f?.key !== undefined && f.key === op.key && f.callId === op.callId) {
+          st.failed = false;
+          delete st.failedOp;
+          delete st.onFail;
+        }
         addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
