@@ -366,10 +366,13 @@ describe('vigild end to end (3 real nodes)', req, () => {
       },
     });
     await waitRunning('r2', (n) => n[0] === victim, `r2 on ${victim}`);
-    await change({ op: 'constraint-remove', id: 'cli-prefer-r2' });
+    // The preference stays until r2 has recovered: without stickiness, removing it first could
+    // let r2 leave the victim before the crash. A preference does not keep r2 from running
+    // elsewhere while the victim is gone.
     const fencesBefore = fenceLog().length;
     await cluster.crash(victim);
     await waitRunning('r2', (n) => n.length === 1 && n[0] !== victim, 'r2 recovered elsewhere');
+    await change({ op: 'constraint-remove', id: 'cli-prefer-r2' });
     assert.match(fenceLog().slice(fencesBefore), new RegExp(`reboot ${victim}: off`));
     await allOnline();
     // Rebooted by the fence, the victim rebuilt its CIB from its own Raft log before rejoining…
@@ -409,10 +412,10 @@ describe('vigild end to end (3 real nodes)', req, () => {
       },
     });
     await waitRunning('r1', (n) => n[0] === oldDc, `r1 on the DC ${oldDc}`);
-    await change({ op: 'constraint-remove', id: 'cli-prefer-r1' });
     const fencesBefore = fenceLog().length;
     await cluster.crash(oldDc);
     await waitRunning('r1', (n) => n.length === 1 && n[0] !== oldDc, 'r1 recovered by the new DC');
+    await change({ op: 'constraint-remove', id: 'cli-prefer-r1' });
     assert.notEqual(await dc(), oldDc);
     assert.match(fenceLog().slice(fencesBefore), new RegExp(`reboot ${oldDc}: off`));
     await allOnline();
