@@ -1,16 +1,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TransitionRun, type GraphAction, type TransitionGraph } from '@vigil/controller';
+import { TransitionRun, type RunAction, type RunGraph } from '@vigil/controller';
 
-function act(id: number, node: string | undefined, label = `a${id}`): GraphAction {
-  return { id, node, timeoutMs: 1000, label };
+/** A resource action on `node`, or a pseudo action when `node` is undefined. */
+function act(id: number, node: string | undefined, key = `a${id}`, runnable = true): RunAction {
+  return node === undefined
+    ? { id, key, pseudo: true, runnable, timeoutMs: 1000 }
+    : { id, key, node, pseudo: false, runnable, timeoutMs: 1000 };
 }
+
+const LIMITS = { maxInFlight: 3, maxInFlightPerNode: 2, defaultTimeoutMs: 1000 };
 
 describe('TransitionRun', () => {
   it('dispatches in dependency order and completes', () => {
     // stop web on a -> (pseudo "stopped") -> start web on b -> monitor web on b
-    const g: TransitionGraph = {
+    const g: RunGraph = {
       id: 1,
       actions: [
         act(1, 'a', 'stop web'),
@@ -19,26 +24,26 @@ describe('TransitionRun', () => {
         act(4, 'b', 'monitor web'),
       ],
       edges: [
-        { first: 1, then: 2 },
-        { first: 2, then: 3 },
-        { first: 3, then: 4 },
+        { before: 1, after: 2 },
+        { before: 2, after: 3 },
+        { before: 3, after: 4 },
       ],
     };
     const t = new TransitionRun(g);
     assert.deepEqual(
-      t.dispatchable(0).map((a) => a.label),
+      t.dispatchable(0).map((a) => a.key),
       ['stop web'],
     );
     assert.deepEqual(t.dispatchable(0), [], 'never dispatched twice');
     t.complete(1, true);
     assert.deepEqual(
-      t.dispatchable(10).map((a) => a.label),
+      t.dispatchable(10).map((a) => a.key),
       ['start web'],
     );
     assert.equal(t.stateOf(2), 'confirmed');
     t.complete(3, true);
     assert.deepEqual(
-      t.dispatchable(20).map((a) => a.label),
+      t.dispatchable(20).map((a) => a.key),
       ['monitor web'],
     );
     assert.equal(t.outcome, 'running');
@@ -47,10 +52,10 @@ describe('TransitionRun', () => {
   });
 
   it('a failure stops further dispatch, waits for in-flight actions, then aborts', () => {
-    const g: TransitionGraph = {
+    const g: RunGraph = {
       id: 2,
       actions: [act(1, 'a'), act(2, 'b'), act(3, 'c')],
-      edges: [{ first: 1, then: 3 }],
+      edges: [{ before: 1, after: 3 }],
     };
     const t = new TransitionRun(g);
     assert.equal(t.dispatchable(0).length, 2);
@@ -85,6 +90,27 @@ describe('TransitionRun', () => {
     assert.match(t.reason ?? '', /node a was lost/);
   });
 
+  it('never runs a blocked action nor what follows it, and completes without them', () => {
+    const t = new TransitionRun({
+      id: 8,
+      actions: [act(1, 'a', 'stop r1'), act(2, 'b', 'start r1', false), act(3, 'b', 'monitor r1')],
+      edges: [
+        { before: 1, after: 2 },
+        { before: 2, after: 3 },
+      ],
+    });
+    assert.deepEqual(
+      t.dispatchable(0).map((a) => a.key),
+      ['stop r1'],
+    );
+    t.complete(1, true);
+    assert.deepEqual(t.dispatchable(1), []);
+    assert.equal(t.stateOf(2), 'blocked');
+    assert.equal(t.stateOf(3), 'pending');
+    assert.equal(t.outcome, 'complete');
+    assert.equal(t.blocked, 2);
+  });
+
   it('rejects cycles, duplicate ids and dangling edges', () => {
     assert.throws(
       () =>
@@ -92,8 +118,8 @@ describe('TransitionRun', () => {
           id: 5,
           actions: [act(1, 'a'), act(2, 'a')],
           edges: [
-            { first: 1, then: 2 },
-            { first: 2, then: 1 },
+            { before: 1, after: 2 },
+            { before: 2, after: 1 },
           ],
         }),
       /ordering cycle through actions 1 -> 2 -> 1/,
@@ -103,17 +129,14 @@ describe('TransitionRun', () => {
       /duplicate action id 1/,
     );
     assert.throws(
-      () => new TransitionRun({ id: 5, actions: [act(1, 'a')], edges: [{ first: 1, then: 9 }] }),
+      () => new TransitionRun({ id: 5, actions: [act(1, 'a')], edges: [{ before: 1, after: 9 }] }),
       /unknown action/,
     );
   });
 
   it('respects per-node and cluster-wide in-flight limits', () => {
     const actions = [1, 2, 3, 4, 5].map((i) => act(i, i <= 3 ? 'a' : 'b'));
-    const t = new TransitionRun(
-      { id: 6, actions, edges: [] },
-      { maxInFlight: 3, maxInFlightPerNode: 2 },
-    );
+    const t = new TransitionRun({ id: 6, actions, edges: [] }, LIMITS);
     const first = t.dispatchable(0);
     assert.equal(first.length, 3);
     assert.equal(first.filter((a) => a.node === 'a').length, 2);
@@ -132,10 +155,10 @@ describe('TransitionRun', () => {
       fc.property(dag, ({ n, edges, nodes, fails }) => {
         const actions = Array.from({ length: n }, (_, i) => act(i, nodes[i]));
         // Only forward edges: acyclic by construction.
-        const es = edges.filter(([x, y]) => x < y).map(([first, then]) => ({ first, then }));
+        const es = edges.filter(([x, y]) => x < y).map(([before, after]) => ({ before, after }));
         const t = new TransitionRun(
           { id: 7, actions, edges: es },
-          { maxInFlight: 2, maxInFlightPerNode: 1 },
+          { maxInFlight: 2, maxInFlightPerNode: 1, defaultTimeoutMs: 1000 },
         );
         const done = new Set<number>();
         const dispatched = new Set<number>();
@@ -144,8 +167,8 @@ describe('TransitionRun', () => {
           for (const a of ready) {
             assert.ok(!dispatched.has(a.id), 'dispatched once');
             for (const e of es)
-              if (e.then === a.id)
-                assert.equal(t.stateOf(e.first), 'confirmed', 'predecessor confirmed first');
+              if (e.after === a.id)
+                assert.equal(t.stateOf(e.before), 'confirmed', 'predecessor confirmed first');
             dispatched.add(a.id);
           }
           const next = [...dispatched].find((id) => !done.has(id));

@@ -24,3 +24,4 @@ export {
 export { explain, type Explanation, type Reason, type ReasonKind } from './report/explain.js';
 export type { Plan } from './phases/actions.js';
 export type { TransitionGraph, GraphAction, GraphEdge } from './phases/graph.js';
+export { paramsDigest } from './md5.js';

@@ -166,41 +166,27 @@ export const explainCommand: Command = {
   path: ['explain'],
   usage: 'vigil explain RSC [--json] [--socket PATH]',
   summary:
-    'Explain where a resource runs on the live cluster: scores per node, constraints, pending actions.',
+    "Explain where a resource runs on the live cluster, with the scheduler's reasons and scores per node, and the DC's pending actions for it.",
   async run(args, io) {
     const { socket, rest } = takeSocket(args);
     const rsc = rest.find((a) => !a.startsWith('--'));
     if (rsc === undefined) throw new VigilError('VGL_E_USAGE', 'explain needs a resource id');
+    // The daemon answers with the scheduler's explanation and the DC's pending actions.
     const r = (await call(socket, 'explain', { rsc })) as {
-      placements: {
-        rsc: string;
-        nodes: string[];
-        scores: Record<string, string>;
-        reason: string;
-      }[];
-      actions: { label: string; reason: string }[];
-      constraints: unknown[];
+      text: string;
+      actions: { key: string; reason: string; runnable: boolean }[];
     };
-    if (r.placements.length === 0) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${rsc}'`);
     if (rest.includes('--json')) {
       io.out(`${JSON.stringify(r, null, 2)}\n`);
       return 0;
     }
-    for (const p of r.placements) {
-      io.out(
-        `${p.reason}\n  scores: ${Object.entries(p.scores)
-          .map(([n, s]) => `${n}=${s}`)
-          .join('  ')}\n`,
-      );
-    }
-    io.out(`constraints: ${r.constraints.length === 0 ? 'none' : ''}\n`);
-    for (const c of r.constraints) io.out(`  ${JSON.stringify(c)}\n`);
+    io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
     io.out(
       r.actions.length === 0
         ? 'pending actions: none (the cluster is where it should be)\n'
         : 'pending actions:\n',
     );
-    for (const a of r.actions) io.out(`  ${a.label}: ${a.reason}\n`);
+    for (const a of r.actions) io.out(`  ${a.key}${a.runnable ? '' : ' (blocked)'}: ${a.reason}\n`);
     return 0;
   },
 };

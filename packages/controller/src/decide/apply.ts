@@ -15,6 +15,15 @@ import {
   type PrimitiveDef,
   type ResourceDef,
 } from './model.js';
+import {
+  OP_STATUS,
+  cleanupHistory,
+  clearFailcount,
+  dropHistory,
+  opOf,
+  reconcileNode,
+  recordOp,
+} from './history.js';
 
 /**
  * Changes to the CIB: every configuration change is one entry, applied in log order on every
@@ -43,6 +52,7 @@ export type CibEntry =
   | { readonly op: 'config-replace'; readonly config: CibConfig }
   // Status section, written by the DC.
   | { readonly op: 'cleanup'; readonly rsc: string; readonly node?: string }
+  | { readonly op: 'failcount-clear'; readonly rsc: string; readonly node: string }
   | {
       readonly op: 'op-result';
       readonly node: string;
@@ -52,6 +62,8 @@ export type CibEntry =
       readonly countFailure: boolean;
       /** The failure bans the node (failcount INFINITY), like a failed start. */
       readonly fatal?: boolean;
+      /** The graph action's `ACTION:TRANSITION:TARGET_RC:DC`, recorded with the result. */
+      readonly transitionKey?: string;
     }
   | {
       readonly op: 'node-state';
@@ -85,7 +97,7 @@ export interface EntryMeta {
 
 export function isConfigEntry(e: CibEntry): boolean {
   if (e.op === 'node-attr') return e.scope !== 'reboot';
-  return !['op-result', 'node-state', 'node-lrm', 'cleanup'].includes(e.op);
+  return !['op-result', 'node-state', 'node-lrm', 'cleanup', 'failcount-clear'].includes(e.op);
 }
 
 /** Most attributes one node may carry in one scope. */
@@ -149,6 +161,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         resources: cfg.resources.filter((r) => r.id !== e.id),
         constraints: cfg.constraints.filter((c) => !constraintRefs(c).some((x) => gone.has(x))),
       };
+      status = dropHistory(status, gone);
       what = `delete resource ${e.id}`;
       break;
     }
@@ -255,7 +268,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           if (!(ids.has(r) && (e.node === undefined || e.node === n))) fcs[n][r] = c;
       }
       status = {
-        ...status,
+        ...cleanupHistory(status, ids, e.node),
         ops,
         failcounts: fcs,
         failures: status.failures.filter(
@@ -285,7 +298,19 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           },
         ].slice(-MAX_FAILURES);
       }
-      status = { ...status, ops: { ...status.ops, [e.node]: nodeOps }, failcounts, failures };
+      // A cancelled monitor changes the history only: the last result stays what it was.
+      const { operation } = opOf(e.rec);
+      const cancel = operation === 'cancel' || e.rec.opStatus === OP_STATUS.cancelled;
+      status = recordOp(status, cfg, {
+        node: e.node,
+        rsc: e.rsc,
+        rec: e.rec,
+        countFailure: e.countFailure,
+        ...(e.fatal === true ? { fatal: true } : {}),
+        ...(e.transitionKey === undefined ? {} : { transitionKey: e.transitionKey }),
+      });
+      if (!cancel)
+        status = { ...status, ops: { ...status.ops, [e.node]: nodeOps }, failcounts, failures };
       break;
     }
     case 'node-state': {
@@ -302,8 +327,19 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
             : {}),
       };
       // A fenced node runs nothing: its operation history is void.
-      const ops = e.state === 'fenced' ? { ...status.ops, [e.node]: {} } : status.ops;
-      status = { ...status, nodes: { ...status.nodes, [e.node]: ns }, ops };
+      const fenced = e.state === 'fenced';
+      const ops = fenced ? { ...status.ops, [e.node]: {} } : status.ops;
+      const lrm = fenced ? { ...status.lrm, [e.node]: {} } : status.lrm;
+      status = {
+        ...status,
+        nodes: { ...status.nodes, [e.node]: ns },
+        ops,
+        ...(lrm === undefined ? {} : { lrm }),
+      };
+      break;
+    }
+    case 'failcount-clear': {
+      status = clearFailcount(status, e.node, e.rsc);
       break;
     }
     case 'node-attr': {
@@ -342,6 +378,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       break;
     }
     case 'node-lrm': {
+      status = reconcileNode(status, cfg, e.node, e.ops);
       status = { ...status, ops: { ...status.ops, [e.node]: { ...e.ops } } };
       break;
     }

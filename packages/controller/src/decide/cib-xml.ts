@@ -94,6 +94,11 @@ export function configFromCibXml(text: string): { config: CibConfig; warnings: s
 }
 
 export function configToCibXml(config: CibConfig, configVersion: number): string {
+  return writeCib(configToCibModel(config, configVersion));
+}
+
+/** vigild's configuration as a `@vigil/cib` model (no status section). */
+export function configToCibModel(config: CibConfig, configVersion: number): XmlCib {
   let n = 0;
   const set = (owner: string, kind: string, m: Readonly<Record<string, string>>): NvSet[] =>
     Object.keys(m).length === 0
@@ -120,10 +125,10 @@ export function configToCibXml(config: CibConfig, configVersion: number): string
     utilization: [],
     operations: {
       ops: p.ops.map((o) => ({
-        id: `${p.id}-${o.name}-interval-${o.intervalMs / 1000}s`,
+        id: `${p.id}-${o.name}-interval-${msText(o.intervalMs)}`,
         name: o.name,
-        interval: `${o.intervalMs / 1000}s`,
-        timeout: `${o.timeoutMs / 1000}s`,
+        interval: msText(o.intervalMs),
+        timeout: msText(o.timeoutMs),
         instanceAttributes: [],
         metaAttributes: [],
       })),
@@ -202,7 +207,12 @@ export function configToCibXml(config: CibConfig, configVersion: number): string
     status: { nodeStates: [] },
     statusAbsent: true,
   };
-  return writeCib(cib);
+  return cib;
+}
+
+/** A duration in the shortest exact Pacemaker form: `10s`, `500ms`. */
+function msText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function pairs(sets: readonly NvSet[]): Record<string, string> {

@@ -1,4 +1,5 @@
 import { VigilError } from '@vigil/base';
+import type { LrmRscOp } from '@vigil/cib';
 
 /**
  * The replicated cluster state the daemon keeps (the CIB as vigild's state machine): the
@@ -123,6 +124,14 @@ export interface CibStatus {
   readonly nodes: Readonly<Record<string, NodeStatus>>;
   /** node → resource id → last op. */
   readonly ops: Readonly<Record<string, Readonly<Record<string, OpRecord>>>>;
+  /**
+   * node → resource id → operation history as Pacemaker records it (`lrm_rsc_op`): `RSC_last_0`
+   * (the last one-shot operation), `RSC_last_failure_0`, and one `RSC_monitor_INTERVAL` per
+   * recurring monitor. The scheduler reads this. Absent in state written by older versions.
+   */
+  readonly lrm?: Readonly<Record<string, Readonly<Record<string, readonly LrmRscOp[]>>>>;
+  /** Last call-id given to a recorded operation (call-ids order a node's history). */
+  readonly lastCallId?: number;
   /** node → resource id → fail count. */
   readonly failcounts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Last failures, newest last, bounded. */

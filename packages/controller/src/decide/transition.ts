@@ -2,52 +2,64 @@ import { assert, VigilError } from '@vigil/base';
 
 /**
  * Executing a transition graph (the DC's half of Pacemaker's `te_*` job), as a pure state
- * machine: the shell feeds it results and time, and it says which actions to dispatch.
+ * machine: the shell feeds it results and time, and it says which actions to dispatch. The graph
+ * is the scheduler's (`GRAPH-CONTRACT.md`): actions with `pseudo` and `runnable`, edges
+ * `before` → `after`.
  *
  * Contract:
- * - An action is dispatched once all its predecessors are confirmed; never twice.
- * - A pseudo action (no node, nothing to run) confirms itself as soon as it is ready.
+ * - An action is dispatched once every action before it is confirmed; never twice.
+ * - A pseudo action confirms itself as soon as it is ready; nothing runs.
+ * - An action that is not runnable never runs, nor does anything after it. A transition whose
+ *   remaining actions all wait on such an action is complete (with those actions left blocked).
  * - A failed or timed-out action, or `abort()`, stops all further dispatch; actions in flight
  *   are still awaited, so the DC knows what ran before it recomputes. The transition then ends
  *   `aborted` and the controller schedules again from the new cluster state.
  * - At most `maxInFlight` actions run at once (cluster-wide), and `maxInFlightPerNode` per node.
  */
-export interface GraphAction {
+export interface RunAction {
   readonly id: number;
-  /** Node that runs it; undefined for pseudo actions (done markers, ordering points). */
-  readonly node: string | undefined;
-  /** Deadline for the action once dispatched, in ms. Pseudo actions have none. */
-  readonly timeoutMs: number;
-  readonly label: string;
+  /** Unique in the graph: `web_start_0@node2`. */
+  readonly key: string;
+  /** Where it runs (for stonith: the target). */
+  readonly node?: string;
+  /** `stonith` actions name their target as `node`, and are not lost with it. */
+  readonly task?: string;
+  readonly pseudo: boolean;
+  readonly runnable: boolean;
+  /** Deadline once dispatched, in ms; the run's default when absent. */
+  readonly timeoutMs?: number;
 }
 
-export interface GraphEdge {
-  /** `then` may start only after `first` is confirmed. */
-  readonly first: number;
-  readonly then: number;
+export interface RunEdge {
+  /** `after` may start only once `before` is confirmed. */
+  readonly before: number;
+  readonly after: number;
 }
 
-export interface TransitionGraph<A extends GraphAction = GraphAction> {
+export interface RunGraph<A extends RunAction = RunAction> {
   readonly id: number;
   readonly actions: readonly A[];
-  readonly edges: readonly GraphEdge[];
+  readonly edges: readonly RunEdge[];
 }
 
 export type ActionState =
-  'pending' | 'in-flight' | 'confirmed' | 'failed' | 'timed-out' | 'skipped';
+  'pending' | 'in-flight' | 'confirmed' | 'failed' | 'timed-out' | 'skipped' | 'blocked';
 export type TransitionOutcome = 'running' | 'complete' | 'aborted';
 
 export interface TransitionLimits {
   readonly maxInFlight: number;
   readonly maxInFlightPerNode: number;
+  /** Deadline of an action that names none, in ms. */
+  readonly defaultTimeoutMs: number;
 }
 
 export const DEFAULT_TRANSITION_LIMITS: TransitionLimits = {
   maxInFlight: 64,
   maxInFlightPerNode: 8,
+  defaultTimeoutMs: 60_000,
 };
 
-export class TransitionRun<A extends GraphAction = GraphAction> {
+export class TransitionRun<A extends RunAction = RunAction> {
   private readonly state = new Map<number, ActionState>();
   private readonly preds = new Map<number, number[]>();
   private readonly deadlineMs = new Map<number, number>();
@@ -56,7 +68,7 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
   private readonly log: string[] = [];
 
   constructor(
-    readonly graph: TransitionGraph<A>,
+    readonly graph: RunGraph<A>,
     private readonly limits: TransitionLimits = DEFAULT_TRANSITION_LIMITS,
   ) {
     for (const a of graph.actions) {
@@ -66,17 +78,17 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
           `transition ${graph.id}: duplicate action id ${a.id}`,
         );
       this.byId.set(a.id, a);
-      this.state.set(a.id, 'pending');
+      this.state.set(a.id, a.runnable ? 'pending' : 'blocked');
       this.preds.set(a.id, []);
     }
     for (const e of graph.edges) {
-      if (!this.byId.has(e.first) || !this.byId.has(e.then)) {
+      if (!this.byId.has(e.before) || !this.byId.has(e.after)) {
         throw new VigilError(
           'VGL_E_INVALID_INPUT',
-          `transition ${graph.id}: edge ${e.first} -> ${e.then} names an unknown action`,
+          `transition ${graph.id}: edge ${e.before} -> ${e.after} names an unknown action`,
         );
       }
-      this.preds.get(e.then)!.push(e.first);
+      this.preds.get(e.after)!.push(e.before);
     }
     const cycle = findCycle(graph);
     if (cycle)
@@ -98,8 +110,8 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
     for (const [id, s] of this.state) {
       if (s !== 'in-flight') continue;
       inFlight++;
-      const n = this.byId.get(id)!.node;
-      if (n !== undefined) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+      const n = this.byId.get(id)!.node ?? '';
+      perNode.set(n, (perNode.get(n) ?? 0) + 1);
     }
     let progressed = true;
     while (progressed) {
@@ -107,17 +119,18 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
       for (const a of this.graph.actions) {
         if (this.state.get(a.id) !== 'pending') continue;
         if (!this.preds.get(a.id)!.every((p) => this.state.get(p) === 'confirmed')) continue;
-        if (a.node === undefined) {
+        if (a.pseudo) {
           this.state.set(a.id, 'confirmed');
-          this.log.push(`${a.label}: pseudo, confirmed`);
+          this.log.push(`${a.key}: pseudo, confirmed`);
           progressed = true;
           continue;
         }
+        const node = a.node ?? '';
         if (inFlight >= this.limits.maxInFlight) continue;
-        if ((perNode.get(a.node) ?? 0) >= this.limits.maxInFlightPerNode) continue;
+        if ((perNode.get(node) ?? 0) >= this.limits.maxInFlightPerNode) continue;
         this.state.set(a.id, 'in-flight');
-        this.deadlineMs.set(a.id, nowMs + a.timeoutMs);
-        perNode.set(a.node, (perNode.get(a.node) ?? 0) + 1);
+        this.deadlineMs.set(a.id, nowMs + (a.timeoutMs ?? this.limits.defaultTimeoutMs));
+        perNode.set(node, (perNode.get(node) ?? 0) + 1);
         inFlight++;
         out.push(a);
       }
@@ -164,7 +177,8 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
   /** Actions lost with their node (fenced or gone): they will never report. */
   nodeLost(node: string): void {
     for (const [id, s] of this.state) {
-      if (s === 'in-flight' && this.byId.get(id)!.node === node) {
+      const a = this.byId.get(id)!;
+      if (s === 'in-flight' && a.node === node && !a.pseudo && !isStonith(a)) {
         this.state.set(id, 'failed');
         this.log.push(`${this.label(id)}: lost with node ${node}`);
       }
@@ -174,14 +188,28 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
 
   get outcome(): TransitionOutcome {
     let inFlight = false;
-    let allConfirmed = true;
-    for (const s of this.state.values()) {
+    let ready = false;
+    for (const [id, s] of this.state) {
       if (s === 'in-flight') inFlight = true;
-      if (s !== 'confirmed') allConfirmed = false;
+      if (s === 'pending' && this.preds.get(id)!.every((p) => this.state.get(p) === 'confirmed'))
+        ready = true;
     }
-    if (allConfirmed) return 'complete';
-    if (this.abortReason !== undefined && !inFlight) return 'aborted';
-    return 'running';
+    if (inFlight) return 'running';
+    if (this.abortReason !== undefined) return 'aborted';
+    // Nothing in flight and nothing ready: what is left waits on a blocked action.
+    return ready ? 'running' : 'complete';
+  }
+
+  /** Actions that never ran because they, or something before them, are blocked. */
+  get blocked(): number {
+    let n = 0;
+    for (const s of this.state.values()) if (s === 'blocked' || s === 'pending') n++;
+    return n;
+  }
+
+  /** Whether anything in the graph would run at all (not only pseudo or blocked actions). */
+  get hasWork(): boolean {
+    return this.graph.actions.some((a) => a.runnable && !a.pseudo);
   }
 
   get reason(): string | undefined {
@@ -200,15 +228,20 @@ export class TransitionRun<A extends GraphAction = GraphAction> {
   }
 
   private label(id: number): string {
-    return this.byId.get(id)?.label ?? `action ${id}`;
+    return this.byId.get(id)?.key ?? `action ${id}`;
   }
 }
 
+/** A fence action names its target as `node`; it is not lost with that node. */
+function isStonith(a: RunAction): boolean {
+  return a.task === 'stonith';
+}
+
 /** Returns one cycle's action ids, or undefined if the graph is acyclic. */
-function findCycle(graph: TransitionGraph): number[] | undefined {
+function findCycle(graph: RunGraph): number[] | undefined {
   const succ = new Map<number, number[]>();
   for (const a of graph.actions) succ.set(a.id, []);
-  for (const e of graph.edges) succ.get(e.first)!.push(e.then);
+  for (const e of graph.edges) succ.get(e.before)!.push(e.after);
   const color = new Map<number, 0 | 1 | 2>();
   const stack: number[] = [];
   const visit = (id: number): number[] | undefined => {

@@ -1,10 +1,4 @@
-import {
-  agentName,
-  primitives,
-  type Cib,
-  type ClusterAction,
-  type PlaceResult,
-} from '@vigil/controller';
+import { agentName, primitives, type Cib, type OpRecord } from '@vigil/controller';
 import type { ClusterConfig } from '../config/index.js';
 
 /** What `vigil status` shows: crm_mon's view, built from this node's copy of the CIB. */
@@ -80,19 +74,19 @@ export function buildStatus(i: {
         .map((n) => n.name)
         .filter((n) => {
           // This node knows its own resources first-hand, even without a DC.
-          if (n === i.self) return i.localActive.includes(prim.id);
+          if (n === i.self)
+            return i.localActive.some((x) => x === prim.id || x.replace(/:\d+$/, '') === prim.id);
           // A lost node counts only while it may still run things (fencing pending).
           if (
             !i.members.includes(n) &&
             !(i.cfg.stonithEnabled && cib.status.nodes[n]?.state === 'lost')
           )
             return false;
-          const r = cib.status.ops[n]?.[prim.id];
-          return r?.active === true && !r.failed;
+          return records(cib, n, prim.id).some((r) => r.active && !r.failed);
         }),
       failed: i.cfg.nodes
         .map((n) => n.name)
-        .filter((n) => cib.status.ops[n]?.[prim.id]?.failed === true),
+        .filter((n) => records(cib, n, prim.id).some((r) => r.failed)),
     })),
     failures: cib.status.failures,
     failcounts: cib.status.failcounts,
@@ -102,34 +96,10 @@ export function buildStatus(i: {
   };
 }
 
-/** `vigil explain RSC`: where it should run and why, and what the DC would do now. */
-export function explain(res: PlaceResult, cib: Cib, rsc: string): unknown {
-  const ids = new Set([rsc]);
-  for (const r of cib.config.resources) {
-    if (r.id !== rsc) continue;
-    if (r.kind === 'group') for (const m of r.members) ids.add(m.id);
-    if (r.kind === 'clone') ids.add(r.child.id);
-  }
-  const placements = res.placements.filter(
-    (p) =>
-      ids.has(p.rsc) ||
-      cib.config.resources.some(
-        (r) => r.id === p.rsc && r.kind === 'group' && r.members.some((m) => m.id === rsc),
-      ),
-  );
-  const actions = res.graph.actions.filter(
-    (a: ClusterAction) => (a.rsc !== undefined && ids.has(a.rsc)) || a.kind === 'fence',
-  );
-  return {
-    rsc,
-    placements,
-    actions: actions.map((a) => ({ label: a.label, reason: a.reason })),
-    constraints: cib.config.constraints.filter((c) =>
-      c.kind === 'location'
-        ? ids.has(c.rsc)
-        : c.kind === 'colocation'
-          ? ids.has(c.rsc) || ids.has(c.withRsc)
-          : ids.has(c.first) || ids.has(c.then),
-    ),
-  };
+/** The last results of a primitive on a node: itself, or its clone instances (`id:N`). */
+function records(cib: Cib, node: string, id: string): OpRecord[] {
+  const ops = cib.status.ops[node] ?? {};
+  return Object.entries(ops)
+    .filter(([r]) => r === id || r.replace(/:\d+$/, '') === id)
+    .map(([, r]) => r);
 }

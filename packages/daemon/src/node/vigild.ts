@@ -1,17 +1,16 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { VigilError } from '@vigil/base';
+import { VigilError, isVigilError } from '@vigil/base';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
-  TransitionRun,
   isConfigEntry,
-  place,
   primitives,
   type Cib,
   type CibEntry,
-  type ClusterAction,
+  type ClusterView,
   type OpRecord,
+  type PlannedAction,
   type PrimitiveDef,
 } from '@vigil/controller';
 import { parseClusterConfig, type ClusterConfig } from '../config/index.js';
@@ -21,7 +20,8 @@ import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-execu
 import { actionFromMessage, actionToMessage } from './action-message.js';
 import { NodeFencing } from './fencing.js';
 import { CibClusterPort } from './cluster-port.js';
-import { buildStatus, explain } from './views.js';
+import { buildStatus } from './views.js';
+import { DcController } from './dc-controller.js';
 import { ClusterLink, messagingConfig } from './cluster-link.js';
 import { ReplicatedState, cibModel, type Applied, type ReplicatedCib } from './replicated-cib.js';
 
@@ -79,18 +79,12 @@ export class Vigild {
   // DC state.
   private isDc = false;
   private dcTerm = 0;
-  private run: TransitionRun<ClusterAction> | undefined;
-  private transitionSeq = 0;
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  /** The scheduler and graph runner (node/dc-controller.ts). */
+  private readonly dc: DcController;
   /** Status writes proposed by this DC and not yet committed: the scheduler waits for them. */
   private pendingWrites = 0;
-  private scheduleAfterWrites = false;
   private refreshing = new Set<string>();
   private dcReady = false;
-  private fencing = new Set<string>();
-  private lastTransition:
-    { id: number; outcome: string; actions: number; reason: string | undefined } | undefined;
-  private readonly transitionLog: string[] = [];
 
   // Node side.
   private quorate = false;
@@ -116,6 +110,24 @@ export class Vigild {
     this.log =
       opts.log ??
       ((l) => process.stderr.write(`${new Date().toISOString()} vigild[${this.self}] ${l}\n`));
+    this.dc = new DcController({
+      self: this.self,
+      debounceMs: this.cfg.timing.schedulerDebounceMs,
+      term: () => this.dcTerm,
+      canSchedule: () => this.isDc && this.dcReady,
+      writesPending: () => this.pendingWrites > 0,
+      cib: () => this.cib,
+      view: () => this.clusterView(),
+      apply: (e) => this.record(e),
+      send: (node, key, a) => this.sendAction(node, key, a),
+      fence: async (target) => {
+        const r = await this.fencer.fence(target, 'reboot');
+        return { ok: r.ok, detail: r.reason };
+      },
+      log: (l) => this.log(l),
+      wallMs: () => Date.now(),
+      monoMs: () => performance.now(),
+    });
     this.rcib = new ReplicatedState(
       cibModel,
       (a) => this.onApplied(a),
@@ -205,7 +217,6 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
-    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
@@ -219,7 +230,7 @@ export class Vigild {
   async stop(): Promise<void> {
     this.closed = true;
     clearInterval(this.tickTimer);
-    clearTimeout(this.scheduleTimer);
+    this.dc.stop('vigild stopping');
     await this.lrm.close();
     await this.clusterPort?.close();
     await this.api?.close();
@@ -283,10 +294,7 @@ export class Vigild {
     this.updateQuorum();
     if (!this.isDc) return;
     this.checkMembershipAsDc();
-    if (this.run) {
-      this.run.tick(performance.now());
-      this.pump();
-    }
+    this.dc.tick();
   }
 
   private becomeDc(term: number): void {
@@ -325,13 +333,9 @@ export class Vigild {
   private stepDown(): void {
     this.log(`no longer DC (term ${this.dcTerm})`);
     this.isDc = false;
-    this.run?.abort('no longer DC');
-    this.run = undefined;
+    this.dc.stop('no longer DC');
     this.dcReady = false;
     this.refreshing.clear();
-    this.scheduleAfterWrites = false;
-    clearTimeout(this.scheduleTimer);
-    this.scheduleTimer = undefined;
   }
 
   private refreshNode(n: string): void {
@@ -346,18 +350,28 @@ export class Vigild {
     this.link
       .request(n, 'refresh', { term, defs }, { timeoutMs: 25_000 })
       .then((ops) => done(ops as Record<string, OpRecord>))
-      .catch((e: unknown) => this.log(`refresh of ${n} failed: ${(e as Error).message}`));
+      .catch((e: unknown) => {
+        // Lost meanwhile (the request was cancelled) or not answering: it is fenced or probed
+        // again when it rejoins; waiting for it would only delay recovery.
+        this.log(`refresh of ${n} failed: ${(e as Error).message}`);
+        this.refreshSettled(n, term, `refresh of ${n} failed`);
+      });
   }
 
   private onRefreshed(node: string, term: number, ops: Record<string, OpRecord>): void {
     if (!this.isDc || term !== this.dcTerm) return;
     if (!sameOps(this.cib.status.ops[node] ?? {}, ops)) this.record({ op: 'node-lrm', node, ops });
+    this.refreshSettled(node, term, `status of ${node} refreshed`);
+  }
+
+  private refreshSettled(node: string, term: number, why: string): void {
+    if (!this.isDc || term !== this.dcTerm) return;
     this.refreshing.delete(node);
     if (!this.dcReady && this.refreshing.size === 0) {
       this.dcReady = true;
       this.log('status re-learnt from every live node');
     }
-    this.requestSchedule(`status of ${node} refreshed`);
+    this.requestSchedule(why);
   }
 
   /** DC: notices nodes that died or came back (once its own earlier writes are in the CIB). */
@@ -375,7 +389,7 @@ export class Vigild {
         this.log(`node ${n.name} is lost (the failure detector declared it down)`);
         this.record({ op: 'node-state', node: n.name, state: 'lost' });
         this.link.cancel(n.name, 'node lost');
-        this.run?.nodeLost(n.name);
+        this.dc.nodeLost(n.name);
         this.requestSchedule(`node ${n.name} lost`);
       }
     }
@@ -405,10 +419,7 @@ export class Vigild {
         if (this.pendingWrites > 0 || !this.isDc) return;
         // After a failed write, the next tick retries: no tight loop while the log refuses.
         if (ok) this.checkMembershipAsDc();
-        if (this.scheduleAfterWrites) {
-          this.scheduleAfterWrites = false;
-          this.schedule();
-        }
+        this.dc.writesSettled();
       });
   }
 
@@ -426,22 +437,30 @@ export class Vigild {
       throw new VigilError('VGL_E_LIMIT', 'too many changes waiting to commit');
     this.pendingChanges++;
     try {
-      const leader = await this.waitForDc();
-      if (leader !== this.self) {
-        const r = (await this.link.request(
-          leader,
-          'change',
-          { entry, who: `${who} via ${this.self}` },
-          { timeoutMs: FORWARD_TIMEOUT_MS },
-        )) as { version: number; index: number };
-        // Read your writes: answer once this node has applied the change too.
-        await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
-        return { version: this.cib.version };
+      try {
+        return await this.changeOnce(entry, who);
+      } catch (e) {
+        // Refused before it was proposed (the DC changed meanwhile): safe to try the new one.
+        if (!isVigilError(e) || e.code !== 'VGL_E_NOT_LEADER') throw e;
+        return await this.changeOnce(entry, who);
       }
-      return await this.changeAsDc(entry, who);
     } finally {
       this.pendingChanges--;
     }
+  }
+
+  private async changeOnce(entry: CibEntry, who: string): Promise<{ version: number }> {
+    const leader = await this.waitForDc();
+    if (leader === this.self) return this.changeAsDc(entry, who);
+    const r = (await this.link.request(
+      leader,
+      'change',
+      { entry, who: `${who} via ${this.self}` },
+      { timeoutMs: FORWARD_TIMEOUT_MS },
+    )) as { version: number; index: number };
+    // Read your writes: answer once this node has applied the change too.
+    await this.rcib.waitApplied(r.index, COMMIT_TIMEOUT_MS);
+    return { version: this.cib.version };
   }
 
   private async changeAsDc(
@@ -488,7 +507,7 @@ export class Vigild {
         if (!this.isDc) throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`);
         if (typeof b.rsc !== 'string' || typeof b.rec !== 'object' || b.rec === null)
           throw new VigilError('VGL_E_INVALID_INPUT', 'mon-fail needs rsc and rec');
-        this.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
+        this.dc.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
         return null;
       case 'change': {
         const entry = b.entry as CibEntry | undefined;
@@ -504,20 +523,12 @@ export class Vigild {
   // ---------------------------------------------------------------- the DC's controller
 
   private requestSchedule(why: string): void {
-    if (!this.isDc) return;
-    this.transitionLog.push(`trigger: ${why}`);
-    if (this.transitionLog.length > 200) this.transitionLog.splice(0, 100);
-    if (this.run && this.run.outcome === 'running') this.run.abort(why);
-    if (this.scheduleTimer) return;
-    this.scheduleTimer = setTimeout(() => {
-      this.scheduleTimer = undefined;
-      this.schedule();
-    }, this.cfg.timing.schedulerDebounceMs);
+    if (this.isDc) this.dc.request(why);
   }
 
-  private placeInput(transitionId: number) {
+  /** What the scheduler is told about membership and quorum (only the DC knows it first-hand). */
+  private clusterView(): ClusterView {
     return {
-      cib: this.cib,
       nodes: this.cfg.nodes.filter((n) => !n.witness).map((n) => n.name),
       online: new Set(this.members()),
       quorate: this.quorate,
@@ -525,153 +536,54 @@ export class Vigild {
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
       noQuorumPolicy: this.cfg.noQuorumPolicy,
-      dc: this.self,
-      transitionId,
+      dc: this.isDc ? this.self : (this.link.leader ?? undefined),
+      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
     };
   }
 
-  private schedule(): void {
-    if (!this.isDc || !this.dcReady) return;
-    if (this.run && this.run.outcome === 'running') return; // pump() reschedules when it ends
-    if (this.pendingWrites > 0) {
-      // Schedule on a CIB that holds every result this DC has recorded.
-      this.scheduleAfterWrites = true;
-      return;
-    }
-    const res = place(this.placeInput(++this.transitionSeq));
-    if (res.graph.actions.length === 0) {
-      this.run = undefined;
-      return;
-    }
-    this.log(`transition ${res.graph.id}: ${res.graph.actions.map((a) => a.label).join('; ')}`);
-    this.run = new TransitionRun(res.graph);
-    this.pump();
-  }
-
-  /** Dispatches what is ready; when the transition ends, schedules again. */
-  private pump(): void {
-    const run = this.run;
-    if (!run || !this.isDc) return;
-    for (const a of run.dispatchable(performance.now())) this.dispatch(run, a);
-    if (run.outcome !== 'running') {
-      this.lastTransition = {
-        id: run.graph.id,
-        outcome: run.outcome,
-        actions: run.graph.actions.length,
-        reason: run.reason,
-      };
-      this.log(`transition ${run.graph.id} ${run.outcome}${run.reason ? `: ${run.reason}` : ''}`);
-      this.run = undefined;
-      this.requestSchedule(`transition ${run.graph.id} ${run.outcome}`);
-    }
-  }
-
-  private dispatch(run: TransitionRun<ClusterAction>, a: ClusterAction): void {
-    if (a.kind === 'fence') {
-      void this.doFence(run, a);
-      return;
-    }
+  /** DC: sends an action to a node's executor (runs it here when the node is this one). */
+  private sendAction(node: string, key: string, a: PlannedAction): void {
     const term = this.dcTerm;
-    const tid = run.graph.id;
     const body = {
       term,
-      tid,
-      aid: a.id,
+      key,
       ...actionToMessage({
         primitive: a.def!,
-        task: a.kind,
-        ...(a.intervalMs ? { intervalMs: a.intervalMs } : {}),
+        rsc: a.rsc!,
+        task: a.op ?? a.task,
+        ...(a.intervalMs !== undefined ? { intervalMs: a.intervalMs } : {}),
+        ...(a.role !== undefined ? { role: a.role } : {}),
         timeoutMs: a.timeoutMs,
+        ...(a.meta !== undefined ? { meta: a.meta } : {}),
       }),
     };
     const answer =
-      a.node === this.self
+      node === this.self
         ? this.onAction(body)
-        : this.link.request(a.node!, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
+        : this.link.request(node, 'act', body, { timeoutMs: a.timeoutMs + ACTION_MARGIN_MS });
     answer.then(
-      (r) => this.onResult(term, tid, a.id, a.node!, r as LocalOpResult),
-      (e: unknown) => this.onResultError(term, tid, a.id, `${a.node!}: ${(e as Error).message}`),
+      (r) => this.isDc && term === this.dcTerm && this.dc.onResult(node, key, r as LocalOpResult),
+      (e: unknown) =>
+        this.isDc &&
+        term === this.dcTerm &&
+        this.dc.onError(key, `${node}: ${(e as Error).message}`),
     );
   }
 
-  private async doFence(run: TransitionRun<ClusterAction>, a: ClusterAction): Promise<void> {
-    const target = a.target!;
-    if (this.fencing.has(target)) return;
-    this.fencing.add(target);
-    this.log(`fencing ${target}: ${a.reason}`);
-    try {
-      const r = await this.fencer.fence(target, 'reboot');
-      if (!this.isDc) return;
-      if (r.ok) {
-        this.log(`fenced ${target}`);
-        this.record({ op: 'node-state', node: target, state: 'fenced', fenced: true });
-      } else
-        this.log(
-          `fencing ${target} FAILED: ${r.attempts.map((x) => `${x.device}: ${x.reason}`).join('; ')}`,
-        );
-      if (this.run === run) {
-        run.complete(a.id, r.ok, r.ok ? '' : 'fencing failed');
-        this.pump();
-      }
-    } finally {
-      this.fencing.delete(target);
-    }
-  }
-
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
-  private async onAction(
-    m: Record<string, unknown>,
-  ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
+  private onAction(m: Record<string, unknown>): Promise<LocalOpResult> {
     const term = Number(m.term);
-    const key = `${term}:${String(m.tid)}:${String(m.aid)}`;
-    const r = await this.lrm.execute(term, key, actionFromMessage(m));
-    return { rsc: r.rsc, rec: r.rec, ok: r.ok };
-  }
-
-  private onResult(
-    term: number,
-    tid: number,
-    aid: number,
-    node: string,
-    r: Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>,
-  ): void {
-    if (!this.isDc || term !== this.dcTerm) return;
-    const run = this.run;
-    const current = run && run.graph.id === tid;
-    if (current && run.stateOf(aid) !== 'in-flight') return; // duplicate
-    const failedStart = !r.ok && r.rec.op === 'start';
-    const failedMon = !r.ok && r.rec.op.startsWith('monitor');
-    const prev = this.cib.status.ops[node]?.[r.rsc];
-    // An unchanged result (a monitor that found what the CIB says) is not logged again.
-    if (!r.ok || !prev || !sameOutcome(prev, r.rec))
-      // start-failure-is-fatal: a failed start bans the node until cleanup.
-      this.record({
-        op: 'op-result',
-        node,
-        rsc: r.rsc,
-        rec: r.rec,
-        countFailure: failedStart || failedMon,
-        ...(failedStart ? { fatal: true } : {}),
-      });
-    if (current) {
-      run.complete(aid, r.ok, r.rec.reason);
-      this.pump();
-    } else if (!r.ok) this.requestSchedule(`late failure of ${r.rsc} on ${node}`);
-  }
-
-  private onResultError(term: number, tid: number, aid: number, message: string): void {
-    const run = this.run;
-    this.log(`action ${aid} of transition ${tid}: ${message}`);
-    if (!this.isDc || term !== this.dcTerm) return;
-    if (!run || run.graph.id !== tid || run.stateOf(aid) !== 'in-flight') return;
-    run.complete(aid, false, message);
-    this.pump();
+    try {
+      return this.lrm.execute(term, String(m.key), actionFromMessage(m));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {
     this.log(`monitor of ${r.rsc} failed: rc=${r.rec.rc} ${r.rec.reason}`);
     if (this.isDc) {
-      this.onMonitorFailure(this.self, r.rsc, r.rec);
+      this.dc.onMonitorFailure(this.self, r.rsc, r.rec);
       return;
     }
     const dc = this.link.leader;
@@ -681,11 +593,6 @@ export class Vigild {
       .catch((e: unknown) =>
         this.log(`could not report the failure of ${r.rsc} to ${dc}: ${(e as Error).message}`),
       );
-  }
-
-  private onMonitorFailure(node: string, rsc: string, rec: OpRecord): void {
-    this.record({ op: 'op-result', node, rsc, rec, countFailure: true });
-    this.requestSchedule(`monitor of ${rsc} failed on ${node}`);
   }
 
   private onNoQuorum(): void {
@@ -698,6 +605,9 @@ export class Vigild {
     void this.lrm
       .stopAll(Math.max(1000, this.cfg.timing.quorumLossStopMs), 'quorum lost')
       .then(() => {
+        // An action that was already running when quorum went (a start) may have left something
+        // active: the next tick without quorum stops it too.
+        this.stoppingForQuorum = false;
         if (policy === 'suicide') {
           this.log('no-quorum-policy=suicide: exiting');
           process.exit(1);
@@ -722,7 +632,9 @@ export class Vigild {
         return this.link.status();
       case 'explain': {
         const rsc = typeof req.params.rsc === 'string' ? req.params.rsc : '';
-        return explain(place(this.placeInput(0)), this.cib, rsc);
+        const x = this.dc.explain(rsc);
+        if (!x) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${rsc}'`);
+        return x;
       }
       case 'change': {
         const entry = req.params.entry as CibEntry | undefined;
@@ -753,14 +665,7 @@ export class Vigild {
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
       term: this.link.term,
       warnings: this.warnings,
-      transition: this.run
-        ? {
-            id: this.run.graph.id,
-            outcome: 'running',
-            actions: this.run.graph.actions.length,
-            reason: undefined,
-          }
-        : this.lastTransition,
+      transition: this.dc.current,
       localActive: this.lrm.activeResources(),
     };
   }

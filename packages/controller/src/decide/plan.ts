@@ -1,0 +1,138 @@
+import { explain, schedule, type Explanation, type Transition } from '@vigil/scheduler';
+import { findResource, type Cib, type PrimitiveDef } from './model.js';
+import { schedulerCib, type ClusterView } from './scheduler-input.js';
+import type { RunGraph } from './transition.js';
+
+/**
+ * The controller's decision: run the scheduler on the replicated CIB and turn its graph
+ * (`GRAPH-CONTRACT.md`) into actions the DC can dispatch, each with what the node side needs
+ * (the primitive's definition, the operation, a deadline) and the scheduler's reason.
+ */
+
+/** A graph action as the contract defines it (fields the scheduler adds over time are optional). */
+export interface ContractAction {
+  readonly id: number;
+  readonly key: string;
+  readonly rsc?: string;
+  readonly primitive?: string;
+  readonly task: string;
+  readonly intervalMs?: number;
+  readonly role?: 'Promoted' | 'Unpromoted';
+  readonly timeoutMs?: number;
+  readonly node?: string;
+  readonly pseudo: boolean;
+  readonly runnable: boolean;
+  readonly reason: string;
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the node side runs: `probe` is a one-shot monitor, `monitor` a recurring one (kept running
+ * until a stop, a start or a `cancel` of its interval); other tasks are the agent's action names.
+ */
+export type NodeOp = 'probe' | 'start' | 'stop' | 'monitor' | 'cancel' | (string & {});
+
+/**
+ * Tasks the DC completes itself, nothing sent to a node: `do_shutdown` (vigild has no shutdown
+ * request to confirm) and `clear_failcount` (the DC clears it in the CIB).
+ */
+export const DC_TASKS: ReadonlySet<string> = new Set(['do_shutdown', 'clear_failcount']);
+
+export interface PlannedAction extends ContractAction {
+  readonly timeoutMs: number;
+  /** For resource actions: the operation and the definition to run it with (id = `rsc`). */
+  readonly op?: NodeOp;
+  /** The configured primitive (a clone instance runs its primitive under the name `rsc`). */
+  readonly def?: PrimitiveDef;
+}
+
+export interface Plan {
+  readonly graph: RunGraph<PlannedAction>;
+  readonly transition: Transition;
+  /** Resource and fence actions, one line each with the scheduler's reason. */
+  readonly lines: string[];
+}
+
+/** Deadline of a probe, start or stop when neither the graph nor the definition gives one. */
+export const DEFAULT_OP_TIMEOUT_MS = 20_000;
+/** Deadline of a fence action: the fencer runs each device under its own, shorter deadline. */
+export const FENCE_TIMEOUT_MS = 120_000;
+
+export function runScheduler(state: Cib, view: ClusterView, nowSec: number): Transition {
+  return schedule({ cib: schedulerCib(state, view), nowSec });
+}
+
+export function planTransition(
+  state: Cib,
+  view: ClusterView,
+  nowSec: number,
+  transitionId: number,
+): Plan {
+  const transition = runScheduler(state, view, nowSec);
+  const actions: PlannedAction[] = [];
+  for (const a of transition.graph.actions as readonly ContractAction[])
+    actions.push(toPlanned(a, state));
+  const edges = transition.graph.edges.map((e) => ({ before: e.before, after: e.after }));
+  const lines = actions
+    .filter((a) => !a.pseudo)
+    .map((a) => `${a.key}${a.runnable ? '' : ' (blocked)'}: ${a.reason}`);
+  return { graph: { id: transitionId, actions, edges }, transition, lines };
+}
+
+function toPlanned(a: ContractAction, state: Cib): PlannedAction {
+  if (a.pseudo || a.task === 'stonith' || a.rsc === undefined || DC_TASKS.has(a.task))
+    return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
+  const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
+  const found = findResource(state.config, primId);
+  const def = found?.kind === 'primitive' ? found : undefined;
+  const interval = a.intervalMs ?? 0;
+  const op: NodeOp = a.task === 'monitor' ? (interval > 0 ? 'monitor' : 'probe') : a.task;
+  const configured =
+    a.task === 'monitor' && interval > 0
+      ? found?.kind === 'primitive'
+        ? found.ops.find((o) => o.intervalMs === interval)?.timeoutMs
+        : undefined
+      : undefined;
+  return {
+    ...a,
+    op,
+    ...(def === undefined ? {} : { def }),
+    // No definition: nothing to run it with. The action stays in the graph, blocked.
+    ...(def === undefined
+      ? { runnable: false, reason: `${a.reason} (no definition of ${primId})` }
+      : {}),
+    timeoutMs: a.timeoutMs ?? configured ?? DEFAULT_OP_TIMEOUT_MS,
+  };
+}
+
+export interface LiveExplanation extends Explanation {
+  /** What the DC's next transition would do for this resource, with the scheduler's reasons. */
+  readonly actions: { key: string; reason: string; runnable: boolean }[];
+}
+
+/** `vigil explain RSC`: the scheduler's own explanation, on the live cluster's CIB. */
+export function explainResource(
+  state: Cib,
+  view: ClusterView,
+  nowSec: number,
+  rsc: string,
+): LiveExplanation | undefined {
+  const t = runScheduler(state, view, nowSec);
+  const e = explain(t, rsc);
+  if (!e) return undefined;
+  const mine = (id: string | undefined): boolean =>
+    id !== undefined && (id === rsc || id.replace(/:\d+$/, '') === rsc || isMember(state, rsc, id));
+  const actions = (t.graph.actions as readonly ContractAction[])
+    .filter((a) => !a.pseudo && (a.task === 'stonith' || mine(a.rsc)))
+    .map((a) => ({ key: a.key, reason: a.reason, runnable: a.runnable }));
+  return { ...e, actions };
+}
+
+/** Whether `id` is a primitive inside the group or clone `top`. */
+function isMember(state: Cib, top: string, id: string): boolean {
+  const r = state.config.resources.find((x) => x.id === top);
+  const base = id.replace(/:\d+$/, '');
+  if (r?.kind === 'group') return r.members.some((m) => m.id === base);
+  if (r?.kind === 'clone') return r.child.id === base;
+  return false;
+}

@@ -1,0 +1,121 @@
+import type { Cib as PcmkCib, LrmResource, NodeState as PcmkNodeState, NvSet } from '@vigil/cib';
+import { configToCibModel } from './cib-xml.js';
+import { findResource, type Cib } from './model.js';
+
+/**
+ * The replicated CIB as the scheduler reads it: a `@vigil/cib` model with vigild's configuration
+ * and a Pacemaker status section (node_state, transient attributes with failcounts, lrm_rsc_op
+ * history), plus what only the DC knows (membership, quorum, the DC itself).
+ *
+ * Node states, as Pacemaker writes them:
+ * - a live member: in_ccm=true crmd=online join=member expected=member (online);
+ * - lost (silent past deadtime, or recorded as a member the DC no longer hears): in_ccm=false,
+ *   expected=member: unclean, so the scheduler fences it before recovering its resources. Without
+ *   fencing (`stonith-enabled=false`) a lost node is written as cleanly down: the majority
+ *   recovers at once (the loud warning at start-up says what that risks);
+ * - fenced, or never seen since the cluster was created: expected=down, cleanly offline. (vigild
+ *   does not fence nodes it has never seen, unlike Pacemaker's startup-fencing.)
+ */
+export interface ClusterView {
+  /** Nodes that may run resources (witnesses excluded), in configuration order. */
+  readonly nodes: readonly string[];
+  readonly online: ReadonlySet<string>;
+  readonly quorate: boolean;
+  /** Effective: the daemon's configuration and the `stonith-enabled` property agree to fence. */
+  readonly stonithEnabled: boolean;
+  /** From the daemon's configuration; a `no-quorum-policy` property overrides it. */
+  readonly noQuorumPolicy: string;
+  readonly dc: string | undefined;
+  /**
+   * The fence devices of the daemon's configuration. vigild's DC fences through its own fencer
+   * (`AgentFencer`, configured from the YAML), not through stonith resources, so the scheduler is
+   * told that fencing is available the way Pacemaker tells it about a watchdog
+   * (`have-watchdog`); with none, a cluster with fencing enabled changes nothing, as Pacemaker's.
+   */
+  readonly fenceDevices?: readonly string[];
+}
+
+export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
+  const cib = configToCibModel(state.config, state.configVersion);
+  const props: Record<string, string> = {
+    'no-quorum-policy': view.noQuorumPolicy,
+    ...state.config.properties,
+    'stonith-enabled': view.stonithEnabled ? 'true' : 'false',
+    'have-watchdog': (view.fenceDevices?.length ?? 0) > 0 ? 'true' : 'false',
+  };
+  const nv = (id: string, m: Record<string, string>): NvSet[] =>
+    Object.keys(m).length === 0
+      ? []
+      : [
+          {
+            id,
+            rules: [],
+            nvpairs: Object.entries(m).map(([name, value]) => ({
+              id: `${id}-${name}`,
+              name,
+              value,
+            })),
+          },
+        ];
+  const nodeStates: PcmkNodeState[] = [];
+  for (const n of view.nodes) {
+    const st = state.status.nodes[n];
+    const online = view.online.has(n);
+    const lost = !online && (st?.state === 'member' || st?.state === 'lost');
+    const flags = online
+      ? { inCcm: 'true', crmd: 'online', join: 'member', expected: 'member' }
+      : lost && view.stonithEnabled
+        ? { inCcm: 'false', crmd: 'offline', join: 'down', expected: 'member' }
+        : { inCcm: 'false', crmd: 'offline', join: 'down', expected: 'down' };
+    const resources: LrmResource[] = [];
+    for (const [rsc, ops] of Object.entries(state.status.lrm?.[n] ?? {})) {
+      const d = findResource(state.config, rsc.replace(/:\d+$/, ''));
+      resources.push({
+        id: rsc,
+        ...(d?.kind === 'primitive'
+          ? { class: d.class, ...(d.class === 'ocf' ? { provider: d.provider } : {}), type: d.type }
+          : {}),
+        ops: [...ops].sort((a, b) => a.callId - b.callId),
+      });
+    }
+    const attrs = st?.attributes ?? {};
+    nodeStates.push({
+      id: n,
+      uname: n,
+      ...flags,
+      ...(Object.keys(attrs).length > 0
+        ? { transientAttributes: { id: n, sets: nv(`status-${n}`, { ...attrs }) } }
+        : {}),
+      lrm: { id: n, resources },
+    });
+  }
+  return {
+    ...cib,
+    attributes: {
+      ...cib.attributes,
+      numUpdates: state.version,
+      haveQuorum: view.quorate ? '1' : '0',
+      ...(view.dc === undefined ? {} : { dcUuid: view.dc }),
+    },
+    configuration: {
+      ...cib.configuration,
+      crmConfig: nv('cib-bootstrap-options', props),
+      nodes: view.nodes.map((n) => {
+        const s = state.config.nodes[n];
+        return {
+          id: n,
+          uname: n,
+          instanceAttributes: nv(`nodes-${n}`, {
+            // Permanent attributes (crm_attribute -l forever) first: standby/maintenance win.
+            ...(s?.attributes ?? {}),
+            ...(s?.standby === true ? { standby: 'on' } : {}),
+            ...(s?.maintenance === true ? { maintenance: 'on' } : {}),
+          }),
+          utilization: nv(`nodes-${n}-utilization`, { ...(s?.utilization ?? {}) }),
+        };
+      }),
+    },
+    status: { nodeStates },
+    statusAbsent: false,
+  };
+}
