@@ -43,6 +43,8 @@ export interface OpDef {
   readonly enabled: boolean;
   /** From the op, its meta attributes or op_defaults; absent when none says. */
   readonly timeoutMs?: number;
+  /** Another op of the resource has the same name and interval: it is not scheduled. */
+  readonly ambiguous?: boolean;
 }
 
 /** One entry in a resource's operation history on one node. */

@@ -47,16 +47,24 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
   return 'restart';
 }
 
+/** The shared monitors set of states without any; never added to (see addMonitor). */
+const NO_MONITORS = new Set<number>();
+
 /** Folds one node's history into the resource state there. */
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = [...opsIn].sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
     stopFailed: false,
     pending: false,
     probed: ops.length > 0,
-    monitors: new Set(),
+    // Most entries (probes) never record a monitor: they share one empty set until they do.
+    monitors: NO_MONITORS,
+  };
+  const addMonitor = (intervalMs: number): void => {
+    if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
+    st.monitors.add(intervalMs);
   };
   const fail = (op: HistoryOp, role: Role): void => {
     const onFail = configuredOnFail(r, op, stonith);
@@ -114,8 +122,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
       if (succeeded && rc === RC_NOT_RUNNING) {
-        // The monitor was expected to find it stopped (target rc 7), and did.
+        // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
+        addMonitor(op.intervalMs);
       } else if (succeeded) {
         // The same operation (key and call) recorded a failure earlier and has passed since:
         // the failure is over.
@@ -125,7 +134,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           delete st.failedOp;
           delete st.onFail;
         }
-        st.monitors.add(op.intervalMs);
+        addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
@@ -157,7 +166,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.role = 'Stopped';
           st.failed = false;
           st.stopFailed = false;
-          st.monitors.clear();
+          if (st.monitors !== NO_MONITORS) st.monitors.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;

@@ -255,7 +255,12 @@ function readOps(
       const name = op.attrs.name ?? '';
       const intervalMs = parseInterval(op.attrs.interval);
       const key = `${name}_${intervalMs}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key)) {
+        // Two ops of one resource with the same name and interval: neither is trusted.
+        const i = out.findIndex((o) => o.name === name && o.intervalMs === intervalMs);
+        if (src === e && i >= 0) out[i] = { ...out[i]!, ambiguous: true };
+        continue;
+      }
       seen.add(key);
       const opMeta = readNvpairs(op, 'meta_attributes', ctx);
       const opDefaultsMeta = readNvpairs(defaults.opDefaults, 'meta_attributes', {

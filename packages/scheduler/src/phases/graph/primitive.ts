@@ -47,7 +47,11 @@ export function opAppliesTo(op: OpDef, role: Role, promotable: boolean): boolean
 export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
   return r.ops.filter(
     (o) =>
-      o.name === 'monitor' && o.intervalMs > 0 && o.enabled && opAppliesTo(o, role, r.promotable),
+      o.name === 'monitor' &&
+      o.intervalMs > 0 &&
+      o.enabled &&
+      o.ambiguous !== true &&
+      opAppliesTo(o, role, r.promotable),
   );
 }
 
@@ -146,6 +150,18 @@ function addCancels(
 }
 
 export function buildPrimitive(
+  ws: WorkingSet,
+  g: GraphBuilder,
+  p: Plan,
+  fenceIds: ReadonlyMap<string, number>,
+  probeNodes: readonly string[],
+): PrimitiveActions {
+  const out = buildChanges(ws, g, p, fenceIds, probeNodes);
+  if (!p.frozen) addStoppedMonitors(ws, g, p, out);
+  return out;
+}
+
+function buildChanges(
   ws: WorkingSet,
   g: GraphBuilder,
   p: Plan,
@@ -283,4 +299,51 @@ export function buildPrimitive(
     addMonitors(g, r, node, p.nextRole, undefined, '', active);
   }
   return out;
+}
+
+/**
+ * Monitors configured for role "Stopped" check that the resource is not running: they run on
+ * every online node where it will not be, after the probe or stop there; where it starts, an
+ * active one is cancelled first.
+ */
+function addStoppedMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan, out: PrimitiveActions): void {
+  const r = p.rsc;
+  const ops = recurringMonitors(r, 'Stopped');
+  if (ops.length === 0) return;
+  const runsOn = p.blocked === undefined ? p.next : null;
+  const probeOn = new Map(out.probes.map((id) => [g.get(id).node, id]));
+  for (const n of ws.nodes) {
+    if (!n.online || n.unclean) continue;
+    const h = r.history.get(n.name);
+    const active = h?.monitors ?? new Set<number>();
+    const runningHere = h !== undefined && h.role !== 'Stopped';
+    for (const op of ops) {
+      if (n.name === runsOn) {
+        if (!active.has(op.intervalMs) || runningHere) continue;
+        const c = g.add(
+          resourceAction(
+            r,
+            'cancel',
+            n.name,
+            `${r.id} starts on ${n.name}: its stopped-role monitor there ends`,
+            { intervalMs: op.intervalMs },
+          ),
+        );
+        g.order(c, out.start, 'cancel the stopped-role monitor before start');
+        continue;
+      }
+      if (active.has(op.intervalMs) && !runningHere) continue;
+      const m = g.add(
+        resourceAction(
+          r,
+          'monitor',
+          n.name,
+          `${r.id} is not to run on ${n.name}: a ${op.intervalMs / 1000}s monitor checks it stays stopped`,
+          { intervalMs: op.intervalMs },
+        ),
+      );
+      g.order(probeOn.get(n.name), m, 'probe before the stopped-role monitor');
+      g.order(out.stops.get(n.name), m, 'stop before the stopped-role monitor');
+    }
+  }
 }
