@@ -35,6 +35,22 @@ describe('nodes that left while still running something', () => {
     assert.deepEqual(run(spec({})), lines('* Start A ( n1 )', '* Start B ( n1 )'));
   });
 
+  it('fencing is listed from the last configured node to the first', () => {
+    const out = run({
+      props: FENCING,
+      nodes: [{ name: 'b', state: 'lost' }, { name: 'n1' }, { name: 'a', state: 'lost' }],
+      resources: prim('fence1'),
+    });
+    assert.deepEqual(
+      out,
+      lines(
+        "* Fence (reboot) a 'peer is no longer part of the cluster'",
+        "* Fence (reboot) b 'peer is no longer part of the cluster'",
+        '* Start fence1 ( n1 )',
+      ),
+    );
+  });
+
   it('a node the membership never recorded is fenced as unseen', () => {
     const out = run({
       props: FENCING,

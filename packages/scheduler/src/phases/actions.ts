@@ -116,9 +116,8 @@ export function createActions(ws: WorkingSet): ActionsResult {
   const fences: FenceDecision[] = [];
   const noFencing = fencingUnavailable(ws);
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
-  // Quorum suicide fences the partition's nodes last to first (as crm_simulate lists them).
-  const suicides = ws.nodes.filter((n) => n.suicide === true).reverse();
-  for (const n of [...ws.nodes.filter((x) => x.suicide !== true), ...suicides]) {
+  // Fencing is listed from the last configured node to the first (as crm_simulate does).
+  for (const n of [...ws.nodes].reverse()) {
     // Without quorum only nodes still in our partition (failed there) may be fenced.
     if (n.unclean && ws.options.stonithEnabled && !noFencing && (quorate || n.online)) {
       fences.push({
