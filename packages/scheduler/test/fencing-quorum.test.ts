@@ -163,3 +163,35 @@ describe('clone instances after a failure', () => {
     );
   });
 });
+
+describe('a stop that failed with on-fail=block, on a node that is lost', () => {
+  const stopBlock = '<op id="A-stop" name="stop" interval="0" on-fail="block"/>';
+  const failedStop = [op('A', { op: 'start', call: 2 }), op('A', { op: 'stop', rc: 1, call: 3 })];
+  const spec = (quorum: boolean) => ({
+    quorum,
+    props: { ...FENCING, 'no-quorum-policy': 'freeze' },
+    nodes: [
+      { name: 'n1', state: 'lost' as const, history: { A: failedStop } },
+      { name: 'n2', history: { A: probedStopped('A') } },
+    ],
+    resources: prim('A', undefined, stopBlock) + prim('fence1'),
+  });
+
+  it('fencing the node ends the block: the resource simply moves', () => {
+    assert.deepEqual(
+      run(spec(true)),
+      lines(
+        "* Fence (reboot) n1 'peer is no longer part of the cluster'",
+        '* Move A ( n1 -> n2 )',
+        '* Start fence1 ( n2 )',
+      ),
+    );
+  });
+
+  it('when the node cannot be fenced, its stop there is reported blocked', () => {
+    assert.deepEqual(
+      run(spec(false)),
+      lines('* Stop A ( n1 ) blocked', '* Start fence1 ( n2 ) due to quorum freeze (blocked)'),
+    );
+  });
+});
