@@ -104,3 +104,26 @@ describe('failcounts of anonymous clone instances', () => {
     assert.deepEqual(run(spec), lines('* Move X:0 ( n1 -> n3 )'));
   });
 });
+
+describe('clone instances without stickiness', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { 'X:0': started('X:0'), 'X:1': started('X:1') } },
+      { name: 'n2', history: { 'X:0': probedStopped('X:0'), 'X:1': probedStopped('X:1') } },
+    ],
+    resources: clone('C', prim('X'), {
+      'globally-unique': 'true',
+      'clone-max': '2',
+      'clone-node-max': '2',
+      'resource-stickiness': stickiness,
+    }),
+  });
+
+  it('with stickiness 0 the clone spreads out again', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:1 ( n1 -> n2 )'));
+  });
+
+  it('with any stickiness the instances stay', () => {
+    assert.deepEqual(run(spec('1')), []);
+  });
+});
