@@ -127,3 +127,22 @@ describe('clone instances without stickiness', () => {
     assert.deepEqual(run(spec('1')), []);
   });
 });
+
+describe('a running clone instance and a better node', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { X: started('X') } },
+      { name: 'n2', history: { X: probedStopped('X') } },
+    ],
+    resources: clone('C', prim('X'), { 'clone-max': '1', 'resource-stickiness': stickiness }),
+    constraints: '<rsc_location id="C-likes-n2" rsc="C" node="n2" score="50"/>',
+  });
+
+  it('moves there when its stickiness does not outweigh the preference', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:0 ( n1 -> n2 )'));
+  });
+
+  it('stays when it does', () => {
+    assert.deepEqual(run(spec('100')), []);
+  });
+});

@@ -87,6 +87,11 @@ export function assignClone(ws: WorkingSet, c: WsResource): void {
       );
       if (fewer) continue;
     }
+    // A node it may use that scores strictly higher (stickiness included) wins over staying.
+    const better = [...scoresOf.get(inst)!].some(
+      ([m, v]) => m !== n && v > s && (perNode.get(m) ?? 0) < settings.nodeMax,
+    );
+    if (better) continue;
     placeInstance(ws, inst, n);
     perNode.set(n, (perNode.get(n) ?? 0) + 1);
     done.add(inst);
