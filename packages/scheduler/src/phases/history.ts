@@ -56,6 +56,23 @@ const NO_MONITORS = new Set<number>();
  * recurring monitor's last failure, and its latest result): only the most recent result counts.
  */
 function latestResults(ops: HistoryOp[]): HistoryOp[] {
+  // Almost always every operation is recorded once: then there is nothing to drop (checked
+  // pairwise without allocating, for the few entries a resource has on a node).
+  if (ops.length <= 8) {
+    let twice = false;
+    for (let i = 0; i < ops.length && !twice; i++) {
+      const a = ops[i]!;
+      if (a.key === undefined || a.callId < 0) continue;
+      for (let j = i + 1; j < ops.length; j++) {
+        const b = ops[j]!;
+        if (b.callId === a.callId && b.key === a.key) {
+          twice = true;
+          break;
+        }
+      }
+    }
+    if (!twice) return ops.slice(); // a copy: the caller sorts it
+  }
   const newest = new Map<string, HistoryOp>();
   for (const op of ops) {
     if (op.key === undefined || op.callId < 0) continue;
