@@ -71,7 +71,7 @@ function latestResults(ops: HistoryOp[]): HistoryOp[] {
         }
       }
     }
-    if (!twice) return ops.slice(); // a copy: the caller sorts it
+    if (!twice) return ops;
   }
   const newest = new Map<string, HistoryOp>();
   for (const op of ops) {
@@ -86,7 +86,11 @@ function latestResults(ops: HistoryOp[]): HistoryOp[] {
 }
 
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = opsIn.length < 2 ? opsIn : latestResults(opsIn).sort(opSortKey);
+  let ops = opsIn.length < 2 ? opsIn : latestResults(opsIn);
+  let sorted = true;
+  for (let i = 1; i < ops.length && sorted; i++) sorted = opSortKey(ops[i - 1]!, ops[i]!) <= 0;
+  // Sorted on a copy: the entry's own list stays as recorded.
+  if (!sorted) ops = (ops === opsIn ? [...ops] : ops).sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
