@@ -51,46 +51,12 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
 const NO_MONITORS = new Set<number>();
 
 /** Folds one node's history into the resource state there. */
-/**
- * Two entries with the same operation key and call id are one operation recorded twice (a
- * recurring monitor's last failure, and its latest result): only the most recent result counts.
- */
-function latestResults(ops: HistoryOp[]): HistoryOp[] {
-  // Almost always every operation is recorded once: then there is nothing to drop (checked
-  // pairwise without allocating, for the few entries a resource has on a node).
-  if (ops.length <= 8) {
-    let twice = false;
-    for (let i = 0; i < ops.length && !twice; i++) {
-      const a = ops[i]!;
-      if (a.key === undefined || a.callId < 0) continue;
-      for (let j = i + 1; j < ops.length; j++) {
-        const b = ops[j]!;
-        if (b.callId === a.callId && b.key === a.key) {
-          twice = true;
-          break;
-        }
-      }
-    }
-    if (!twice) return ops;
-  }
-  const newest = new Map<string, HistoryOp>();
-  for (const op of ops) {
-    if (op.key === undefined || op.callId < 0) continue;
-    const k = `${op.key}#${op.callId}`;
-    const prev = newest.get(k);
-    if (prev === undefined || (op.lastRcChange ?? 0) > (prev.lastRcChange ?? 0)) newest.set(k, op);
-  }
-  return ops.filter(
-    (op) => op.key === undefined || op.callId < 0 || newest.get(`${op.key}#${op.callId}`) === op,
-  );
-}
-
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  let ops = opsIn.length < 2 ? opsIn : latestResults(opsIn);
+  let ops = opsIn;
   let sorted = true;
   for (let i = 1; i < ops.length && sorted; i++) sorted = opSortKey(ops[i - 1]!, ops[i]!) <= 0;
   // Sorted on a copy: the entry's own list stays as recorded.
-  if (!sorted) ops = (ops === opsIn ? [...ops] : ops).sort(opSortKey);
+  if (!sorted) ops = [...ops].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
@@ -159,11 +125,21 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
+      // Recorded at all, even as a failure: the executor keeps running it.
+      (st.recurring ??= new Set()).add(op.intervalMs);
       if (succeeded && rc === RC_NOT_RUNNING) {
         // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
         addMonitor(op.intervalMs);
       } else if (succeeded) {
+        // The same operation (key and call) recorded a failure earlier and has passed since:
+        // the failure is over.
+        const f = st.failedOp;
+        if (f?.key !== undefined && f.key === op.key && f.callId === op.callId) {
+          st.failed = false;
+          delete st.failedOp;
+          delete st.onFail;
+        }
         addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
@@ -197,6 +173,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.failed = false;
           st.stopFailed = false;
           if (st.monitors !== NO_MONITORS) st.monitors.clear();
+          st.recurring?.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
