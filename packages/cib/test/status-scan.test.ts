@@ -130,6 +130,9 @@ describe('status fast path', () => {
       plain.replace('call-id="3"', 'call-id="3" call-id="4"'),
       plain.replace(' op-status="0"', ''),
       plain.replace('interval="0"', 'interval="0s"'),
+      plain.replace('x="y"', 'x="line\nbreak"'),
+      plain.replace('x="y"', 'x="a<b"'),
+      plain.replace('x="y"', 'x="unclosed'),
     ])
       assert.equal(scanStatus(odd, 0, 100), undefined, odd);
   });

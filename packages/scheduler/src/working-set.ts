@@ -87,6 +87,8 @@ export interface NodeRscState {
   probed: boolean;
   /** Recurring monitors whose last result is recorded here, by interval. */
   readonly monitors: Set<number>;
+  /** Recurring monitors with any recorded result, failures included (they keep running). */
+  recurring?: Set<number>;
   /** The agent is not installed here (probe rc 5): the node is banned. */
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */

@@ -50,12 +50,51 @@ class Scanner {
   /** Set by startTag: the tag ended with '/>'. */
   private selfClosing = false;
 
+  /** No '&', tab or CR anywhere after the start: attribute values need only '<' and LF checks. */
+  private readonly clean: boolean;
+  /** Offsets of the next '<' and LF at or after some earlier point (-1 / Infinity: none). */
+  private nextLt = -1;
+  private nextLf = -1;
+
   constructor(
     private readonly s: string,
     from: number,
     private readonly maxAttributes: number,
   ) {
     this.i = from;
+    this.clean = s.indexOf('&', from) < 0 && s.indexOf('\t', from) < 0 && s.indexOf('\r', from) < 0;
+  }
+
+  /**
+   * The end of the attribute value starting at `vs` (its closing quote), or GIVE_UP when the
+   * value holds a '<', a line break (or, unless clean, '&' or a tab) or is not closed. The
+   * searches for '<' and LF run ahead once per tag, not once per value.
+   */
+  private valueEnd(vs: number, q: number): number {
+    const s = this.s;
+    if (!this.clean) {
+      let i = vs;
+      for (;;) {
+        const d = s.charCodeAt(i);
+        if (d === q) return i;
+        if (d === 0x26 || d === 0x3c || d === 0x0a || d === 0x09 || d === 0x0d || d !== d)
+          throw GIVE_UP;
+        i++;
+      }
+    }
+    const ve = s.indexOf(q === 0x22 ? '"' : "'", vs);
+    if (ve < 0) throw GIVE_UP;
+    if (this.nextLt < vs) {
+      this.nextLt = s.indexOf('<', vs);
+      if (this.nextLt < 0) this.nextLt = Infinity;
+    }
+    if (this.nextLt < ve) throw GIVE_UP;
+    if (this.nextLf < vs) {
+      this.nextLf = s.indexOf('\n', vs);
+      if (this.nextLf < 0) this.nextLf = Infinity;
+    }
+    if (this.nextLf < ve) throw GIVE_UP;
+    return ve;
   }
 
   /** Whether the tag startTag just read ended with '/>' (a method: calls change it). */
@@ -149,18 +188,8 @@ class Scanner {
       const q = s.charCodeAt(i);
       if (q !== 0x22 && q !== 0x27) throw GIVE_UP;
       const vs = ++i;
-      for (;;) {
-        const d = s.charCodeAt(i);
-        // Quotes, references, '<', tabs and line breaks (the general parser normalises those)
-        // are all below '='; NaN is the end of the input.
-        if (d < 0x3d || d !== d) {
-          if (d === q) break;
-          if (d === 0x26 || d === 0x3c || d === 0x0a || d === 0x09 || d === 0x0d || d !== d)
-            throw GIVE_UP;
-        }
-        i++;
-      }
-      const ve = i++;
+      const ve = this.valueEnd(vs, q);
+      i = ve + 1;
       if (++count > this.maxAttributes) throw GIVE_UP;
       if (idx === -2) {
         const key = an!;

@@ -121,6 +121,8 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
+      // Recorded at all, even as a failure: the executor keeps running it.
+      (st.recurring ??= new Set()).add(op.intervalMs);
       if (succeeded && rc === RC_NOT_RUNNING) {
         // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
@@ -167,6 +169,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.failed = false;
           st.stopFailed = false;
           if (st.monitors !== NO_MONITORS) st.monitors.clear();
+          st.recurring?.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
