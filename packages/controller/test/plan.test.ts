@@ -43,7 +43,7 @@ function view(online = NODES, stonith = true): ClusterView {
     online: new Set(online),
     quorate: true,
     stonithEnabled: stonith,
-    canFence: true,
+    fenceDevices: ['fence-test'],
     noQuorumPolicy: 'stop',
     dc: online[0],
   };
@@ -222,7 +222,7 @@ describe('planTransition: the real scheduler drives the controller', () => {
 
   it('fencing enabled but no fence device: nothing starts, and explain says why', () => {
     const c = members(apply(emptyCib(), { op: 'rsc-create', def: prim('r1') }));
-    const v = { ...view(), canFence: false };
+    const v = { ...view(), fenceDevices: [] };
     const keys = planTransition(c, v, NOW, 1).graph.actions.map((a) => a.key);
     assert.ok(!keys.some((k) => k.startsWith('r1_start')), keys.join(' '));
     assert.match(explainResource(c, v, NOW, 'r1')?.text ?? '', /no fencing device/);

@@ -61,6 +61,10 @@ export class LocalCluster {
   logFile(node: string): string {
     return join(this.dir, `${node}.log`);
   }
+  /** Where the agents' crm_* commands reach a node's cluster port. */
+  clusterPortSocket(node: string): string {
+    return join(this.dir, 'state', node, 'cluster-port.sock');
+  }
   pidFile(node: string): string {
     return join(this.dir, `${node}.vigild.pid`);
   }

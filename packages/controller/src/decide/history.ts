@@ -77,7 +77,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
   const callId = (status.lastCallId ?? 0) + 1;
   const lastRcChange = Math.floor(i.rec.wallMs / 1000);
   const target = targetRc(operation, intervalMs);
-  const timedOut = i.rec.reason.startsWith('timed out');
+  const timedOut = i.rec.opStatus === OP_STATUS.timeout || i.rec.reason.startsWith('timed out');
   const digest = i.rec.opDigest ?? opDigest(config, i.rsc);
   const base = (id: string): LrmRscOp => ({
     id,
@@ -92,7 +92,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
     lastRcChange,
     lastRun: lastRcChange,
     execTime: Math.max(0, Math.round(i.rec.durationMs)),
-    queueTime: 0,
+    queueTime: i.rec.queueMs ?? 0,
     ...(digest === undefined ? {} : { opDigest: digest }),
     ...(i.rec.reason === '' ? {} : { exitReason: i.rec.reason }),
     onNode: i.node,

@@ -1,5 +1,7 @@
 import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { LIMITS, VigilError } from '@vigil/base';
+import { LIMITS, VigilError, isVigilError } from '@vigil/base';
+import { MAX_LEVEL_INDEX, parseDevice } from '@vigil/executor';
+import { deviceSpec } from '../node/fencing.js';
 import {
   DEFAULT_PORT,
   DEFAULT_TIMING,
@@ -262,7 +264,7 @@ function parseFencing(
       if (id !== undefined && devices.some((x) => x.id === id))
         bad([...p, 'id'], `duplicate device id '${id}'`);
       if (id !== undefined && agent !== undefined) {
-        devices.push({
+        const dev: FenceDeviceConfig = {
           id,
           agent,
           params,
@@ -270,7 +272,15 @@ function parseFencing(
           delayBaseMs: num('delayBaseMs', 0),
           delayMaxMs: num('delayMaxMs', 0),
           timeoutMs: num('timeoutMs', 20_000),
-        });
+        };
+        // What the fencer would refuse at start (an unknown pcmk_* attribute, a bad delay…).
+        try {
+          parseDevice(deviceSpec(dev));
+        } catch (e) {
+          if (!isVigilError(e)) throw e;
+          bad([...p, 'params'], e.message);
+        }
+        devices.push(dev);
       }
     });
   const topology: Record<string, string[][]> = {};
@@ -285,6 +295,11 @@ function parseFencing(
           bad(p, 'must be a list of levels, each a list of device ids');
           continue;
         }
+        if (levels.length > MAX_LEVEL_INDEX)
+          bad(
+            p,
+            `at most ${MAX_LEVEL_INDEX} levels (the fencer's topology indexes 1-${MAX_LEVEL_INDEX})`,
+          );
         topology[node] = levels.map((lvl: unknown, i: number) => {
           const ids = Array.isArray(lvl) ? lvl : [lvl];
           return ids.map((id: unknown, j: number) => {

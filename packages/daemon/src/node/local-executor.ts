@@ -158,10 +158,12 @@ export class LocalExecutor {
         ),
       );
     this.newest = term;
-    const cached = this.results.get(key);
+    // Keys are unique within a DC's term; another DC may reuse one.
+    const k = `${term}\u0000${key}`;
+    const cached = this.results.get(k);
     if (cached) return cached;
     const p = this.run(a);
-    this.results.set(key, p);
+    this.results.set(k, p);
     if (this.results.size > MAX_RESULT_CACHE)
       this.results.delete(this.results.keys().next().value!);
     return p;
@@ -240,13 +242,7 @@ export class LocalExecutor {
     if (!Number.isInteger(intervalMs) || intervalMs < 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `${rsc} ${task}: bad interval ${intervalMs}`);
     this.defs.set(rsc, a.primitive);
-    if (task === 'cancel') {
-      // Cancelling a recurring monitor runs nothing; the last result stays what it was.
-      this.cancelMonitors(rsc, (m) => m.intervalMs === intervalMs);
-      const { exitReason: _, ...base } = cancelledResult(rsc, intervalMs);
-      const r: ActionResult = { ...base, action: 'cancel', rc: OCF_RC.SUCCESS, rcName: 'OK' };
-      return this.result(a, rsc, r, this.o.wallMs(), 0);
-    }
+    if (task === 'cancel') return this.cancelOne(a, rsc, intervalMs);
     if (task === 'start' || task === 'stop') this.cancelMonitors(rsc, () => true);
     else if (task === 'promote' || task === 'demote')
       this.cancelMonitors(rsc, (m) => m.role !== undefined);
@@ -283,6 +279,51 @@ export class LocalExecutor {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
+  }
+
+  /** `cancel`: stops the recurring monitor at `intervalMs`; runs nothing, always succeeds. */
+  private cancelOne(a: LocalAction, rsc: string, intervalMs: number): LocalOpResult {
+    const had = this.recurring.get(rsc)?.has(intervalMs) === true;
+    this.cancelMonitors(rsc, (m) => m.intervalMs === intervalMs);
+    const prev = this.last.get(rsc);
+    const callId = this.nextCallId++;
+    const opDigest = paramsDigest(a.primitive.params);
+    const wallMs = this.o.wallMs();
+    const rec: OpRecord = {
+      op: `cancel_${intervalMs}`,
+      rc: OCF_RC.SUCCESS,
+      active: prev?.active ?? false,
+      failed: false,
+      wallMs,
+      durationMs: 0,
+      reason: '',
+      task: 'cancel',
+      intervalMs,
+      callId,
+      opStatus: OP_STATUS.DONE,
+      opDigest,
+      queueMs: 0,
+    };
+    this.log(`cancel ${rsc} monitor every ${intervalMs} ms${had ? '' : ' (none was running)'}`);
+    return {
+      node: this.o.node,
+      rsc,
+      primitive: a.primitive.id,
+      task: 'cancel',
+      intervalMs,
+      rc: OCF_RC.SUCCESS,
+      rcName: 'SUCCESS',
+      opStatus: OP_STATUS.DONE,
+      exitReason: '',
+      callId,
+      opDigest,
+      featureSet: CRM_FEATURE_SET,
+      startedWallMs: wallMs,
+      execMs: 0,
+      queueMs: 0,
+      ok: true,
+      rec,
+    };
   }
 
   private cancelMonitors(rsc: string, which: (m: RecurringEntry) => boolean): void {

@@ -217,7 +217,6 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
-    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
@@ -536,9 +535,9 @@ export class Vigild {
       stonithEnabled:
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
-      canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
+      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
     };
   }
 

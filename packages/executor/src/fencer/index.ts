@@ -9,7 +9,13 @@ export {
   type HostCheck,
   type DeviceAction,
 } from './device.js';
-export { parseTopology, levelsFor, type FenceLevel, type FenceLevelSpec } from './topology.js';
+export {
+  parseTopology,
+  levelsFor,
+  MAX_LEVEL_INDEX,
+  type FenceLevel,
+  type FenceLevelSpec,
+} from './topology.js';
 export {
   FenceHistory,
   type FenceHistoryEntry,
