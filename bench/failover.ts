@@ -1,31 +1,63 @@
-// bench failover: vigil's failover, move and idle footprint, side by side with Pacemaker + Corosync.
+// bench failover: vigil's failover, move and idle footprint, side by side with Pacemaker + Corosync
+// measured by ../shared/reference/pacemaker-netns/failover-bench.sh in the same run.
 //
-// vigil: 3 vigild, each in its own network namespace (10.198.0.1-3 on a bridge), default timing,
-// fence_vigil as the fence device (it kills the node's processes and restarts its vigild), one
-// ocf:heartbeat:Dummy with a 1 s monitor (as the reference harness uses).
-// - failover: kill -9 of the vigild holding `dummy` (non-DC and DC trials) until a survivor's
-//   status shows the start confirmed on another node (the start result is recorded);
-// - move: from the move request until the start on the target is confirmed;
-// - footprint: RSS and CPU (self + reaped children: the agents) of each vigild over FOOTPRINT_SECS.
-// Pacemaker: ../shared/reference/pacemaker-netns/failover-bench.sh at its defaults, in the same run.
+// vigil: 3 vigild at default timing, each in its own network namespace (vgl-fb1..3, 10.198.0.1-3
+// on a bridge), set up like a user would (`vigil init`, a fence device in the YAML, `vigild
+// --config --node`), driven through the CLI and the API socket only (see lib/netns-cluster.ts).
+// fence_vigil is the fence device (it kills the node's processes and runs its start script
+// again), ocf:heartbeat:Dummy with a 1 s monitor and resource-stickiness=100 the resource, as in
+// the reference harness. Per trial:
+// - failover (non-DC, DC): SIGKILL of every process of the node holding `dummy` until a
+//   survivor's status shows it started on another node (the start result is recorded);
+// - move: from the move request (the API call `vigil resource move` makes) until the target's
+//   status shows it started there;
+// - footprint: RSS and CPU (self, and with reaped children: the agents) summed over each node's
+//   processes over the idle window, as the harness does.
+// The same trial counts and idle window go to the harness (corosync/pacemaker at defaults).
 //
-// Env: REPS (10), MOVE_REPS (10), FOOTPRINT_SECS (60), SKIP_PACEMAKER=1, PACEMAKER_HARNESS (dir).
-// Needs root (network namespaces). Run: npm run bench:failover
+// Usage (root: network namespaces):
+//   node bench/dist/failover.js [--trials N] [--footprint SECS] [--quick] [--no-pacemaker]
+//                               [--no-vigil] [--check-parser]
+// --quick: 3 trials of each kind and a 10 s idle window (proves the bench works, not a figure).
+// Env: PACEMAKER_HARNESS=DIR (default ../shared/reference/pacemaker-netns next to the repository
+// or its worktree parent). The last line carries vigil_*, pacemaker_* and the ratios.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
-import type { CibEntry } from '@vigil/controller';
-import { NetnsLan, tempDir } from '@vigil/testkit';
+import { tempDir } from '@vigil/testkit';
+import { NetnsCluster, type BenchStatus } from './lib/netns-cluster.js';
+import { CLK_TCK } from './lib/proc.js';
+import { parsePacemakerSummary } from './lib/pcmk-summary.js';
 import { benchLine, summarize } from './lib/stats.js';
 
-const REPS = Number(process.env.REPS ?? 10);
-const MOVE_REPS = Number(process.env.MOVE_REPS ?? 10);
-const FOOTPRINT_SECS = Number(process.env.FOOTPRINT_SECS ?? 60);
-// The harness lives in ../shared/reference next to the repository (or next to its parent, for
-// a git worktree under wt/).
+const args = process.argv.slice(2);
+const flag = (f: string): boolean => args.includes(f);
+function num(name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(args[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
+  return v;
+}
+const KNOWN = [
+  '--trials',
+  '--footprint',
+  '--quick',
+  '--no-pacemaker',
+  '--no-vigil',
+  '--check-parser',
+];
+for (const [i, a] of args.entries()) {
+  if (a.startsWith('--') && !KNOWN.includes(a)) throw new Error(`unknown option ${a}`);
+  if (!a.startsWith('--') && !['--trials', '--footprint'].includes(args[i - 1] ?? ''))
+    throw new Error(`unexpected argument ${a}`);
+}
+const QUICK = flag('--quick');
+const TRIALS = num('trials', QUICK ? 3 : 10);
+const FOOTPRINT_SECS = num('footprint', QUICK ? 10 : 60);
+const NODES = ['n1', 'n2', 'n3'];
 const REPO = join(import.meta.dirname, '../..');
 const HARNESS = resolve(
   process.env.PACEMAKER_HARNESS ??
@@ -35,21 +67,25 @@ const HARNESS = resolve(
     ].find((d) => existsSync(join(d, 'failover-bench.sh'))) ??
     join(REPO, '../shared/reference/pacemaker-netns'),
 );
-const NODES = ['n1', 'n2', 'n3'];
-const CLK_TCK = 100;
-const PAGE_MIB = 4096 / (1024 * 1024);
 
-async function statusOf(c: LocalCluster, nodes = NODES): Promise<StatusView | undefined> {
-  for (const n of nodes) {
-    try {
-      const s = (await callDaemon(c.socket(n), 'status', {}, 1000)) as StatusView;
-      if (s.dc !== null && s.quorate) return s;
-    } catch {
-      // next node
-    }
-  }
-  return undefined;
+interface Figures {
+  nondc: number;
+  dc: number;
+  move: number;
+  rss: number;
+  cpu: number;
+  cpuAll: number;
 }
+const NONE: Figures = {
+  nondc: Number.NaN,
+  dc: Number.NaN,
+  move: Number.NaN,
+  rss: Number.NaN,
+  cpu: Number.NaN,
+  cpuAll: Number.NaN,
+};
+
+// ------------------------------------------------------------------------------------- vigil
 
 async function until<T>(
   what: string,
@@ -66,13 +102,14 @@ async function until<T>(
   }
 }
 
-const where = (s: StatusView): string | undefined =>
+const where = (s: BenchStatus): string | undefined =>
   s.resources.find((r) => r.id === 'dummy')?.running[0];
 
-async function settled(c: LocalCluster): Promise<StatusView> {
-  return until('3 online nodes, dummy running, no transition', 60_000, 100, async () => {
-    const s = await statusOf(c);
+async function settled(c: NetnsCluster): Promise<BenchStatus> {
+  return until('3 online nodes, dummy running, no transition', 120_000, 100, async () => {
+    const s = await c.status();
     return s &&
+      s.nodes.length === NODES.length &&
       s.nodes.every((n) => n.online) &&
       where(s) !== undefined &&
       s.transition?.outcome !== 'running'
@@ -81,140 +118,140 @@ async function settled(c: LocalCluster): Promise<StatusView> {
   });
 }
 
-async function change(c: LocalCluster, ...entries: CibEntry[]): Promise<void> {
-  for (const n of NODES) {
-    try {
-      await callDaemon(c.socket(n), 'changes', { entries }, 20_000);
-      return;
-    } catch (e) {
-      if (n === NODES.at(-1)) throw e;
-    }
-  }
-}
+const prefer = (id: string, node: string): Record<string, unknown> => ({
+  entries: [
+    {
+      op: 'constraint-add',
+      constraint: { kind: 'location', id, rsc: 'dummy', node, score: 1_000_000 },
+    },
+  ],
+});
+const unprefer = (id: string): Record<string, unknown> => ({
+  entries: [{ op: 'constraint-remove', id }],
+});
 
-async function putOn(c: LocalCluster, node: string): Promise<void> {
-  await change(c, {
-    op: 'constraint-add',
-    constraint: { kind: 'location', id: 'bench-prefer', rsc: 'dummy', node, score: 1_000_000 },
-  });
-  await until(`dummy on ${node}`, 30_000, 20, async () => {
-    const s = await statusOf(c);
+async function putOn(c: NetnsCluster, node: string): Promise<void> {
+  await c.request('changes', prefer('bench-place', node));
+  await until(`dummy on ${node}`, 60_000, 20, async () => {
+    const s = await c.status();
     return s && where(s) === node ? true : undefined;
   });
-  await change(c, { op: 'constraint-remove', id: 'bench-prefer' });
+  await c.request('changes', unprefer('bench-place'));
 }
 
-async function failoverTrial(c: LocalCluster, dcVictim: boolean): Promise<number> {
-  let s = await settled(c);
-  const dc = s.dc!;
-  const target = dcVictim ? dc : NODES.find((n) => n !== dc && n !== where(s))!;
-  if (where(s) !== target) {
-    await putOn(c, target);
-    s = await settled(c);
+/** Brings a crashed node back if fencing did not (fence_vigil reboot runs its start script). */
+async function revive(c: NetnsCluster, node: string): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    const s = await c.status();
+    if (s?.nodes.find((n) => n.name === node)?.online === true) return;
+    await sleep(200);
   }
+  if ((await c.pids(node)).length === 0) c.start(node);
+}
+
+async function failoverTrial(c: NetnsCluster, dcVictim: boolean): Promise<number> {
+  let target: string | undefined;
+  for (let attempt = 0; attempt < 3 && target === undefined; attempt++) {
+    const s = await settled(c);
+    const dc = s.dc!;
+    const want = dcVictim ? dc : NODES.find((n) => n !== dc && n !== where(s))!;
+    if (where(s) !== want) await putOn(c, want);
+    const v = await settled(c);
+    if (where(v) === want && (v.dc === want) === dcVictim) target = want;
+  }
+  if (target === undefined)
+    throw new Error(`could not set up a ${dcVictim ? 'DC' : 'non-DC'} trial`);
+  await sleep(1000);
   const survivors = NODES.filter((n) => n !== target);
   const t0 = performance.now();
   await c.crash(target);
-  await until('recovery', 60_000, 5, async () => {
-    const v = await statusOf(c, survivors);
+  await until('recovery', 120_000, 5, async () => {
+    const v = await c.status(survivors);
     const w = v && where(v);
     return w !== undefined && w !== target ? true : undefined;
   });
   const ms = performance.now() - t0;
+  await revive(c, target);
   await settled(c);
-  await sleep(1000);
   return ms;
 }
 
-async function moveTrial(c: LocalCluster): Promise<number> {
+async function moveTrial(c: NetnsCluster): Promise<number> {
   const s = await settled(c);
+  await sleep(1000);
   const from = where(s)!;
-  const to = NODES.find((n) => n !== from)!;
+  const to = NODES[(NODES.indexOf(from) + 1) % NODES.length]!;
   const t0 = performance.now();
-  await change(c, {
-    op: 'constraint-add',
-    constraint: {
-      kind: 'location',
-      id: 'cli-prefer-dummy',
-      rsc: 'dummy',
-      node: to,
-      score: 1_000_000,
-    },
-  });
-  await until('move', 30_000, 2, async () => {
-    const v = await statusOf(c, [to]);
+  await c.request('changes', prefer('cli-prefer-dummy', to));
+  await until('move', 60_000, 2, async () => {
+    const v = await c.status([to]);
     return v && where(v) === to ? true : undefined;
   });
   const ms = performance.now() - t0;
-  await change(c, { op: 'constraint-remove', id: 'cli-prefer-dummy' });
-  await sleep(500);
+  await c.request('changes', unprefer('cli-prefer-dummy'));
   return ms;
 }
 
-function procStat(pid: number): { ticks: number; rssMib: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields after ")": state(0) … utime(11) stime(12) cutime(13) cstime(14) … rss(21)
-  const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  return { ticks, rssMib: Number(f[21]) * PAGE_MIB };
-}
-
-async function footprint(c: LocalCluster): Promise<{ rssMib: number; cpuPct: number }> {
+async function footprint(c: NetnsCluster): Promise<{ rss: number; cpu: number; cpuAll: number }> {
   await settled(c);
-  const pids = (await Promise.all(NODES.map((n) => c.pid(n)))).filter(
-    (p): p is number => p !== undefined,
-  );
-  const a = pids.map(procStat);
+  await sleep(2000);
+  const pids = await Promise.all(NODES.map((n) => c.pids(n)));
+  const a = pids.map((p) => NetnsCluster.sample(p));
   const t0 = performance.now();
-  const rss: number[] = [];
-  for (let i = 0; i < FOOTPRINT_SECS; i++) {
-    await sleep(1000);
-    rss.push(Math.max(...pids.map((p) => procStat(p).rssMib)));
-  }
+  await sleep(FOOTPRINT_SECS * 1000);
   const secs = (performance.now() - t0) / 1000;
-  const b = pids.map(procStat);
-  const cpu = b.map((x, i) => ((x.ticks - a[i]!.ticks) / CLK_TCK / secs) * 100);
-  for (const [i, p] of pids.entries())
+  const b = pids.map((p) => NetnsCluster.sample(p));
+  const pct = (m0: Map<number, number>, m1: Map<number, number>): number => {
+    let d = 0;
+    for (const [p, t] of m1) if (m0.has(p)) d += t - m0.get(p)!;
+    return (d / CLK_TCK / secs) * 100;
+  };
+  const rows = NODES.map((n, i) => ({
+    n,
+    procs: b[i]!.self.size,
+    rss: b[i]!.rssKib / 1024,
+    cpu: pct(a[i]!.self, b[i]!.self),
+    cpuAll: pct(a[i]!.all, b[i]!.all),
+  }));
+  for (const r of rows)
     console.log(
-      `  vigild ${NODES[i]!} pid ${p}: rss ${b[i]!.rssMib.toFixed(1)} MiB, cpu ${cpu[i]!.toFixed(2)} %`,
+      `  ${r.n}: ${r.procs} processes, rss ${r.rss.toFixed(1)} MiB, cpu ${r.cpu.toFixed(2)} % (with agents ${r.cpuAll.toFixed(2)} %)`,
     );
-  return { rssMib: Math.max(...rss), cpuPct: cpu.reduce((x, y) => x + y, 0) / cpu.length };
+  const mean = (v: number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+  return {
+    rss: Math.max(...rows.map((r) => r.rss)),
+    cpu: mean(rows.map((r) => r.cpu)),
+    cpuAll: mean(rows.map((r) => r.cpuAll)),
+  };
 }
 
-async function vigil(): Promise<Record<string, number>> {
+async function vigil(): Promise<Figures> {
   await using dir = await tempDir('bench-failover');
-  const lan = await NetnsLan.create('fb', NODES.length, '10.198.0');
-  const hosts = Object.fromEntries(NODES.map((n, i) => [n, lan.hosts[i]!.address]));
-  const netns = Object.fromEntries(NODES.map((n, i) => [n, lan.hosts[i]!.name]));
-  const c = new LocalCluster({
-    dir: dir.path,
-    name: 'bench',
-    nodes: NODES,
-    port: 5405,
-    hosts,
-    netns,
-  });
+  const c = await NetnsCluster.create(dir.path, NODES);
   try {
-    await c.create();
     for (const n of NODES) c.start(n);
-    await until('a DC', 30_000, 50, () => statusOf(c));
-    await change(c, {
-      op: 'rsc-create',
-      def: {
-        kind: 'primitive',
-        id: 'dummy',
-        class: 'ocf',
-        provider: 'heartbeat',
-        type: 'Dummy',
-        params: {},
-        meta: {},
-        ops: [{ name: 'monitor', intervalMs: 1000, timeoutMs: 20_000 }],
-      },
+    await until('a DC with quorum', 90_000, 100, () => c.status()).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${c.logTails()}`);
     });
+    await c.cli([
+      'resource',
+      'create',
+      'dummy',
+      'ocf:heartbeat:Dummy',
+      'meta',
+      'resource-stickiness=100',
+      'op',
+      'monitor',
+      'interval=1s',
+      'timeout=20s',
+    ]);
     await settled(c);
+    console.log(`vigil: idle footprint over ${FOOTPRINT_SECS} s`);
+    const fp = await footprint(c);
     const nondc: number[] = [];
     const dc: number[] = [];
-    for (let i = 0; i < REPS; i++) {
+    for (let i = 0; i < TRIALS; i++) {
       nondc.push(await failoverTrial(c, false));
       dc.push(await failoverTrial(c, true));
       console.log(
@@ -222,55 +259,64 @@ async function vigil(): Promise<Record<string, number>> {
       );
     }
     const moves: number[] = [];
-    for (let i = 0; i < MOVE_REPS; i++) moves.push(await moveTrial(c));
-    const fp = FOOTPRINT_SECS > 0 ? await footprint(c) : { rssMib: Number.NaN, cpuPct: Number.NaN };
-    const sn = summarize(nondc);
-    const sd = summarize(dc);
-    const sm = summarize(moves);
+    for (let i = 0; i < TRIALS; i++) moves.push(await moveTrial(c));
+    const line = (what: string, v: number[], digits = 0): void => {
+      const s = summarize(v);
+      console.log(
+        `vigil ${what}: n=${s.n} min=${s.min.toFixed(digits)} median=${s.median.toFixed(digits)} max=${s.max.toFixed(digits)}`,
+      );
+    };
+    line('failover non-DC ms', nondc);
+    line('failover DC ms', dc);
+    line('move ms', moves, 1);
     console.log(
-      `vigil failover non-DC ms: n=${sn.n} min=${sn.min.toFixed(0)} median=${sn.median.toFixed(0)} max=${sn.max.toFixed(0)}`,
+      `vigil idle per node over ${FOOTPRINT_SECS} s: rss ${fp.rss.toFixed(1)} MiB (max), cpu ${fp.cpu.toFixed(2)} % (mean; ${fp.cpuAll.toFixed(2)} % with agents)`,
     );
-    console.log(
-      `vigil failover DC ms:     n=${sd.n} min=${sd.min.toFixed(0)} median=${sd.median.toFixed(0)} max=${sd.max.toFixed(0)}`,
-    );
-    console.log(
-      `vigil move ms:            n=${sm.n} min=${sm.min.toFixed(1)} median=${sm.median.toFixed(1)} max=${sm.max.toFixed(1)}`,
-    );
-    console.log(
-      `vigil idle per node over ${FOOTPRINT_SECS} s: rss ${fp.rssMib.toFixed(1)} MiB (max), cpu ${fp.cpuPct.toFixed(2)} % (mean)`,
-    );
-    return { nondc: sn.median, dc: sd.median, move: sm.median, rss: fp.rssMib, cpu: fp.cpuPct };
+    return {
+      nondc: summarize(nondc).median,
+      dc: summarize(dc).median,
+      move: summarize(moves).median,
+      ...fp,
+    };
+  } catch (e) {
+    console.error(`vigil: ${String(e)}\n${c.logTails()}`);
+    throw e;
   } finally {
-    await c.stopAll().catch(() => undefined);
-    await lan.destroy();
+    await c.destroy();
     await rm(dir.path, { recursive: true, force: true });
   }
 }
 
-async function pacemaker(): Promise<Record<string, number>> {
-  const nan = {
-    nondc: Number.NaN,
-    dc: Number.NaN,
-    move: Number.NaN,
-    rss: Number.NaN,
-    cpu: Number.NaN,
+// --------------------------------------------------------------------------------- Pacemaker
+
+function readPacemaker(summary: string): Figures {
+  const p = parsePacemakerSummary(summary);
+  if (p.missing.length > 0) console.log(`pacemaker: summary lacks ${p.missing.join('; ')}`);
+  return {
+    nondc: p.nondcMs,
+    dc: p.dcMs,
+    move: p.moveMs,
+    rss: p.rssMib,
+    cpu: p.cpuSelfPct,
+    cpuAll: p.cpuInclChildrenPct,
   };
-  if (process.env.SKIP_PACEMAKER === '1' || !existsSync(join(HARNESS, 'failover-bench.sh'))) {
-    console.log(
-      `pacemaker: skipped (${process.env.SKIP_PACEMAKER === '1' ? 'SKIP_PACEMAKER=1' : `no harness at ${HARNESS}`})`,
-    );
-    return nan;
+}
+
+async function pacemaker(): Promise<Figures> {
+  if (!existsSync(join(HARNESS, 'failover-bench.sh'))) {
+    console.log(`pacemaker: skipped (no harness at ${HARNESS})`);
+    return NONE;
   }
   await using out = await tempDir('bench-pcmk');
   const env = {
     ...process.env,
-    REPS: String(REPS),
+    REPS: String(TRIALS),
     VICTIMS: 'nondc dc',
-    MOVE_REPS: String(MOVE_REPS),
+    MOVE_REPS: String(TRIALS),
     FOOTPRINT_SECS: String(FOOTPRINT_SECS),
     RESULTS_DIR: out.path,
   };
-  console.log(`pacemaker: running ${HARNESS}/failover-bench.sh (defaults; several minutes)`);
+  console.log(`pacemaker: ${HARNESS}/failover-bench.sh at its defaults (several minutes)`);
   const code = await new Promise<number>((res) => {
     const p = spawn('bash', [join(HARNESS, 'failover-bench.sh')], {
       cwd: HARNESS,
@@ -279,15 +325,15 @@ async function pacemaker(): Promise<Record<string, number>> {
     });
     p.on('exit', (c) => res(c ?? 1));
   });
-  // The harness writes into RESULTS_DIR itself (older versions: a run-id subdirectory of it).
-  const run = [out.path, ...readdirSync(out.path).map((d) => join(out.path, d))].find((d) =>
-    existsSync(join(d, 'summary.txt')),
-  );
-  if (code !== 0 || run === undefined) {
-    console.log(`pacemaker: harness failed (exit ${code})`);
-    return nan;
+  const file = join(out.path, 'summary.txt');
+  if (code !== 0 || !existsSync(file)) {
+    const failed = join(out.path, 'FAILED.txt');
+    console.log(
+      `pacemaker: harness failed (exit ${code})${existsSync(failed) ? `: ${readFileSync(failed, 'utf8').trim()}` : ''}`,
+    );
+    return NONE;
   }
-  const summary = readFileSync(join(run, 'summary.txt'), 'utf8');
+  const summary = readFileSync(file, 'utf8');
   console.log(
     summary
       .trim()
@@ -295,37 +341,40 @@ async function pacemaker(): Promise<Record<string, number>> {
       .map((l) => `  ${l}`)
       .join('\n'),
   );
-  const med = (re: RegExp): number => Number(re.exec(summary)?.[1] ?? Number.NaN) * 1000;
-  const rows = summary
-    .split('\n')
-    .filter((l) => /^node\d\t/.test(l))
-    .map((l) => l.split('\t'));
-  return {
-    nondc: med(/failover class=nondc start_ok_log_s: .*median=([\d.]+)/),
-    dc: med(/failover class=dc start_ok_log_s: .*median=([\d.]+)/),
-    move: med(/move start_ok_log_s: .*median=([\d.]+)/),
-    rss: rows.length ? Math.max(...rows.map((r) => Number(r[1]))) : Number.NaN,
-    cpu: rows.length
-      ? rows.map((r) => Number(r[5])).reduce((a, b) => a + b, 0) / rows.length
-      : Number.NaN,
-  };
+  return readPacemaker(summary);
 }
 
-const v = await vigil();
-const p = await pacemaker();
+// ------------------------------------------------------------------------------------- main
+
+if (flag('--check-parser')) {
+  // The harness's reference figures use summary.txt's format: parse their first section.
+  const ref = readFileSync(join(HARNESS, 'reference-figures.txt'), 'utf8');
+  const first = ref.split(/\n## /)[1] ?? '';
+  console.log(JSON.stringify(parsePacemakerSummary(first)));
+  process.exit(0);
+}
+if (process.getuid?.() !== 0) throw new Error('bench failover needs root (network namespaces)');
+const v = flag('--no-vigil') ? NONE : await vigil();
+const p = flag('--no-pacemaker') || process.env.SKIP_PACEMAKER === '1' ? NONE : await pacemaker();
+console.log(
+  `side by side (${TRIALS} trials each, ${FOOTPRINT_SECS} s idle): failover non-DC ${v.nondc.toFixed(0)} vs ${p.nondc.toFixed(0)} ms, DC ${v.dc.toFixed(0)} vs ${p.dc.toFixed(0)} ms, ` +
+    `move ${v.move.toFixed(1)} vs ${p.move.toFixed(1)} ms, rss ${v.rss.toFixed(1)} vs ${p.rss.toFixed(1)} MiB, ` +
+    `idle cpu ${v.cpu.toFixed(2)} vs ${p.cpu.toFixed(2)} % (with agents ${v.cpuAll.toFixed(2)} vs ${p.cpuAll.toFixed(2)} %)` +
+    (QUICK ? '  [--quick: too few trials for a figure]' : ''),
+);
 console.log(
   benchLine('failover', {
-    vigil_nondc_median_ms: v.nondc!,
-    vigil_dc_median_ms: v.dc!,
-    vigil_move_median_ms: v.move!,
-    vigil_rss_mib: v.rss!,
-    vigil_idle_cpu_pct: v.cpu!,
-    pacemaker_nondc_median_ms: p.nondc!,
-    pacemaker_dc_median_ms: p.dc!,
-    pacemaker_move_median_ms: p.move!,
-    pacemaker_rss_mib: p.rss!,
-    pacemaker_idle_cpu_pct: p.cpu!,
-    ratio_nondc: p.nondc! / v.nondc!,
-    ratio_dc: p.dc! / v.dc!,
+    vigil_nondc_median_ms: v.nondc,
+    vigil_dc_median_ms: v.dc,
+    vigil_move_median_ms: v.move,
+    vigil_rss_mib: v.rss,
+    vigil_idle_cpu_pct: v.cpu,
+    pacemaker_nondc_median_ms: p.nondc,
+    pacemaker_dc_median_ms: p.dc,
+    pacemaker_move_median_ms: p.move,
+    pacemaker_rss_mib: p.rss,
+    pacemaker_idle_cpu_pct: p.cpu,
+    ratio_nondc: p.nondc / v.nondc,
+    ratio_dc: p.dc / v.dc,
   }),
 );

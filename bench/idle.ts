@@ -21,6 +21,7 @@ try {
     return n.pid;
   });
   const t0 = performance.now();
+  const events0 = c.nodes.map((n) => n.events.length);
   const a = pids.map((p) => cpuTicks(readFileSync(`/proc/${p}/stat`, 'utf8')).self);
   const rssMax = pids.map(() => 0);
   for (let s = 0; s < duration; s++) {
@@ -30,11 +31,18 @@ try {
   const secs = (performance.now() - t0) / 1000;
   const b = pids.map((p) => cpuTicks(readFileSync(`/proc/${p}/stat`, 'utf8')).self);
   const cpu = b.map((x, i) => ((x - a[i]!) / CLK_TCK / secs) * 100);
+  // Events a node reported during the window (late heartbeats, link flaps): each one is work.
+  const events = c.nodes.map((n, i) => {
+    const counts = new Map<string, number>();
+    for (const e of n.events.slice(events0[i]))
+      counts.set(e.event.type, (counts.get(e.event.type) ?? 0) + 1);
+    return [...counts].map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+  });
   const st = await Promise.all(c.nodes.map((n) => n.status()));
   for (const [i, n] of c.nodes.entries()) {
     if (!n.running) throw new Error(`${n.name} exited during the measurement`);
     console.log(
-      `${n.name} pid ${pids[i]!}${n === leader ? ' (leader)' : ''}: cpu ${cpu[i]!.toFixed(2)} %, rss ${rssMax[i]!.toFixed(1)} MiB (max), term ${st[i]!.term}`,
+      `${n.name} pid ${pids[i]!}${n === leader ? ' (leader)' : ''}: cpu ${cpu[i]!.toFixed(2)} %, rss ${rssMax[i]!.toFixed(1)} MiB (max), term ${st[i]!.term}, events ${events[i]!}`,
     );
   }
   if (new Set(st.map((s) => s.term)).size !== 1 || st.some((s) => s.members.length !== 3))

@@ -1,12 +1,16 @@
 // bench scheduler: scheduling time of vigil against Debian's `crm_simulate -x FILE -R` on synthetic
-// CIBs from ../shared/reference/pacemaker-scale/gen-cib.py (run in place, outputs in a temp dir).
+// CIBs from bench/lib/gen-cib.ts (primitives, groups, anonymous clones, a promotable clone,
+// constraints; outputs in a temp dir), or with --gen-py from the reference generator
+// ../shared/reference/pacemaker-scale/gen-cib.py (no clones; its RESULTS.md has crm_simulate's
+// baseline on those files).
 //
-//   npm run bench:scheduler [-- --quick] [-- --no-crm] [-- --cap-s 600] [-- --keep]
+//   npm run bench:scheduler [-- --quick] [-- --no-crm] [-- --cap-s 600] [-- --keep] [-- --gen-py]
 //
 // --quick   skips the 32×4000 CIBs and the larger growth sizes (the final line says n/a for them)
 // --no-crm  skips crm_simulate (vigil only; no ratios, no summary comparison)
 // --cap-s   crm_simulate's wall-time cap per CIB, seconds (default 600; capped runs report >CAP)
 // --keep    keeps the generated CIBs and crm_simulate outputs, and prints where they are
+// --gen-py  generates the CIBs with the reference gen-cib.py instead
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,6 +20,7 @@ import { extractTransitionSummary } from '@vigil/scheduler';
 import { benchLine } from './lib/stats.js';
 import { crmSimulate, type CrmResult } from './lib/crm-simulate.js';
 import { summaryDiff } from './lib/summary-diff.js';
+import { generateCib } from './lib/gen-cib.js';
 import type { WorkerResult } from './lib/scheduler-worker.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,12 +31,13 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const noCrm = argv.includes('--no-crm');
 const keep = argv.includes('--keep');
+const genPy = argv.includes('--gen-py');
 const capIdx = argv.indexOf('--cap-s');
 const capMs = (capIdx >= 0 ? Number(argv[capIdx + 1]) : 600) * 1000;
 for (const a of argv) {
-  if (a.startsWith('--') && !['--quick', '--no-crm', '--keep', '--cap-s'].includes(a))
+  if (a.startsWith('--') && !['--quick', '--no-crm', '--keep', '--cap-s', '--gen-py'].includes(a))
     throw new Error(
-      `unknown option ${a}; usage: bench:scheduler [--quick] [--no-crm] [--cap-s N] [--keep]`,
+      `unknown option ${a}; usage: bench:scheduler [--quick] [--no-crm] [--cap-s N] [--keep] [--gen-py]`,
     );
 }
 if (!Number.isFinite(capMs) || capMs <= 0) throw new Error('--cap-s needs a positive number');
@@ -76,11 +82,18 @@ const GROWTH: [number, number][] = [
 const isBig = (n: number, r: number): boolean => n * r > 32_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-scheduler-'));
-const gen = genCibPath();
+const gen = genPy ? genCibPath() : 'bench/lib/gen-cib.ts';
 
 function generate(s: Size): string {
   const file = join(dir, `n${s.nodes}r${s.resources}-${s.history}.xml`);
   if (existsSync(file)) return file;
+  if (!genPy) {
+    writeFileSync(
+      file,
+      generateCib({ nodes: s.nodes, resources: s.resources, history: s.history }),
+    );
+    return file;
+  }
   const args = [
     gen,
     '--nodes',
@@ -121,7 +134,7 @@ function vigil(file: string, runs = 3): WorkerResult {
 
 const fmtMs = (ms: number): string => ms.toFixed(0);
 
-console.log(`gen-cib.py: ${gen}`);
+console.log(`generator: ${gen}`);
 console.log(`temp dir: ${dir}${keep ? ' (kept)' : ''}`);
 const load = (): string =>
   loadavg()

@@ -12,6 +12,7 @@ export {
   type ReadCibOptions,
   type ReadCibResult,
 } from './model/reader.js';
+export { scanStatus } from './model/status-scan.js';
 export {
   writeCib,
   cibToXml,

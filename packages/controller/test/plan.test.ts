@@ -43,9 +43,9 @@ function view(online = NODES, stonith = true): ClusterView {
     online: new Set(online),
     quorate: true,
     stonithEnabled: stonith,
+    canFence: true,
     noQuorumPolicy: 'stop',
     dc: online[0],
-    fenceDevices: ['fence-test'],
   };
 }
 

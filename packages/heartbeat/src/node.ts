@@ -16,6 +16,7 @@ import { Reader, WireEndpoint, Writer, loadAuthkeyFile, type WireStats } from '@
 import { FailureDetector, quorumOf, type DetectorEvent, type QuorumState } from './core/index.js';
 import { parseAddr, type LinkAddr, type MessagingConfig, type NodeSpec } from './config.js';
 import { DetectorChecks } from './checks.js';
+import { MSG_BUNDLE, Outbox, decodeBundle } from './outbox.js';
 import { BoundedQueue } from './queue.js';
 import { AppInbox, MSG_APP, type AppStats } from './app-channel.js';
 import { Ticker } from './ticker.js';
@@ -37,6 +38,8 @@ const MAX_INPUTS = 20_000;
  * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
  */
 const MAX_HELD_TICKS = 40;
+/** Links per node (parseConfig allows 1..8); outbox keys are `peer id * MAX_LINKS + link`. */
+const MAX_LINKS = 8;
 const SUBSCRIBER_CAPACITY = 8192;
 const MAX_SUBSCRIBERS = 64;
 
@@ -160,7 +163,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   /**
    * Called synchronously for every committed normal entry, in log order, before subscribers see
-   * it. After a restart the log is replayed from index 1 (the shell never compacts it).
+   * it. After a restart the log is replayed from the newest snapshot (`onSnapshot`), or from
+   * index 1 when the log was never compacted.
    */
   readonly onCommitted?: (e: CommittedEntry) => void;
   /**
@@ -184,6 +188,8 @@ interface LinkCounters {
   rttMs: number | null;
   /** Last heartbeat from the peer on this link: its send stamp and when we got it. */
   echo: { sentMs: number; atMs: number } | undefined;
+  /** When our last heartbeat to the peer on this link was queued. */
+  lastSentMs: number;
 }
 
 interface Peer {
@@ -202,9 +208,13 @@ function rethrowable(e: unknown): Error {
  * clock, those sockets and the real disk.
  *
  * Raft messages travel in the same authenticated, encrypted UDP packets as heartbeats. Appends
- * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram; the
- * shell never compacts the log, so the core never needs to send a snapshot. A message that does
- * not fit is dropped and counted (`dropped.oversizeMessages`).
+ * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram. The
+ * log is compacted only when the state machine asks (`compactLog`); a follower behind it is then
+ * sent the snapshot, which must fit one datagram too. A message that does not fit is dropped and
+ * counted (`dropped.oversizeMessages`).
+ *
+ * Application messages (`sendApp`, `app` events) share the sockets: unreliable, one packet each,
+ * a bounded inbox on receipt (`app-channel.ts`).
  *
  * Every Raft input (tick, message, proposal) goes through one queue drained by a single pump,
  * so the core is only touched between `advance` and the next `ready`.
@@ -217,6 +227,7 @@ export class MessagingNode extends EventEmitter {
   private readonly eventSubscribers = new Set<BoundedQueue<MessagingEvent>>();
   private readonly inputs: (() => void)[] = [];
   private readonly timers: TimerHandle[] = [];
+  private readonly outbox: Outbox<number>;
   private pendingTicks = 0;
   private pumping = false;
   private closed = false;
@@ -258,6 +269,10 @@ export class MessagingNode extends EventEmitter {
     private readonly onSnapshot: ((s: StateSnapshot) => void) | undefined,
   ) {
     super();
+    this.outbox = new Outbox(wire.maxBodyBytes, (key, type, body) => {
+      const p = this.peersById.get(Math.floor(key / MAX_LINKS));
+      if (p) this.sendOn(p, key % MAX_LINKS, this.wire.seal(type, body));
+    });
     for (const spec of config.nodes) {
       if (spec.name === config.self) continue;
       const p: Peer = {
@@ -268,6 +283,7 @@ export class MessagingNode extends EventEmitter {
           packetsOut: 0,
           rttMs: null,
           echo: undefined,
+          lastSentMs: -Infinity,
         })),
       };
       this.peers.set(spec.name, p);
@@ -392,16 +408,45 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- heartbeats and detection
 
+  /**
+   * A heartbeat round: a heartbeat to every peer on every link, except where one went out less
+   * than 90 % of an interval ago (an answer to the leader's, see `answerHeartbeat`).
+   */
   private sendHeartbeats(): void {
     const now = this.clock.monotonicMs();
+    const recent = 0.9 * this.config.detector.intervalMs;
     for (const p of this.peers.values()) {
       p.links.forEach((lc, link) => {
-        const w = new Writer(64).u8(link).f64(now);
-        if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
-        else w.f64(-1).f64(0);
-        this.sendOn(p, link, this.wire.seal(MSG_HEARTBEAT, w.finish()));
+        if (now - lc.lastSentMs >= recent) this.heartbeatTo(p, link, now);
       });
     }
+  }
+
+  private heartbeatTo(p: Peer, link: number, now: number): void {
+    const lc = p.links[link]!;
+    const w = new Writer(64).u8(link).f64(now);
+    if (lc.echo) w.f64(lc.echo.sentMs).f64(now - lc.echo.atMs);
+    else w.f64(-1).f64(0);
+    lc.lastSentMs = now;
+    this.queue(p, link, MSG_HEARTBEAT, w.finish());
+  }
+
+  /**
+   * A follower answers the leader's Raft heartbeat with its own failure-detector heartbeat on
+   * that link, in the same packet as its Raft answer, unless one went out in the last half
+   * interval; its round then skips that link. At idle each follower-leader pair thus exchanges
+   * one packet each way per leader heartbeat instead of two.
+   */
+  private answerHeartbeat(p: Peer, link: number): void {
+    const now = this.clock.monotonicMs();
+    const lc = p.links[link];
+    if (lc && now - lc.lastSentMs >= 0.5 * this.config.detector.intervalMs)
+      this.heartbeatTo(p, link, now);
+  }
+
+  /** Queues a message for `p` on `link`; the outbox seals and sends it at the end of the turn. */
+  private queue(p: Peer, link: number, type: number, body: Uint8Array): void {
+    this.outbox.push(p.spec.id * MAX_LINKS + link, type, body);
   }
 
   private sendOn(p: Peer, link: number, packet: Uint8Array): void {
@@ -426,14 +471,20 @@ export class MessagingNode extends EventEmitter {
       }
       const lc = p.links[link];
       if (lc) lc.packetsIn++;
-      if (o.type === MSG_HEARTBEAT) this.onHeartbeat(p, link, o.body);
-      else if (o.type === MSG_RAFT) this.onRaftPacket(p, o.body);
-      else if (o.type === MSG_APP) this.inbox.push({ from: p.spec.name, data: o.body });
-      else this.wire.reject('bad-type', o.sender);
+      if (o.type === MSG_BUNDLE) {
+        for (const part of decodeBundle(o.body)) this.dispatch(p, link, part.type, part.body);
+      } else this.dispatch(p, link, o.type, o.body);
     } catch {
       // Nothing may escape the receive path: a body that broke a decoder is just counted.
       this.wire.reject('malformed-body', sender);
     }
+  }
+
+  private dispatch(p: Peer, link: number, type: number, body: Uint8Array): void {
+    if (type === MSG_HEARTBEAT) this.onHeartbeat(p, link, body);
+    else if (type === MSG_RAFT) this.onRaftPacket(p, link, body);
+    else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
+    else this.wire.reject('bad-type', p.spec.id);
   }
 
   private onHeartbeat(p: Peer, link: number, body: Uint8Array): void {
@@ -513,7 +564,7 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- Raft
 
-  private onRaftPacket(p: Peer, body: Uint8Array): void {
+  private onRaftPacket(p: Peer, link: number, body: Uint8Array): void {
     let m: Message;
     try {
       m = decodeMessage(body);
@@ -525,6 +576,7 @@ export class MessagingNode extends EventEmitter {
       this.wire.reject('malformed-body', p.spec.id);
       return;
     }
+    if (m.type === 'heartbeat') this.answerHeartbeat(p, link);
     this.submit(() => {
       this.lastHeardTick.set(m.from, this.raftTicks);
       if (
@@ -550,11 +602,10 @@ export class MessagingNode extends EventEmitter {
       this.oversizeMessages++;
       return;
     }
-    const packet = this.wire.seal(MSG_RAFT, body);
     // The first link that is up carries it; with none known up, every link does.
     const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
-    if (up >= 0) this.sendOn(p, up, packet);
-    else for (let i = 0; i < p.links.length; i++) this.sendOn(p, i, packet);
+    if (up >= 0) this.queue(p, up, MSG_RAFT, body);
+    else for (let i = 0; i < p.links.length; i++) this.queue(p, i, MSG_RAFT, body);
   }
 
   private submit(fn: () => void): boolean {
@@ -626,12 +677,12 @@ export class MessagingNode extends EventEmitter {
    * blocked in a slow fsync (every Raft input waits while a Ready is persisted); the detector's
    * heartbeats, sent from timers independent of the disk, can.
    * - A follower about to time out its leader holds the tick while the leader's heartbeats still
-   *   arrive (within two intervals).
+   *   arrive (within 1.5 intervals).
    * - A leader about to lose its quorum window (check-quorum, or the core's NO_QUORUM window at
    *   half an election timeout) holds the tick while enough of the silent voters' heartbeats
    *   still arrive to make a majority.
    * Either holds at most MAX_HELD_TICKS in a row. A crashed peer's heartbeats stop with it, so
-   * failover is delayed by at most two heartbeat intervals. Liveness only: Raft's safety never
+   * failover is delayed by at most 1.5 heartbeat intervals. Liveness only: Raft's safety never
    * depends on timing.
    */
   private tickRaft(): void {
@@ -647,7 +698,8 @@ export class MessagingNode extends EventEmitter {
   private freshFromDetector(peer: string): boolean {
     const heard = this.fd.lastHeardMs(peer);
     return (
-      heard !== undefined && this.clock.monotonicMs() - heard <= 2 * this.config.detector.intervalMs
+      heard !== undefined &&
+      this.clock.monotonicMs() - heard <= 1.5 * this.config.detector.intervalMs
     );
   }
 
@@ -1006,6 +1058,7 @@ export class MessagingNode extends EventEmitter {
   async close(cause?: unknown): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.outbox.clear();
     for (const t of this.timers) t.cancel();
     for (const [, p] of this.pending) {
       p.timer.cancel();

@@ -1,10 +1,11 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { LIMITS, VigilError, type LinkAddress, type Transport } from '@vigil/base';
 
 /**
  * The real `Transport` for one link: a UDP socket bound to this node's address on that link.
- * Send errors (peer unreachable, buffer full) are counted, never thrown: the network is lossy.
+ * Socket errors are counted, never thrown: the network is lossy.
  */
 export class UdpTransport implements Transport {
   sendErrors = 0;
@@ -23,7 +24,11 @@ export class UdpTransport implements Transport {
   }
 
   static bind(addr: LinkAddress, timeoutMs = 5000): Promise<UdpTransport> {
-    const sock = createSocket({ type: isIPv6(addr.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    const sock = createSocket({
+      type: isIPv6(addr.host) ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      lookup: literalLookup,
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         sock.close();
@@ -57,9 +62,10 @@ export class UdpTransport implements Transport {
       this.sendErrors++;
       return;
     }
-    this.sock.send(packet, to.port, to.host, (err) => {
-      if (err) this.sendErrors++;
-    });
+    // No callback: Node then sends synchronously when the kernel takes the datagram at once,
+    // without a completion round through the event loop. A datagram it refuses is dropped
+    // silently, like one lost on the network; asynchronous socket errors are still counted.
+    this.sock.send(packet, to.port, to.host);
   }
 
   onPacket(handler: (packet: Uint8Array, from: LinkAddress) => void): void {
@@ -75,4 +81,19 @@ export class UdpTransport implements Transport {
       }
     });
   }
+}
+
+/**
+ * Addresses are nearly always IP literals: answer those at once. Node's default `dns.lookup`
+ * would check the literal and defer through `process.nextTick` on every single send. Host
+ * names still go through the resolver.
+ */
+function literalLookup(
+  host: string,
+  opts: LookupOneOptions,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) cb(null, host, family);
+  else dnsLookup(host, opts, cb);
 }

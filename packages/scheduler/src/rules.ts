@@ -207,7 +207,7 @@ export function parseInterval(text: string | undefined): number {
   if (text === undefined) return 0;
   const t = text.trim().toLowerCase();
   if (t === '') return 0;
-  const iso = /^p(?:(\d+)d)?(?:t(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?)?$/.exec(t);
+  const iso = /^p(?:(\d+)d)?t?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
   if (iso) {
     const [, d, h, m, s] = iso;
     return (

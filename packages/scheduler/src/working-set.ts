@@ -30,6 +30,8 @@ export interface WsNode {
   readonly attrs: Map<string, string>;
   /** How many resources the assign phase put here (load balancing tie-breaker). */
   assignedCount: number;
+  /** Capacities offered (`<utilization>`), by attribute name; read by the placement strategy. */
+  readonly utilization: Map<string, string>;
 }
 
 /** One operation configured on a primitive. */
@@ -41,12 +43,16 @@ export interface OpDef {
   readonly enabled: boolean;
   /** From the op, its meta attributes or op_defaults; absent when none says. */
   readonly timeoutMs?: number;
+  /** Another op of the resource has the same name and interval: it is not scheduled. */
+  readonly ambiguous?: boolean;
 }
 
 /** One entry in a resource's operation history on one node. */
 export interface HistoryOp {
   readonly id: string;
   readonly operation: string;
+  /** The operation key (rsc_op_interval) when recorded; entries sharing key and call are one operation. */
+  readonly key?: string;
   readonly intervalMs: number;
   readonly callId: number;
   readonly rc: number;
@@ -81,6 +87,8 @@ export interface NodeRscState {
   probed: boolean;
   /** Recurring monitors whose last result is recorded here, by interval. */
   readonly monitors: Set<number>;
+  /** Recurring monitors with any recorded result, failures included (they keep running). */
+  recurring?: Set<number>;
   /** The agent is not installed here (probe rc 5): the node is banned. */
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
@@ -113,6 +121,8 @@ export interface WsResource {
   readonly meta: Map<string, string>;
   /** Instance attributes, for status output and parameter-change detection. */
   readonly params: Map<string, string>;
+  /** Capacities a primitive needs (`<utilization>`), by attribute name. */
+  readonly utilization: Map<string, string>;
   readonly agent: { cls: string; provider?: string; type: string } | undefined;
   readonly ops: OpDef[];
   /** Promotable clone (or a child of one). */
@@ -209,6 +219,8 @@ export interface ClusterOptions {
   readonly noQuorumPanic: boolean;
   /** Nodes can fence themselves through a watchdog (SBD), which counts as a fencing device. */
   readonly haveWatchdog: boolean;
+  /** The CIB's crm_feature_set (the format version of what the cluster recorded). */
+  readonly featureSet?: string;
   readonly maintenanceMode: boolean;
   readonly stopAllResources: boolean;
   readonly startFailureIsFatal: boolean;

@@ -23,14 +23,21 @@ export interface OpSpec {
   readonly status?: number;
   /** The rc the controller expected (the transition key's); default 7 for probes, else 0. */
   readonly target?: number;
+  /** Entry id (default rsc_op_interval_call) and operation_key (default: none recorded). */
+  readonly id?: string;
+  readonly key?: string;
+  readonly lastRcChange?: number;
 }
 
 /** An lrm_rsc_op; the expected rc is 7 for probes and 0 otherwise. */
 export function op(rsc: string, o: OpSpec): string {
   const interval = o.intervalMs ?? 0;
   const target = o.target ?? (o.op === 'monitor' && interval === 0 ? 7 : 0);
+  const id = o.id ?? `${rsc}_${o.op}_${interval}_${o.call}`;
+  const key = o.key === undefined ? '' : ` operation_key="${o.key}"`;
+  const lrc = o.lastRcChange === undefined ? '' : ` last-rc-change="${o.lastRcChange}"`;
   return (
-    `<lrm_rsc_op id="${rsc}_${o.op}_${interval}_${o.call}" operation="${o.op}" call-id="${o.call}"` +
+    `<lrm_rsc_op id="${id}"${key}${lrc} operation="${o.op}" call-id="${o.call}"` +
     ` rc-code="${o.rc ?? 0}" op-status="${o.status ?? 0}" interval="${interval}"` +
     ` transition-key="1:1:${target}:x" crm_feature_set="3.0.14" op-digest="${DIGEST}"/>`
   );
@@ -47,6 +54,18 @@ function nvs(tag: string, id: string, kv: Record<string, string> | undefined): s
     .map(([k, v]) => `<nvpair id="${id}-${k}" name="${k}" value="${v}"/>`)
     .join('');
   return `<${tag} id="${id}">${pairs}</${tag}>`;
+}
+
+/** A primitive that needs capacities (`<utilization>`). */
+export function primUsing(
+  id: string,
+  need: Record<string, string>,
+  meta?: Record<string, string>,
+): string {
+  return prim(id, meta).replace(
+    '</primitive>',
+    `${nvs('utilization', `${id}-u`, need)}</primitive>`,
+  );
 }
 
 export function prim(id: string, meta?: Record<string, string>, ops = ''): string {
@@ -83,6 +102,8 @@ export interface CibSpec {
   readonly constraints?: string | undefined;
   readonly props?: Record<string, string> | undefined;
   readonly quorum?: boolean | undefined;
+  /** Capacities per node name (`<utilization>`). */
+  readonly capacity?: Record<string, Record<string, string>> | undefined;
   /** Extra attributes of the <cib> element. */
   readonly cibAttrs?: Record<string, string> | undefined;
 }
@@ -92,7 +113,8 @@ export function cibXml(s: CibSpec): string {
   const nodes = s.nodes
     .map(
       (n) =>
-        `<node id="${n.name}" uname="${n.name}">${nvs('instance_attributes', `${n.name}-na`, n.attrs)}</node>`,
+        `<node id="${n.name}" uname="${n.name}">${nvs('instance_attributes', `${n.name}-na`, n.attrs)}` +
+        `${nvs('utilization', `${n.name}-u`, s.capacity?.[n.name])}</node>`,
     )
     .join('');
   const states = s.nodes

@@ -8,6 +8,7 @@
  * are warnings there.
  */
 import { parseXml } from '../xml/parse.js';
+import { scanStatus } from './status-scan.js';
 import { cibToXml } from './writer.js';
 import { DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from '../xml/types.js';
 import { isScore, parseBoolean } from '../scores.js';
@@ -61,6 +62,11 @@ import type {
 
 export interface ReadCibOptions {
   limits?: XmlLimits;
+  /**
+   * Read the status section's operation history straight from the text when it has the common
+   * shape (default true). The model is the same either way; false forces the general path.
+   */
+  fastStatus?: boolean;
 }
 
 export interface ReadCibResult {
@@ -1179,7 +1185,16 @@ class Reader {
     return n;
   }
 
+  /** Node states the fast path already read, by their (childless) `<status>` element. */
+  readonly scanned = new Map<XmlElement, NodeState[]>();
+
   status(el: XmlElement): Status {
+    const pre = this.scanned.get(el);
+    if (pre !== undefined) {
+      const fast: Status = { nodeStates: pre };
+      this.setExtra(fast, { ...el.attrs }, []);
+      return fast;
+    }
     const st: Status = { nodeStates: [] };
     const unknown: XmlElement[] = [];
     for (const c of childElementsOf(el)) {
@@ -1280,8 +1295,12 @@ function childElementsOf(el: XmlElement): XmlElement[] {
  * Reads a CIB from a parsed `<cib>` element. Throws VGL_E_CIB_INVALID listing every error.
  * Warnings (problems Pacemaker tolerates) are returned.
  */
-export function cibFromXml(root: XmlElement): ReadCibResult {
+export function cibFromXml(
+  root: XmlElement,
+  scanned?: Map<XmlElement, NodeState[]>,
+): ReadCibResult {
   const r = new Reader();
+  if (scanned) for (const [k, v] of scanned) r.scanned.set(k, v);
   const cib = r.cib(root);
   if (r.errors.length > 0) throw cibInvalidError(r.errors, r.warnings);
   return { cib, warnings: r.warnings };
@@ -1292,8 +1311,29 @@ export function cibFromXml(root: XmlElement): ReadCibResult {
  * throws VGL_E_CIB_INVALID listing every error found.
  */
 export function readCib(text: string, options: ReadCibOptions = {}): ReadCibResult {
-  const doc = parseXml(text, options.limits ?? DEFAULT_XML_LIMITS);
-  return cibFromXml(doc.root);
+  const limits = options.limits ?? DEFAULT_XML_LIMITS;
+  const scanned = new Map<XmlElement, NodeState[]>();
+  // The fast path reads elements up to 6 levels deep; with a tighter depth limit the general
+  // parser decides, with its error.
+  const fast = options.fastStatus !== false && limits.maxDepth >= 8;
+  const doc = parseXml(
+    text,
+    limits,
+    fast
+      ? {
+          subtree: {
+            name: 'status',
+            read: (s, from, el) => {
+              const r = scanStatus(s, from, limits.maxAttributesPerElement);
+              if (r === undefined) return -1;
+              scanned.set(el, r.nodeStates);
+              return r.end;
+            },
+          },
+        }
+      : {},
+  );
+  return cibFromXml(doc.root, scanned);
 }
 
 /**

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { parseXml, lineColOf } from './parse.js';
+export { parseXml, lineColOf, type ParseOptions, type SubtreeReader } from './parse.js';
 export {
   serializeXml,
   serializeElement,

@@ -59,6 +59,22 @@ export function lineColOf(text: string, offset: number): { line: number; col: nu
   return { line, col: offset - lineStart + 1 };
 }
 
+/**
+ * Reads the content of one child element of the root in its own way (a fast path for a large
+ * section). `read` gets the text and the offset just after that element's start tag; it returns
+ * the offset just after its end tag, or -1 to let the parser read the content as usual. The
+ * element is then left without children in the tree: the reader keeps what it read.
+ */
+export interface SubtreeReader {
+  /** Name of the root's child element it reads. */
+  readonly name: string;
+  read(text: string, from: number, el: XmlElement): number;
+}
+
+export interface ParseOptions {
+  readonly subtree?: SubtreeReader;
+}
+
 class Parser {
   private i = 0;
   private line = 1;
@@ -69,6 +85,7 @@ class Parser {
   constructor(
     private readonly s: string,
     private readonly limits: XmlLimits,
+    private readonly options: ParseOptions = {},
   ) {
     this.n = s.length;
     this.nextNl = this.findNl(0);
@@ -438,13 +455,26 @@ class Parser {
         }
         const el = this.parseStartTag();
         top.children.push(el);
-        if (!this.wasSelfClosing()) stack.push(el);
+        if (this.wasSelfClosing()) continue;
+        const sub = this.options.subtree;
+        if (sub !== undefined && stack.length === 1 && el.name === sub.name) {
+          const end = sub.read(this.s, this.i, el);
+          if (end >= 0) {
+            this.moveTo(end);
+            continue;
+          }
+        }
+        stack.push(el);
       }
     }
   }
 }
 
 /** Parses a whole XML document. Throws VigilError VGL_E_PARSE with line:col on malformed input. */
-export function parseXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
-  return new Parser(text, limits).parseDocument();
+export function parseXml(
+  text: string,
+  limits: XmlLimits = DEFAULT_XML_LIMITS,
+  options: ParseOptions = {},
+): XmlDocument {
+  return new Parser(text, limits, options).parseDocument();
 }

@@ -217,6 +217,7 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
+    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
@@ -535,9 +536,9 @@ export class Vigild {
       stonithEnabled:
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
+      canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
-      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
     };
   }
 
@@ -571,13 +572,12 @@ export class Vigild {
   }
 
   /** Node side: runs an action from the DC, refusing one from an older term than seen. */
-  private onAction(m: Record<string, unknown>): Promise<LocalOpResult> {
+  private async onAction(
+    m: Record<string, unknown>,
+  ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
-    try {
-      return this.lrm.execute(term, String(m.key), actionFromMessage(m));
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+    const r = await this.lrm.execute(term, String(m.key), actionFromMessage(m));
+    return { rsc: r.rsc, rec: r.rec, ok: r.ok };
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {

@@ -35,17 +35,19 @@ export interface DetectorConfig {
 }
 
 /**
- * Defaults: 50 ms heartbeats; a link is declared down after 400..2000 ms of silence: 400 ms on a
- * steady link (median detection under 400 ms after a crash), later on a jittery one. The floor
- * is what keeps a loaded machine's scheduling stalls (100..300 ms seen on a 2-core machine at
- * load 20) from turning into membership changes.
+ * Defaults: 100 ms heartbeats; a link is declared down after 450..2000 ms of silence: 450 ms on
+ * a steady link (median detection about 400 ms after a crash, the last heartbeat having left on
+ * average half an interval before it), later on a jittery one. The floor is what keeps a loaded
+ * machine's scheduling stalls (100..300 ms seen on a 2-core machine at load 20) from turning
+ * into membership changes: a sender may stall 350 ms. Each heartbeat costs both ends a packet
+ * and a wake-up, so the interval is what idle CPU is made of.
  */
 export const DEFAULT_DETECTOR: DetectorConfig = {
-  intervalMs: 50,
+  intervalMs: 100,
   phiThreshold: 8,
   warnPhi: 3,
   minStdDevMs: 25,
-  floorMs: 400,
+  floorMs: 450,
   ceilingMs: 2000,
   windowSize: 100,
   stallMs: 40,

@@ -15,6 +15,8 @@ interface SetInfo {
   readonly requireAll: boolean;
   readonly role?: Role;
   readonly action?: string;
+  /** ordering="listed": in a colocation set each member goes with the next one, not the previous. */
+  readonly listed: boolean;
 }
 
 function readSets(
@@ -33,6 +35,7 @@ function readSets(
       ids,
       sequential: (s.attrs.sequential ?? 'true') === 'true',
       requireAll: (s.attrs['require-all'] ?? 'true') === 'true',
+      listed: s.attrs.ordering === 'listed',
       ...(role === undefined ? {} : { role }),
       ...(s.attrs.action === undefined ? {} : { action: s.attrs.action }),
     });
@@ -187,7 +190,10 @@ function unpackColocation(
   const sets = readSets(c, byId, tags);
   for (const s of sets) {
     if (!s.sequential) continue;
-    for (let i = 1; i < s.ids.length; i++) add(s.ids[i]!, s.ids[i - 1]!, s.role, s.role);
+    for (let i = 1; i < s.ids.length; i++) {
+      if (s.listed) add(s.ids[i - 1]!, s.ids[i]!, s.role, s.role);
+      else add(s.ids[i]!, s.ids[i - 1]!, s.role, s.role);
+    }
   }
   for (let k = 0; k + 1 < sets.length; k++) {
     const a = sets[k]!;
@@ -197,6 +203,14 @@ function unpackColocation(
     const deps = a.sequential ? a.ids.slice(0, 1) : a.ids;
     for (const d of deps) for (const p of prims) add(d, p, a.role, b.role);
   }
+}
+
+/**
+ * The deprecated meta attribute restart-type=restart: the resource restarts whenever something
+ * ordered before it restarts, even through an optional order (which then binds like a mandatory one).
+ */
+function restartsWithDependencies(ws: WorkingSet, id: string): boolean {
+  return ws.byId.get(id)?.meta.get('restart-type')?.toLowerCase() === 'restart';
 }
 
 function orderKind(c: CibElement): OrderKind {
@@ -224,7 +238,7 @@ function unpackOrder(
       firstAction: fa,
       then,
       thenAction: ta,
-      kind,
+      kind: kind === 'Optional' && restartsWithDependencies(ws, then) ? 'Mandatory' : kind,
       symmetrical,
       requireAll,
     });

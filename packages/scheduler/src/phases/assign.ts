@@ -5,8 +5,9 @@
  * Ties go to the node with fewer resources, then the node it already runs on, then node name.
  */
 import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
-import type { ColocationConstraint, WorkingSet, WsResource } from '../working-set.js';
-import { activeNodes } from '../working-set.js';
+import type { ColocationConstraint, WorkingSet, WsNode, WsResource } from '../working-set.js';
+import { activeNodes, primitivesOf } from '../working-set.js';
+import { compareTiedNodes, consume, demand, placementStrategy, shortfall } from './utilization.js';
 import { assignClone } from '../variants/clone.js';
 
 export interface NodeScore {
@@ -303,37 +304,57 @@ export function ownScores(ws: WorkingSet, r: WsResource): Map<string, number> {
   return out;
 }
 
-/** Picks the best node from a score table; undefined when no node has a score ≥ 0. */
+/**
+ * Picks the best node from a score table; undefined when no node has a score ≥ 0. Ties go by the
+ * placement strategy (fewer resources placed, or more free capacity), then to a node it already
+ * runs on, then by node name.
+ */
 export function bestNode(
   ws: WorkingSet,
   scores: Map<string, number>,
   current: readonly string[],
 ): string | undefined {
-  let best: string | undefined;
-  let bestKey: [number, number, number, string] | undefined;
+  let best: WsNode | undefined;
+  let bestScore = 0;
   for (const [n, s] of scores) {
     if (s < 0) continue;
     const node = ws.nodeByName.get(n);
     if (!node) continue;
-    const key: [number, number, number, string] = [
-      s,
-      node.assignedCount,
-      current.includes(n) ? 0 : 1,
-      n,
-    ];
-    if (
-      bestKey === undefined ||
-      key[0] > bestKey[0] ||
-      (key[0] === bestKey[0] &&
-        (key[1] < bestKey[1] ||
-          (key[1] === bestKey[1] &&
-            (key[2] < bestKey[2] || (key[2] === bestKey[2] && key[3] < bestKey[3])))))
-    ) {
-      best = n;
-      bestKey = key;
+    if (best === undefined || s > bestScore) {
+      best = node;
+      bestScore = s;
+      continue;
     }
+    if (s < bestScore) continue;
+    const c =
+      compareTiedNodes(ws, node, best) ||
+      (current.includes(n) ? 0 : 1) - (current.includes(best.name) ? 0 : 1) ||
+      (n < best.name ? -1 : 1);
+    if (c < 0) best = node;
   }
-  return best;
+  return best?.name;
+}
+
+/**
+ * Under a placement strategy other than default, nodes without enough free capacity for `r`
+ * (a group: all its members) are not eligible.
+ */
+export function excludeFullNodes(
+  ws: WorkingSet,
+  r: WsResource,
+  scores: Map<string, number>,
+  why: (node: string, score: number, text: string) => void,
+): void {
+  if (placementStrategy(ws) === 'default') return;
+  const need = demand(r);
+  if (need.size === 0) return;
+  for (const [n, v] of scores) {
+    if (v <= -INFINITY) continue;
+    const short = shortfall(ws, n, need);
+    if (short.length === 0) continue;
+    scores.set(n, -INFINITY);
+    why(n, -INFINITY, `not enough free capacity here (${short.join(', ')})`);
+  }
 }
 
 export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
@@ -344,6 +365,7 @@ export function assignPrimitive(ws: WorkingSet, r: WsResource): void {
     r.causes.push({ node, score, why: text }),
   );
   applyDependentInfluence(ws, r, scores);
+  excludeFullNodes(ws, r, scores, (node, score, text) => r.causes.push({ node, score, why: text }));
   r.finalScores = scores;
   const current = activeNodes(r);
   let node = bestNode(ws, scores, current);
@@ -370,6 +392,7 @@ export function place(ws: WorkingSet, r: WsResource, node: string | undefined): 
   r.nextRole = r.promotable ? 'Unpromoted' : 'Started';
   const n = ws.nodeByName.get(node);
   if (n) n.assignedCount++;
+  consume(ws, r, node);
 }
 
 /** Merges the members' own scores into a group's table; later members are rolled back if they would leave no usable node. */
@@ -398,6 +421,7 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
   }
   mergeMembers(ws, g, scores);
   applyDependentInfluence(ws, g, scores);
+  excludeFullNodes(ws, g, scores, (node, score, text) => g.causes.push({ node, score, why: text }));
   g.finalScores = scores;
   const current = g.children.flatMap((m) => activeNodes(m));
   const node = bestNode(ws, scores, current);
@@ -470,7 +494,47 @@ function priority(r: WsResource): number {
   return parseScore(r.meta.get('priority'), 0);
 }
 
+/**
+ * With a placement strategy, resources of equal priority are placed in this order: the one with
+ * the highest score on the node it runs on first (so running resources are not shuffled), then
+ * the one with the highest score anywhere, then configuration order.
+ */
+function strategyOrder(ws: WorkingSet, r: WsResource): [number, number] {
+  const own = ownScores(ws, r);
+  // A node where something it must run with may not run counts as banned.
+  const deps = [r, ...(r.kind === 'group' ? r.children : [])];
+  for (const d of deps) {
+    for (const c of colocationIndex(ws).byDependent.get(d.id) ?? []) {
+      const p = ws.byId.get(c.primary);
+      if (!p || c.score < INFINITY) continue;
+      for (const n of own.keys()) if (bannedFor(p, n)) own.set(n, -INFINITY);
+    }
+  }
+  const cur = r.kind === 'clone' ? [] : primitivesOf(r).flatMap((p) => activeNodes(p));
+  const onCurrent = cur.length > 0 ? (own.get(cur[0]!) ?? -INFINITY) : -INFINITY - 1;
+  let best = -INFINITY - 1;
+  for (const v of own.values()) best = Math.max(best, v);
+  return [onCurrent, best];
+}
+
+/** The resource (a clone: every instance; a group: its first member) may not run on the node. */
+function bannedFor(r: WsResource, node: string): boolean {
+  if ((r.allowed.get(node) ?? -INFINITY) <= -INFINITY) return true;
+  if (r.kind === 'clone')
+    return r.children.every((i) => primitivesOf(i).some((p) => bannedFor(p, node)));
+  if (r.kind === 'group') return r.children[0] !== undefined && bannedFor(r.children[0], node);
+  return false;
+}
+
 export function assignAll(ws: WorkingSet): void {
-  const order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
+  let order = [...ws.resources].sort((a, b) => priority(b) - priority(a) || a.order - b.order);
+  if (placementStrategy(ws) !== 'default') {
+    const keys = new Map(order.map((r) => [r, strategyOrder(ws, r)]));
+    order = order.sort((a, b) => {
+      const ka = keys.get(a)!;
+      const kb = keys.get(b)!;
+      return priority(b) - priority(a) || kb[0] - ka[0] || kb[1] - ka[1] || a.order - b.order;
+    });
+  }
   for (const r of order) assignResource(ws, r);
 }

@@ -11,9 +11,10 @@ import { GraphBuilder } from './graph/builder.js';
 import { buildPrimitive, type PrimitiveActions } from './graph/primitive.js';
 import { Collectives } from './graph/collective.js';
 import { applyOrderConstraints } from './graph/orders.js';
-import { addShutdowns } from './graph/nodes.js';
+import { addLoadStopped, addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
 import { addNotifications } from './graph/notify.js';
+import { addClearFailcounts } from './graph/failcounts.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -224,10 +225,16 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
     prims.set(r.id, buildPrimitive(ws, g, p, fenceIds, probes.get(r.id) ?? []));
   }
   const col = new Collectives(g, prims);
+  for (const o of ws.orders) {
+    if (o.kind === 'Mandatory' && o.firstAction === 'start') col.firstOfStartOrder.add(o.first);
+    if (!o.requireAll) col.oneOrMore.add(o.first);
+  }
   for (const r of ws.resources) col.build(r);
   const names = ws.nodes.filter((n) => n.online && !n.unclean).map((n) => n.name);
   for (const r of ws.byId.values()) addNotifications(r, g, col, prims, res.plans, names);
-  applyOrderConstraints(ws, g, col);
+  applyOrderConstraints(ws, g, col, res.plans);
   addShutdowns(ws, g, prims);
+  addClearFailcounts(ws, g, prims, res.plans);
+  addLoadStopped(ws, g, prims);
   return g.finish();
 }

@@ -47,16 +47,24 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
   return 'restart';
 }
 
+/** The shared monitors set of states without any; never added to (see addMonitor). */
+const NO_MONITORS = new Set<number>();
+
 /** Folds one node's history into the resource state there. */
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = [...opsIn].sort(opSortKey);
+  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,
     stopFailed: false,
     pending: false,
     probed: ops.length > 0,
-    monitors: new Set(),
+    // Most entries (probes) never record a monitor: they share one empty set until they do.
+    monitors: NO_MONITORS,
+  };
+  const addMonitor = (intervalMs: number): void => {
+    if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
+    st.monitors.add(intervalMs);
   };
   const fail = (op: HistoryOp, role: Role): void => {
     const onFail = configuredOnFail(r, op, stonith);
@@ -113,11 +121,22 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       (rc === target ||
         (op.intervalMs > 0 && (rc === RC_OK || rc === RC_PROMOTED) && target !== RC_NOT_RUNNING));
     if (op.intervalMs > 0 && op.operation === 'monitor') {
+      // Recorded at all, even as a failure: the executor keeps running it.
+      (st.recurring ??= new Set()).add(op.intervalMs);
       if (succeeded && rc === RC_NOT_RUNNING) {
-        // The monitor was expected to find it stopped (target rc 7), and did.
+        // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
+        addMonitor(op.intervalMs);
       } else if (succeeded) {
-        st.monitors.add(op.intervalMs);
+        // The same operation (key and call) recorded a failure earlier and has passed since:
+        // the failure is over.
+        const f = st.failedOp;
+        if (f?.key !== undefined && f.key === op.key && f.callId === op.callId) {
+          st.failed = false;
+          delete st.failedOp;
+          delete st.onFail;
+        }
+        addMonitor(op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
@@ -149,7 +168,8 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.role = 'Stopped';
           st.failed = false;
           st.stopFailed = false;
-          st.monitors.clear();
+          if (st.monitors !== NO_MONITORS) st.monitors.clear();
+          st.recurring?.clear();
         } else {
           fail(op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
@@ -322,6 +342,9 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
     for (const [k, v] of node.attrs) {
       const m = /^fail-count-(.+?)(?:#(.+)_(\d+))?$/.exec(k);
       if (!m) continue;
+      // Since feature set 3.0.13 failcounts are kept per operation (fail-count-RSC#OP_INTERVAL);
+      // a bare fail-count-RSC in such a CIB is a leftover and does not count.
+      if (m[2] === undefined && perOperationFailcounts(ws)) continue;
       const rid = m[1]!;
       const count = v.toUpperCase().includes('INFINITY') ? 1_000_000 : Number.parseInt(v, 10) || 0;
       const lf = Number(
@@ -338,15 +361,24 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
   }
 }
 
+function perOperationFailcounts(ws: WorkingSet): boolean {
+  const v = ws.options.featureSet?.split('.').map((x) => Number.parseInt(x, 10) || 0) ?? [];
+  const [a = 0, b = 0, c = 0] = v;
+  return a > 3 || (a === 3 && (b > 0 || c >= 13));
+}
+
 function failcountTargets(
   ws: WorkingSet,
   rid: string,
   cloneOf: Map<string, WsResource>,
 ): WsResource[] {
   const direct = ws.byId.get(rid);
-  if (direct?.kind === 'primitive') return [direct];
   const { base } = baseId(rid);
   const clone = cloneOf.get(base);
+  // An anonymous clone's instances are interchangeable: a failcount recorded against one
+  // instance counts for the clone on that node.
+  if (direct?.kind === 'primitive' && (clone === undefined || clone.clone?.unique === true))
+    return [direct];
   if (!clone) return [];
   const out: WsResource[] = [];
   for (let i = 0; i < clone.children.length; i++) {
@@ -369,6 +401,7 @@ const ORPHAN_TEMPLATE: WsResource = {
   children: [],
   meta: new Map(),
   params: new Map(),
+  utilization: new Map(),
   agent: undefined,
   ops: [],
   promotable: false,
@@ -393,6 +426,7 @@ function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean):
       children: [],
       meta: new Map(),
       params: new Map(),
+      utilization: new Map(),
       agent: undefined,
       ops: [],
       promotable: false,

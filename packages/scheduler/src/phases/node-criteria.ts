@@ -49,13 +49,14 @@ function ancestors(r: WsResource): WsResource[] {
 
 /** Ticket constraints on the resource or any resource above it. */
 function ticketsFor(ws: WorkingSet, r: WsResource): WorkingSet['ticketConstraints'] {
+  if (ws.ticketConstraints.length === 0) return [];
   const ids = new Set<string>();
   for (let p: WsResource | undefined = r; p; p = p.parent) ids.add(templateId(p.id));
   return ws.ticketConstraints.filter((t) => ids.has(t.rsc));
 }
 
 function templateId(id: string): string {
-  return id.replace(/:\d+$/, '');
+  return id.indexOf(':') < 0 ? id : id.replace(/:\d+$/, '');
 }
 
 /**
@@ -82,6 +83,8 @@ export function applyNodeCriteria(ws: WorkingSet): void {
     list.push(l);
     locByRsc.set(l.rsc, list);
   }
+  // Node availability does not depend on the resource: once per node.
+  const unavailable = ws.nodes.map((n) => nodeUnavailable(ws, n));
   for (const r of ws.byId.values()) {
     r.allowed.clear();
     if (ws.options.symmetric) {
@@ -137,8 +140,9 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         r.causes.push({ node: n, score: -INFINITY, why: `${r.id} has target-role=Stopped` });
       }
     }
-    for (const n of ws.nodes) {
-      const why = nodeUnavailable(ws, n);
+    for (let ni = 0; ni < ws.nodes.length; ni++) {
+      const n = ws.nodes[ni]!;
+      const why = unavailable[ni];
       if (why !== undefined && r.allowed.has(n.name)) {
         r.allowed.set(n.name, -INFINITY);
         r.causes.push({ node: n.name, score: -INFINITY, why });

@@ -7,6 +7,7 @@ import type { WorkingSet, WsResource } from '../working-set.js';
 import { INFINITY } from '../score.js';
 import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
+import { rewordGroupChains } from '../variants/group-chain.js';
 
 interface Edge {
   /** Implicit order between consecutive group members. */
@@ -156,4 +157,5 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     }
     if (!changed) break;
   }
+  rewordGroupChains(ws, plans);
 }

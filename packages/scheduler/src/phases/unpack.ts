@@ -100,6 +100,7 @@ function readOptions(
     haveQuorum: bool(root.attrs['have-quorum'], false),
     noQuorumPanic: bool(root.attrs['no-quorum-panic'], false),
     haveWatchdog: bool(props.get('have-watchdog'), false),
+    ...(root.attrs.crm_feature_set === undefined ? {} : { featureSet: root.attrs.crm_feature_set }),
     maintenanceMode: bool(props.get('maintenance-mode'), false),
     stopAllResources: bool(props.get('stop-all-resources'), false),
     startFailureIsFatal: bool(props.get('start-failure-is-fatal'), true),
@@ -159,6 +160,7 @@ function readNodes(
       shutdown: false,
       attrs,
       assignedCount: 0,
+      utilization: readNvpairs(n, 'utilization', ctx, new Map(), byId),
     };
     if (type === 'member') {
       if (!ns) {
@@ -253,7 +255,12 @@ function readOps(
       const name = op.attrs.name ?? '';
       const intervalMs = parseInterval(op.attrs.interval);
       const key = `${name}_${intervalMs}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key)) {
+        // Two ops of one resource with the same name and interval: neither is trusted.
+        const i = out.findIndex((o) => o.name === name && o.intervalMs === intervalMs);
+        if (src === e && i >= 0) out[i] = { ...out[i]!, ambiguous: true };
+        continue;
+      }
       seen.add(key);
       const opMeta = readNvpairs(op, 'meta_attributes', ctx);
       const opDefaultsMeta = readNvpairs(defaults.opDefaults, 'meta_attributes', {
@@ -283,12 +290,14 @@ function newResource(
     WsResource,
     'id' | 'kind' | 'meta' | 'params' | 'agent' | 'ops' | 'promotable' | 'order'
   > & {
+    utilization?: Map<string, string>;
     parent?: WsResource;
     clone?: WsResource['clone'];
   },
 ): WsResource {
   return {
     ...partial,
+    utilization: partial.utilization ?? new Map<string, string>(),
     children: [],
     history: new Map(),
     probedOn: new Map(),
@@ -330,7 +339,10 @@ function buildResource(
       const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, template);
       const params = readNvpairs(e, 'instance_attributes', ctx, new Map(), uc.byId);
       if (template) readNvpairs(template, 'instance_attributes', ctx, params, uc.byId);
+      const utilization = readNvpairs(e, 'utilization', ctx, new Map(), uc.byId);
+      if (template) readNvpairs(template, 'utilization', ctx, utilization, uc.byId);
       return newResource({
+        utilization,
         id,
         kind: 'primitive',
         meta,
@@ -450,6 +462,7 @@ export function readHistoryOps(lrmRsc: CibElement): HistoryOp[] {
     const h: MutableOp = {
       id: a.id ?? '',
       operation: a.operation ?? '',
+      ...(a.operation_key === undefined ? {} : { key: a.operation_key }),
       intervalMs: Number(a.interval ?? 0),
       callId: Number(a['call-id'] ?? 0),
       rc: Number(a['rc-code'] ?? 0),
@@ -502,6 +515,7 @@ export function historyFromModel(status: Status): NodeHistory[] {
         };
         const targetRc = targetRcOf(o.transitionKey);
         if (targetRc !== undefined) h.targetRc = targetRc;
+        if (o.operationKey !== undefined) h.key = o.operationKey;
         if (o.lastRcChange !== undefined) h.lastRcChange = o.lastRcChange;
         if (o.migrateSource !== undefined) h.migrateSource = o.migrateSource;
         if (o.migrateTarget !== undefined) h.migrateTarget = o.migrateTarget;

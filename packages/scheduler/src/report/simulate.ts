@@ -26,16 +26,44 @@ export function topologicalActions(g: TransitionGraph): number[] {
     l.push(e.after);
     next.set(e.before, l);
   }
-  const ready = g.actions.filter((a) => indeg.get(a.id) === 0).map((a) => a.id);
+  // A binary min-heap of ready action ids: the smallest id first, in O(log n) per action.
+  const heap: number[] = [];
+  const push = (x: number): void => {
+    let i = heap.push(x) - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heap[p]! <= x) break;
+      heap[i] = heap[p]!;
+      i = p;
+    }
+    heap[i] = x;
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= heap.length) break;
+        const c = l + 1 < heap.length && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (heap[c]! >= last) break;
+        heap[i] = heap[c]!;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    return top;
+  };
+  for (const a of g.actions) if (indeg.get(a.id) === 0) push(a.id);
   const out: number[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const id = ready.shift()!;
+  while (heap.length > 0) {
+    const id = pop();
     out.push(id);
     for (const n of next.get(id) ?? []) {
       const d = (indeg.get(n) ?? 0) - 1;
       indeg.set(n, d);
-      if (d === 0) ready.push(n);
+      if (d === 0) push(n);
     }
   }
   return out;
@@ -106,9 +134,21 @@ export function scoreLines(t: Transition): string[] {
 
 export function simulateText(t: Transition, opts: SimulateTextOptions = {}): string {
   const out: string[] = [...(opts.preamble ?? [])];
-  out.push('Current cluster status:', ...formatStatus(t.ws, currentView(t.ws)), '');
-  if (opts.showScores === true) out.push('Allocation scores:', ...scoreLines(t), '');
-  out.push('Transition Summary:', ...formatSummaryLines(t.summary), '');
+  // Appended line by line: spreading 100 000 lines into push() overflows the stack.
+  const add = (lines: readonly string[]): void => {
+    for (const l of lines) out.push(l);
+  };
+  out.push('Current cluster status:');
+  add(formatStatus(t.ws, currentView(t.ws)));
+  out.push('');
+  if (opts.showScores === true) {
+    out.push('Allocation scores:');
+    add(scoreLines(t));
+    out.push('');
+  }
+  out.push('Transition Summary:');
+  add(formatSummaryLines(t.summary));
+  out.push('');
   out.push('Executing Cluster Transition:');
   for (const id of topologicalActions(t.graph)) {
     const a = t.graph.actions[id]!;
@@ -116,9 +156,7 @@ export function simulateText(t: Transition, opts: SimulateTextOptions = {}): str
   }
   out.push('');
   const fenced = t.actions.fences.map((f) => f.node);
-  out.push(
-    'Revised Cluster Status:',
-    ...formatStatus(t.ws, revisedView(t.ws, t.actions.plans, fenced)),
-  );
+  out.push('Revised Cluster Status:');
+  add(formatStatus(t.ws, revisedView(t.ws, t.actions.plans, fenced)));
   return out.join('\n') + '\n';
 }

@@ -6,11 +6,12 @@
  * before it starts, demotes before it stops, and promotes once it is running.
  */
 import type { WorkingSet, WsResource } from '../../working-set.js';
+import { primitivesOf } from '../../working-set.js';
 import { type GraphBuilder, pseudoKey } from './builder.js';
 import type { PrimitiveActions } from './primitive.js';
 
 export type Task = 'start' | 'stop' | 'promote' | 'demote';
-export const TASKS: readonly Task[] = ['start', 'stop', 'promote', 'demote'];
+export const TASKS: readonly Task[] = ['demote', 'stop', 'start', 'promote'];
 
 /** The pseudo action that marks a collective's task complete. */
 export function completed(task: string): string {
@@ -101,9 +102,13 @@ export class Collectives {
         runnable: true,
         reason: `${what} ${r.id}: every ${task} of its ${r.kind === 'group' ? 'members' : 'instances'} is done`,
       });
-      // Nothing of it can happen: the collective's action cannot begin either.
-      if (kids.every(({ e }) => e.begin.every((b) => !g.get(b).runnable)))
-        g.block(begin, `no ${r.kind === 'group' ? 'member' : 'instance'} can ${task}`);
+      // No child can do it: the collective's action cannot begin either. (A group that stops
+      // still begins its start: the stop completes the group's restart.)
+      if (
+        (r.kind === 'clone' || task !== 'start' || !this.ends.get(r.id)?.has('stop')) &&
+        kids.every(({ e }) => e.begin.every((b) => !g.get(b).runnable))
+      )
+        g.block(begin, `no ${r.kind === 'clone' ? 'instance' : 'member'} can ${task}`);
       g.order(begin, end, `${r.id} ${task} begins before it completes`);
       for (const { c, e } of kids) {
         for (const b of e.begin) g.order(begin, b, `${c.id} ${task} is part of ${r.id} ${task}`);
@@ -112,7 +117,61 @@ export class Collectives {
       this.set(r, task, { begin: [begin], end: [end] });
     }
     if (r.kind === 'group') this.chainMembers(r);
+    this.restartPair(r);
     this.phaseOrder(r);
+  }
+
+  /** Resources that are the first of a mandatory order on their start. */
+  firstOfStartOrder = new Set<string>();
+  /** Resources that are the first of an order with require-all=false. */
+  oneOrMore = new Set<string>();
+
+  /**
+   * A collective that stops part of itself but stays up still goes through its start: a group
+   * begins it (its running waits for members that cannot start again), and a clone that others
+   * are ordered after both begins and completes it.
+   */
+  private restartPair(r: WsResource): void {
+    const stop = this.endpoints(r, 'stop');
+    if (!stop || this.endpoints(r, 'start')) return;
+    if ((r.meta.get('target-role') ?? '').toLowerCase() === 'stopped') return;
+    if (r.kind === 'clone' && !this.firstOfStartOrder.has(r.id)) return;
+    if (r.kind === 'clone' && r.meta.get('clone-min') === undefined && !this.oneOrMore.has(r.id))
+      return;
+    if (
+      r.kind === 'group' &&
+      !r.children.some((c) => (c.meta.get('target-role') ?? '').toLowerCase() === 'stopped')
+    )
+      return;
+    const staysUp = primitivesOf(r).some((p) => {
+      const a = this.prims.get(p.id);
+      const running = [...p.history.values()].some((h) => h.role !== 'Stopped');
+      return a !== undefined && a.stops.size === 0 && !p.orphan && running;
+    });
+    if (!staysUp) return;
+    const g = this.g;
+    const begin = g.add({
+      key: pseudoKey(r.id, 'start'),
+      rsc: r.id,
+      task: 'start',
+      pseudo: true,
+      runnable: true,
+      reason: `${r.kind} ${r.id} stays up: its start follows its stop`,
+    });
+    const end = g.add({
+      key: pseudoKey(r.id, 'running'),
+      rsc: r.id,
+      task: 'running',
+      pseudo: true,
+      runnable: true,
+      reason: `${r.kind} ${r.id} is running again`,
+    });
+    g.order(begin, end, `${r.id} start begins before it completes`);
+    if (r.kind === 'group') {
+      const gone = r.children.filter((c) => this.endpoints(c, 'stop') !== undefined);
+      if (gone.length > 0) g.block(end, `${gone.map((c) => c.id).join(', ')} cannot start again`);
+    }
+    this.set(r, 'start', { begin: [begin], end: [end] });
   }
 
   /** Members start (and promote) in order, and stop (and demote) in reverse order. */

@@ -32,3 +32,43 @@ export function addShutdowns(
     }
   }
 }
+
+/**
+ * With a placement strategy other than "default", each node gets `load_stopped_NODE`: what stops
+ * there frees its capacity before anything starts there.
+ */
+export function addLoadStopped(
+  ws: WorkingSet,
+  g: GraphBuilder,
+  prims: ReadonlyMap<string, PrimitiveActions>,
+): void {
+  if (ws.options.placementStrategy === 'default') return;
+  const ids = new Map<string, number>();
+  for (const n of [...ws.nodes].reverse()) {
+    ids.set(
+      n.name,
+      g.add({
+        key: `load_stopped_${n.name}`,
+        task: 'load_stopped',
+        node: n.name,
+        pseudo: true,
+        runnable: true,
+        reason: `capacity freed on ${n.name} by what stops there`,
+      }),
+    );
+  }
+  for (const a of prims.values()) {
+    for (const [n, s] of a.stops)
+      g.order(s, ids.get(n), `${n}'s load is known once its stops are done`);
+    const start = a.start === undefined ? undefined : g.get(a.start);
+    if (start?.node !== undefined && !start.pseudo)
+      g.order(ids.get(start.node), a.start, `start on ${start.node} once its capacity is freed`);
+    const from = a.migrateFrom === undefined ? undefined : g.get(a.migrateFrom);
+    if (from?.node !== undefined)
+      g.order(
+        ids.get(from.node),
+        a.migrateFrom,
+        `migrate to ${from.node} once its capacity is freed`,
+      );
+  }
+}

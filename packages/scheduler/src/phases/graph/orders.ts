@@ -6,7 +6,10 @@
  * the two when both run. An order between actions that do not happen in this transition adds
  * nothing, and an edge that would close a cycle is left out (Pacemaker logs such loops too).
  */
-import type { WorkingSet } from '../../working-set.js';
+import type { WorkingSet, WsResource } from '../../working-set.js';
+import { primitivesOf } from '../../working-set.js';
+import type { Plan } from '../actions.js';
+import { willRun } from '../order.js';
 import type { GraphBuilder } from './builder.js';
 import { type Collectives, type Task, TASKS } from './collective.js';
 
@@ -28,7 +31,21 @@ function asTask(a: string): Task | undefined {
   return (TASKS as readonly string[]).includes(t) ? (t as Task) : undefined;
 }
 
-export function applyOrderConstraints(ws: WorkingSet, g: GraphBuilder, col: Collectives): void {
+/** Will the resource be running once the transition is done (a clone: any instance)? */
+function endsUpRunning(r: WsResource, plans: ReadonlyMap<string, Plan>): boolean {
+  const ps = primitivesOf(r)
+    .map((p) => plans.get(p.id))
+    .filter((p): p is Plan => p !== undefined);
+  if (ps.length === 0) return false;
+  return r.kind === 'clone' ? ps.some(willRun) : ps.every(willRun);
+}
+
+export function applyOrderConstraints(
+  ws: WorkingSet,
+  g: GraphBuilder,
+  col: Collectives,
+  plans: ReadonlyMap<string, Plan>,
+): void {
   const link = (
     first: string,
     fa: Task,
@@ -42,7 +59,13 @@ export function applyOrderConstraints(ws: WorkingSet, g: GraphBuilder, col: Coll
     if (!f || !t) return;
     const fe = col.endpoints(f, fa);
     const te = col.endpoints(t, ta);
-    if (!fe || !te) return;
+    if (!te) return;
+    if (!fe) {
+      // What must start first neither starts nor runs: what is ordered after it cannot begin.
+      if (!optional && (fa === 'start' || fa === 'promote') && !endsUpRunning(f, plans))
+        for (const y of te.begin) g.block(y, `${first} cannot ${fa}`);
+      return;
+    }
     for (const x of fe.end)
       for (const y of te.begin) {
         if (g.reaches(y, x)) continue;

@@ -8,6 +8,7 @@
 import type { OpDef, Role, WorkingSet, WsResource } from '../../working-set.js';
 import type { Plan } from '../actions.js';
 import { startsNow } from '../order.js';
+import { isManaged } from '../assign.js';
 import { type DraftAction, type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
 
 export interface PrimitiveActions {
@@ -47,7 +48,11 @@ export function opAppliesTo(op: OpDef, role: Role, promotable: boolean): boolean
 export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
   return r.ops.filter(
     (o) =>
-      o.name === 'monitor' && o.intervalMs > 0 && o.enabled && opAppliesTo(o, role, r.promotable),
+      o.name === 'monitor' &&
+      o.intervalMs > 0 &&
+      o.enabled &&
+      o.ambiguous !== true &&
+      opAppliesTo(o, role, r.promotable),
   );
 }
 
@@ -128,7 +133,7 @@ function addCancels(
   newRole: Role,
   before: number | undefined,
 ): void {
-  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  const active = r.history.get(node)?.recurring ?? new Set<number>();
   const keep = new Set(recurringMonitors(r, newRole).map((o) => o.intervalMs));
   for (const op of recurringMonitors(r, oldRole)) {
     if (!active.has(op.intervalMs) || keep.has(op.intervalMs)) continue;
@@ -146,6 +151,19 @@ function addCancels(
 }
 
 export function buildPrimitive(
+  ws: WorkingSet,
+  g: GraphBuilder,
+  p: Plan,
+  fenceIds: ReadonlyMap<string, number>,
+  probeNodes: readonly string[],
+): PrimitiveActions {
+  const out = buildChanges(ws, g, p, fenceIds, probeNodes);
+  if (!p.frozen) addStoppedMonitors(ws, g, p, out);
+  adjustMonitors(ws, g, p);
+  return out;
+}
+
+function buildChanges(
   ws: WorkingSet,
   g: GraphBuilder,
   p: Plan,
@@ -216,6 +234,7 @@ export function buildPrimitive(
                   : `${r.id} moves to ${p.next}`;
       const stop = g.add(fenceAction(n, 'stop', why));
       out.stops.set(n, stop);
+      if (p.stuckNodes.includes(n)) g.block(stop, `${n} is unclean and cannot be fenced`);
       g.order(demote, stop, 'demote before stop');
       g.order(fenceIds.get(n), stop, 'stop implied by fencing');
     }
@@ -273,7 +292,7 @@ export function buildPrimitive(
   if (p.next === null) return out;
   const node = p.next;
   const was = roleOn(node);
-  const active = r.history.get(node)?.monitors ?? new Set<number>();
+  const active = r.history.get(node)?.recurring ?? new Set<number>();
   if (p.nextRole === 'Promoted' && was !== 'Promoted') {
     const promote = g.add(resourceAction(r, 'promote', node, `${r.id} is promoted on ${node}`));
     out.promote = promote;
@@ -283,4 +302,103 @@ export function buildPrimitive(
     addMonitors(g, r, node, p.nextRole, undefined, '', active);
   }
   return out;
+}
+
+/**
+ * Monitors configured for role "Stopped" check that the resource is not running: they run on
+ * every online node where it will not be, after the probe or stop there; where it starts, an
+ * active one is cancelled first.
+ */
+function addStoppedMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan, out: PrimitiveActions): void {
+  const r = p.rsc;
+  const ops = recurringMonitors(r, 'Stopped');
+  if (ops.length === 0) return;
+  const runsOn = p.blocked === undefined ? p.next : null;
+  const probeOn = new Map(out.probes.map((id) => [g.get(id).node, id]));
+  for (const n of ws.nodes) {
+    if (!n.online || n.unclean) continue;
+    const h = r.history.get(n.name);
+    const active = h?.recurring ?? new Set<number>();
+    const runningHere = h !== undefined && h.role !== 'Stopped';
+    for (const op of ops) {
+      if (n.name === runsOn) {
+        if (!active.has(op.intervalMs) || runningHere) continue;
+        const c = g.add(
+          resourceAction(
+            r,
+            'cancel',
+            n.name,
+            `${r.id} starts on ${n.name}: its stopped-role monitor there ends`,
+            { intervalMs: op.intervalMs },
+          ),
+        );
+        g.order(c, out.start, 'cancel the stopped-role monitor before start');
+        continue;
+      }
+      if (active.has(op.intervalMs) && !runningHere) continue;
+      const m = g.add(
+        resourceAction(
+          r,
+          'monitor',
+          n.name,
+          `${r.id} is not to run on ${n.name}: a ${op.intervalMs / 1000}s monitor checks it stays stopped`,
+          { intervalMs: op.intervalMs },
+        ),
+      );
+      g.order(probeOn.get(n.name), m, 'probe before the stopped-role monitor');
+      g.order(out.stops.get(n.name), m, 'stop before the stopped-role monitor');
+    }
+  }
+}
+
+/** The resource itself is in maintenance (cluster-wide maintenance-mode leaves monitors be). */
+function inMaintenance(r: WsResource): boolean {
+  return isTrue(r.meta.get('maintenance'));
+}
+
+/**
+ * Recurring monitors already active where the resource is: in maintenance they are all
+ * cancelled; one no longer configured is cancelled; an unmanaged resource gets the configured
+ * ones it lacks (it is still watched, just not acted on).
+ */
+function adjustMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan): void {
+  const r = p.rsc;
+  if (r.orphan) return;
+  const configured = new Set(
+    r.ops
+      .filter((o) => o.name === 'monitor' && o.intervalMs > 0 && o.enabled)
+      .map((o) => o.intervalMs),
+  );
+  for (const n of p.current) {
+    if (p.fencedNodes.includes(n)) continue;
+    const node = ws.nodeByName.get(n);
+    if (!node?.online || node.unclean) continue;
+    const h = r.history.get(n);
+    const active = h?.recurring ?? new Set<number>();
+    const maintenance = inMaintenance(r);
+    // Old histories (feature set < 3) keep unconfigured monitors; a failed one is always cancelled.
+    const modern = Number(h?.lastStart?.featureSet?.split('.')[0] ?? 0) >= 3;
+    const failed = h?.failedOp?.operation === 'monitor' ? h.failedOp.intervalMs : 0;
+    const candidates = new Set(modern || maintenance ? active : []);
+    if (failed > 0) candidates.add(failed);
+    for (const interval of [...candidates].sort((a, b) => a - b)) {
+      if (!maintenance && configured.has(interval)) continue;
+      g.add(
+        resourceAction(
+          r,
+          'cancel',
+          n,
+          maintenance
+            ? `${r.id} is in maintenance: its ${interval / 1000}s monitor on ${n} stops`
+            : `the ${interval / 1000}s monitor of ${r.id} on ${n} is no longer configured`,
+          { intervalMs: interval },
+        ),
+      );
+    }
+    if (!p.frozen || maintenance || h === undefined || h.role === 'Stopped') continue;
+    if (p.blockedFailure || h.failed || isManaged(ws, r) || ws.options.maintenanceMode) continue;
+    // Seen running only by a monitor that checks it is stopped: not really running there.
+    if (recurringMonitors(r, 'Stopped').some((o) => active.has(o.intervalMs))) continue;
+    addMonitors(g, r, n, h.role, undefined, '', active);
+  }
 }

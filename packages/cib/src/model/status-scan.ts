@@ -1,0 +1,402 @@
+/**
+ * A fast path for the bulk of a large CIB: the `<status>` section's node states and operation
+ * history, read from the text straight into the model, without building an element tree first.
+ *
+ * It accepts only the common shape: `node_state` → `lrm` → `lrm_resources` → `lrm_resource` →
+ * `lrm_rsc_op`, attributes without entity or character references, tabs or line breaks, every
+ * integer field a plain integer, every required attribute present. On anything else (comments,
+ * text, `transient_attributes`, tickets, a legacy attribute spelling, a malformed tag…) it gives
+ * up and returns undefined, and the general parser and reader read the section instead, with
+ * their error messages. So what it returns is exactly what the general path would build.
+ */
+import type { FieldSpec } from './specs.js';
+import * as S from './specs.js';
+import type { Lrm, LrmResource, LrmRscOp, NodeState } from './types.js';
+
+/** Attribute table of one element kind. */
+interface Table {
+  readonly specs: readonly FieldSpec[];
+  /** Attribute name → index into specs; legacy spellings map to -1 (not handled here). */
+  readonly byName: Map<string, number>;
+  /** Index of the attribute that followed each one last time (-1: none yet): real CIBs repeat one order. */
+  readonly next: Int32Array;
+  first: number;
+}
+
+function table(specs: readonly FieldSpec[]): Table {
+  const byName = new Map<string, number>();
+  specs.forEach((s, i) => byName.set(s.xml, i));
+  for (const s of specs) for (const a of s.aliases ?? []) byName.set(a, -1);
+  return { specs, byName, next: new Int32Array(specs.length).fill(-1), first: -1 };
+}
+
+const NODE_STATE = table(S.NODE_STATE_FIELDS);
+const LRM = table(S.LRM_FIELDS);
+const LRM_RESOURCE = table(S.LRM_RESOURCE_FIELDS);
+const LRM_RSC_OP = table(S.LRM_RSC_OP_FIELDS);
+/** The largest table's size: the scratch array of values. */
+const MAX_FIELDS = Math.max(
+  ...[NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP].map((t) => t.specs.length),
+);
+const NAME_RE = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
+
+/** Thrown inside the scanner to give up (one shared instance); never escapes it. */
+const GIVE_UP = new Error('status fast path: not the common shape');
+
+type Bag = Record<string, unknown>;
+
+class Scanner {
+  private i: number;
+  /** Set by startTag: the tag ended with '/>'. */
+  private selfClosing = false;
+
+  /** No '&', tab or CR anywhere after the start: attribute values need only '<' and LF checks. */
+  private readonly clean: boolean;
+  /** Offsets of the next '<' and LF at or after some earlier point (-1 / Infinity: none). */
+  private nextLt = -1;
+  private nextLf = -1;
+
+  constructor(
+    private readonly s: string,
+    from: number,
+    private readonly maxAttributes: number,
+  ) {
+    this.i = from;
+    this.clean = s.indexOf('&', from) < 0 && s.indexOf('\t', from) < 0 && s.indexOf('\r', from) < 0;
+  }
+
+  /**
+   * The end of the attribute value starting at `vs` (its closing quote), or GIVE_UP when the
+   * value holds a '<', a line break (or, unless clean, '&' or a tab) or is not closed. The
+   * searches for '<' and LF run ahead once per tag, not once per value.
+   */
+  private valueEnd(vs: number, q: number): number {
+    const s = this.s;
+    if (!this.clean) {
+      let i = vs;
+      for (;;) {
+        const d = s.charCodeAt(i);
+        if (d === q) return i;
+        if (d === 0x26 || d === 0x3c || d === 0x0a || d === 0x09 || d === 0x0d || d !== d)
+          throw GIVE_UP;
+        i++;
+      }
+    }
+    const ve = s.indexOf(q === 0x22 ? '"' : "'", vs);
+    if (ve < 0) throw GIVE_UP;
+    if (this.nextLt < vs) {
+      this.nextLt = s.indexOf('<', vs);
+      if (this.nextLt < 0) this.nextLt = Infinity;
+    }
+    if (this.nextLt < ve) throw GIVE_UP;
+    if (this.nextLf < vs) {
+      this.nextLf = s.indexOf('\n', vs);
+      if (this.nextLf < 0) this.nextLf = Infinity;
+    }
+    if (this.nextLf < ve) throw GIVE_UP;
+    return ve;
+  }
+
+  /** Whether the tag startTag just read ended with '/>' (a method: calls change it). */
+  private closed(): boolean {
+    return this.selfClosing;
+  }
+
+  get pos(): number {
+    return this.i;
+  }
+
+  private skipSpace(): void {
+    const s = this.s;
+    let i = this.i;
+    let c = s.charCodeAt(i);
+    while (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) c = s.charCodeAt(++i);
+    this.i = i;
+  }
+
+  /** At '<' of a tag: true for an end tag `</name>` (consumed), false for a start tag. */
+  private atEndTag(name: string): boolean {
+    this.skipSpace();
+    const s = this.s;
+    if (s.charCodeAt(this.i) !== 0x3c) throw GIVE_UP;
+    if (s.charCodeAt(this.i + 1) !== 0x2f) return false;
+    const j = this.i + 2;
+    if (!s.startsWith(name, j) || s.charCodeAt(j + name.length) !== 0x3e) throw GIVE_UP;
+    this.i = j + name.length + 1;
+    return true;
+  }
+
+  /** At '<' of a start tag: true if it is `<name` followed by a space, '>' or '/'. */
+  private atStart(name: string): boolean {
+    const s = this.s;
+    if (!s.startsWith(name, this.i + 1)) return false;
+    const c = s.charCodeAt(this.i + 1 + name.length);
+    return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x3e || c === 0x2f;
+  }
+
+  /** Values of the tag just read, by spec index (undefined: absent). */
+  private readonly v: (string | number | undefined)[] = new Array<undefined>(MAX_FIELDS).fill(
+    undefined,
+  );
+
+  /**
+   * Reads the attributes of the start tag `<name …>` at '<' into `this.v` by `t`; returns the
+   * attributes the table does not name. Sets selfClosing.
+   */
+  private startTag(name: string, t: Table): Record<string, string> | undefined {
+    const s = this.s;
+    const v = this.v;
+    for (let k = 0; k < t.specs.length; k++) v[k] = undefined;
+    let i = this.i + 1 + name.length;
+    let rest: Record<string, string> | undefined;
+    let count = 0;
+    let prev = -1;
+    for (;;) {
+      let c = s.charCodeAt(i);
+      const before = i;
+      while (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) c = s.charCodeAt(++i);
+      if (c === 0x3e) {
+        this.i = i + 1;
+        this.selfClosing = false;
+        break;
+      }
+      if (c === 0x2f) {
+        if (s.charCodeAt(i + 1) !== 0x3e) throw GIVE_UP;
+        this.i = i + 2;
+        this.selfClosing = true;
+        break;
+      }
+      if (i === before) throw GIVE_UP; // attributes must be separated by whitespace
+      const ns = i;
+      const eq = s.indexOf('=', ns);
+      if (eq < 0) throw GIVE_UP;
+      // The attribute that usually comes next; otherwise look the name up (and check it).
+      let idx = prev < 0 ? t.first : t.next[prev]!;
+      const guess = idx >= 0 ? t.specs[idx]!.xml : undefined;
+      let an: string | undefined;
+      if (guess === undefined || guess.length !== eq - ns || !s.startsWith(guess, ns)) {
+        an = s.slice(ns, eq);
+        if (!NAME_RE.test(an)) throw GIVE_UP; // no spaces around '=' on this path either
+        idx = t.byName.get(an) ?? -2;
+        if (idx === -1) throw GIVE_UP; // a legacy spelling: the general reader decides
+        if (idx >= 0) {
+          if (prev < 0) t.first = idx;
+          else t.next[prev] = idx;
+        }
+      }
+      i = eq + 1;
+      const q = s.charCodeAt(i);
+      if (q !== 0x22 && q !== 0x27) throw GIVE_UP;
+      const vs = ++i;
+      const ve = this.valueEnd(vs, q);
+      i = ve + 1;
+      if (++count > this.maxAttributes) throw GIVE_UP;
+      if (idx === -2) {
+        const key = an!;
+        if (key === '__proto__') throw GIVE_UP;
+        rest ??= {};
+        if (Object.hasOwn(rest, key)) throw GIVE_UP;
+        rest[key] = s.slice(vs, ve);
+        continue;
+      }
+      if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
+      v[idx] = t.specs[idx]!.int === true ? this.int(vs, ve) : s.slice(vs, ve);
+      prev = idx;
+    }
+    for (let k = 0; k < t.specs.length; k++)
+      if (t.specs[k]!.required === true && v[k] === undefined) throw GIVE_UP;
+    return rest;
+  }
+
+  /** Copies the values read into `target` (for the small element kinds). */
+  private assign(t: Table, target: Bag): void {
+    const v = this.v;
+    for (let k = 0; k < t.specs.length; k++) if (v[k] !== undefined) target[t.specs[k]!.key] = v[k];
+  }
+
+  /** A plain optionally signed decimal integer (surrounding spaces allowed), as the reader accepts. */
+  private int(from: number, to: number): number {
+    const s = this.s;
+    let i = from;
+    while (i < to && s.charCodeAt(i) === 0x20) i++;
+    let e = to;
+    while (e > i && s.charCodeAt(e - 1) === 0x20) e--;
+    let neg = false;
+    if (i < e && s.charCodeAt(i) === 0x2d) {
+      neg = true;
+      i++;
+    }
+    if (i === e) throw GIVE_UP;
+    if (e - i > 15) {
+      for (let k = i; k < e; k++) {
+        const c = s.charCodeAt(k);
+        if (c < 0x30 || c > 0x39) throw GIVE_UP;
+      }
+      return Number(s.slice(from, to));
+    }
+    let n = 0;
+    for (let k = i; k < e; k++) {
+      const c = s.charCodeAt(k) - 0x30;
+      if (c < 0 || c > 9) throw GIVE_UP;
+      n = n * 10 + c;
+    }
+    return neg ? -n : n;
+  }
+
+  /** Content of `<status>` after its start tag, through `</status>`. */
+  status(): NodeState[] {
+    const out: NodeState[] = [];
+    while (!this.atEndTag('status')) {
+      if (!this.atStart('node_state')) throw GIVE_UP;
+      out.push(this.nodeState());
+    }
+    return out;
+  }
+
+  private nodeState(): NodeState {
+    const n: NodeState = {};
+    const rest = this.startTag('node_state', NODE_STATE);
+    this.assign(NODE_STATE, n as Bag);
+    if (!this.closed()) {
+      while (!this.atEndTag('node_state')) {
+        if (this.atStart('lrm') && n.lrm === undefined) n.lrm = this.lrm();
+        else throw GIVE_UP;
+      }
+    }
+    if (rest !== undefined) n.extra = { attrs: rest };
+    return n;
+  }
+
+  private lrm(): Lrm {
+    const l: Lrm = { resources: [] };
+    const rest = this.startTag('lrm', LRM);
+    this.assign(LRM, l as unknown as Bag);
+    if (!this.closed()) {
+      let seenResources = false;
+      while (!this.atEndTag('lrm')) {
+        if (!this.atStart('lrm_resources') || seenResources) throw GIVE_UP;
+        seenResources = true;
+        const other = this.startTag('lrm_resources', LRM);
+        if (other !== undefined) throw GIVE_UP;
+        if (this.v[0] !== undefined) l.resourcesId = this.v[0] as string;
+        if (this.closed()) continue;
+        while (!this.atEndTag('lrm_resources')) {
+          if (!this.atStart('lrm_resource')) throw GIVE_UP;
+          l.resources.push(this.lrmResource());
+        }
+      }
+    }
+    if (rest !== undefined) l.extra = { attrs: rest };
+    return l;
+  }
+
+  private lrmResource(): LrmResource {
+    const rest = this.startTag('lrm_resource', LRM_RESOURCE);
+    const v = this.v;
+    // Field by field (not through the table) so every object gets the same shape, fast.
+    const r = { ops: [], id: v[0] as string } as LrmResource;
+    if (v[1] !== undefined) r.class = v[1] as string;
+    if (v[2] !== undefined) r.provider = v[2] as string;
+    if (v[3] !== undefined) r.type = v[3] as string;
+    if (v[4] !== undefined) r.container = v[4] as string;
+    if (v[5] !== undefined) r.shutdownLock = v[5] as number;
+    if (!this.closed()) {
+      while (!this.atEndTag('lrm_resource')) {
+        if (!this.atStart('lrm_rsc_op')) throw GIVE_UP;
+        const orest = this.startTag('lrm_rsc_op', LRM_RSC_OP);
+        const o = this.op();
+        if (!this.closed() && !this.atEndTag('lrm_rsc_op')) throw GIVE_UP;
+        if (orest !== undefined) o.extra = { attrs: orest };
+        r.ops.push(o);
+      }
+    }
+    if (rest !== undefined) r.extra = { attrs: rest };
+    return r;
+  }
+
+  /** The `lrm_rsc_op` just read, field by field in LRM_RSC_OP_FIELDS order. */
+  private op(): LrmRscOp {
+    const v = this.v;
+    const o: LrmRscOp = {
+      id: v[0] as string,
+      operation: v[2] as string,
+      callId: v[7] as number,
+      rcCode: v[8] as number,
+      opStatus: v[9] as number,
+      interval: v[10] as number,
+    };
+    if (v[1] !== undefined) o.operationKey = v[1] as string;
+    if (v[3] !== undefined) o.crmDebugOrigin = v[3] as string;
+    if (v[4] !== undefined) o.crmFeatureSet = v[4] as string;
+    if (v[5] !== undefined) o.transitionKey = v[5] as string;
+    if (v[6] !== undefined) o.transitionMagic = v[6] as string;
+    if (v[11] !== undefined) o.lastRun = v[11] as number;
+    if (v[12] !== undefined) o.lastRcChange = v[12] as number;
+    if (v[13] !== undefined) o.execTime = v[13] as number;
+    if (v[14] !== undefined) o.queueTime = v[14] as number;
+    if (v[15] !== undefined) o.opDigest = v[15] as string;
+    if (v[16] !== undefined) o.opForceRestart = v[16] as string;
+    if (v[17] !== undefined) o.opRestartDigest = v[17] as string;
+    if (v[18] !== undefined) o.opSecureParams = v[18] as string;
+    if (v[19] !== undefined) o.opSecureDigest = v[19] as string;
+    if (v[20] !== undefined) o.exitReason = v[20] as string;
+    if (v[21] !== undefined) o.onNode = v[21] as string;
+    if (v[22] !== undefined) o.migrateSource = v[22] as string;
+    if (v[23] !== undefined) o.migrateTarget = v[23] as string;
+    return o;
+  }
+}
+
+/** The hand-written builders above follow these tables; a table change must update them. */
+function checkLayout(t: Table, keys: readonly string[]): void {
+  const got = t.specs.map((x) => x.key).join(',');
+  if (got !== keys.join(','))
+    throw new Error(`status-scan: attribute table changed (${got}); update the builders`);
+}
+checkLayout(LRM_RESOURCE, ['id', 'class', 'provider', 'type', 'container', 'shutdownLock']);
+checkLayout(LRM_RSC_OP, [
+  'id',
+  'operationKey',
+  'operation',
+  'crmDebugOrigin',
+  'crmFeatureSet',
+  'transitionKey',
+  'transitionMagic',
+  'callId',
+  'rcCode',
+  'opStatus',
+  'interval',
+  'lastRun',
+  'lastRcChange',
+  'execTime',
+  'queueTime',
+  'opDigest',
+  'opForceRestart',
+  'opRestartDigest',
+  'opSecureParams',
+  'opSecureDigest',
+  'exitReason',
+  'onNode',
+  'migrateSource',
+  'migrateTarget',
+]);
+
+/**
+ * Reads the content of a `<status>` element, from just after its start tag through its end tag.
+ * Returns the node states and the offset after `</status>`, or undefined when the section needs
+ * the general parser.
+ */
+export function scanStatus(
+  text: string,
+  from: number,
+  maxAttributesPerElement: number,
+): { nodeStates: NodeState[]; end: number } | undefined {
+  const sc = new Scanner(text, from, maxAttributesPerElement);
+  try {
+    const nodeStates = sc.status();
+    return { nodeStates, end: sc.pos };
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  clone,
+  explainSpec,
+  lines,
+  prim,
+  primUsing,
+  probedStopped,
+  run,
+  started,
+} from './fixture.js';
+
+describe('placement-strategy and utilization', () => {
+  const nodes = [{ name: 'n1' }, { name: 'n2' }];
+
+  it('utilization: a node without enough free capacity is not eligible', () => {
+    // R1 needs 2 cpu: only n2 has that. R2 then fits only on n1; R3 fits nowhere.
+    const spec = {
+      props: { 'placement-strategy': 'utilization' },
+      nodes,
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '2' } },
+      resources:
+        primUsing('R1', { cpu: '2' }) +
+        primUsing('R2', { cpu: '1' }) +
+        primUsing('R3', { cpu: '1' }),
+    };
+    assert.deepEqual(run(spec), lines('* Start R1 ( n2 )', '* Start R2 ( n1 )'));
+    const e = explainSpec(spec, 'R3');
+    assert.ok(e);
+    assert.equal(e.outcome, 'stay-stopped');
+    assert.ok(e.text.includes('not enough free capacity'), e.text);
+  });
+
+  it('default: utilization is ignored', () => {
+    const spec = {
+      nodes,
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '2' } },
+      resources:
+        primUsing('R1', { cpu: '2' }) +
+        primUsing('R2', { cpu: '1' }) +
+        primUsing('R3', { cpu: '1' }),
+    };
+    assert.deepEqual(
+      run(spec),
+      lines('* Start R1 ( n1 )', '* Start R2 ( n2 )', '* Start R3 ( n1 )'),
+    );
+  });
+
+  it('balanced: ties go to the node with the most free capacity', () => {
+    const spec = {
+      props: { 'placement-strategy': 'balanced' },
+      nodes,
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '2' } },
+      resources: primUsing('R1', { cpu: '1' }) + primUsing('R2', { cpu: '1' }),
+    };
+    // R1: n2 has more free; then both have 1 free, and n1 has fewer resources.
+    assert.deepEqual(run(spec), lines('* Start R1 ( n2 )', '* Start R2 ( n1 )'));
+  });
+
+  it('minimal: resources pack onto the first node while it has room', () => {
+    const spec = {
+      props: { 'placement-strategy': 'minimal' },
+      nodes,
+      capacity: { n1: { cpu: '2' }, n2: { cpu: '2' } },
+      resources: primUsing('R1', { cpu: '1' }) + primUsing('R2', { cpu: '1' }),
+    };
+    assert.deepEqual(run(spec), lines('* Start R1 ( n1 )', '* Start R2 ( n1 )'));
+  });
+
+  it('a running resource with a higher score where it runs is placed first, so it is not displaced', () => {
+    // A (configured first, not running) prefers n2 a little; B runs on n2 with stickiness.
+    // Both need the whole of a node. B keeps n2, and A takes n1.
+    const spec = {
+      props: { 'placement-strategy': 'utilization' },
+      nodes: [
+        { name: 'n1', history: { A: probedStopped('A'), B: probedStopped('B') } },
+        { name: 'n2', history: { A: probedStopped('A'), B: started('B') } },
+      ],
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '1' } },
+      resources:
+        primUsing('A', { cpu: '1' }) +
+        primUsing('B', { cpu: '1' }, { 'resource-stickiness': '100' }),
+      constraints: '<rsc_location id="A-likes-n2" rsc="A" node="n2" score="50"/>',
+    };
+    assert.deepEqual(run(spec), lines('* Start A ( n1 )'));
+  });
+});
+
+describe('failcounts of anonymous clone instances', () => {
+  it('a failcount recorded against any instance bans the clone from that node', () => {
+    const spec = {
+      nodes: [
+        {
+          name: 'n1',
+          history: { X: started('X') },
+          transient: { 'fail-count-X:1#monitor_10000': 'INFINITY' },
+        },
+        { name: 'n2', history: { X: started('X') } },
+        { name: 'n3', history: { X: probedStopped('X') } },
+      ],
+      resources: clone('C', prim('X'), { 'clone-max': '2' }),
+    };
+    assert.deepEqual(run(spec), lines('* Move X:0 ( n1 -> n3 )'));
+  });
+});
