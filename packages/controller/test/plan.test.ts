@@ -220,6 +220,20 @@ describe('planTransition: the real scheduler drives the controller', () => {
     assert.ok(!plan.graph.actions.some((a) => a.task === 'stonith'));
   });
 
+  it('fencing enabled but no fence device: nothing starts, and explain says why', () => {
+    const c = members(apply(emptyCib(), { op: 'rsc-create', def: prim('r1') }));
+    const v = { ...view(), canFence: false };
+    const keys = planTransition(c, v, NOW, 1).graph.actions.map((a) => a.key);
+    assert.ok(!keys.some((k) => k.startsWith('r1_start')), keys.join(' '));
+    assert.match(explainResource(c, v, NOW, 'r1')?.text ?? '', /no fencing device/);
+    assert.ok(
+      planTransition(c, { ...v, stonithEnabled: false }, NOW, 2).graph.actions.some(
+        (a) => a.task === 'start',
+      ),
+      'without fencing it starts',
+    );
+  });
+
   it('the scheduler input round-trips through @vigil/cib XML and schedules the same', () => {
     const world: World = new Map();
     let c = members(apply(emptyCib(), { op: 'rsc-create', def: prim('r1') }));

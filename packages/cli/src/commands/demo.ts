@@ -70,6 +70,8 @@ function demoCluster(): LocalCluster {
 /** The sample configuration: Dummy primitives, a group, a clone and an HTTP server on loopback. */
 export function demoConfiguration(nodeBinary: string): CibEntry[] {
   const mon = [{ name: 'monitor' as const, intervalMs: 5000, timeoutMs: 20_000 }];
+  // Resources stay where they run when a failed node comes back (Pacemaker's default is 0).
+  const sticky = { 'resource-stickiness': '100' };
   const dummy = (id: string) => ({
     kind: 'primitive' as const,
     id,
@@ -81,14 +83,14 @@ export function demoConfiguration(nodeBinary: string): CibEntry[] {
     ops: mon,
   });
   return [
-    { op: 'rsc-create', def: dummy('dummy1') },
-    { op: 'rsc-create', def: dummy('dummy2') },
+    { op: 'rsc-create', def: { ...dummy('dummy1'), meta: sticky } },
+    { op: 'rsc-create', def: { ...dummy('dummy2'), meta: sticky } },
     {
       op: 'rsc-create',
       def: {
         kind: 'group',
         id: 'web',
-        meta: {},
+        meta: sticky,
         members: [
           dummy('web-config'),
           {

@@ -15,6 +15,7 @@ import { addLoadStopped, addShutdowns } from './graph/nodes.js';
 import { probePlan } from './graph/probes.js';
 import { addNotifications } from './graph/notify.js';
 import { addClearFailcounts } from './graph/failcounts.js';
+import { addOrphanDeletes } from './graph/orphans.js';
 
 /** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
 export interface GraphAction {
@@ -235,6 +236,7 @@ export function buildGraph(ws: WorkingSet, res: ActionsResult): TransitionGraph 
   applyOrderConstraints(ws, g, col, res.plans);
   addShutdowns(ws, g, prims);
   addClearFailcounts(ws, g, prims, res.plans);
+  addOrphanDeletes(ws, g, prims);
   addLoadStopped(ws, g, prims);
   return g.finish();
 }

@@ -334,7 +334,8 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
         if (active.includes(x)) continue;
         for (let i = 0; i < clone.children.length; i++) {
           const p = instancePrimitive(clone, i, x.base);
-          if (p && !p.history.has(node.name)) p.probedOn.set(node.name, x.st);
+          if (p && !p.history.has(node.name))
+            p.probedOn.set(node.name, { ...x.st, lrmId: x.entry.rid });
         }
       }
     }

@@ -20,6 +20,10 @@ export function pseudoKey(name: string, task: string): string {
   return `${name}_${task}_0`;
 }
 
+/** A limit on graph size: far above 32 nodes × 4,000 resources probed everywhere (~140,000). */
+export const MAX_ACTIONS = 1 << 23;
+const EDGE_KEY = 1 << 24;
+
 export interface EdgeOptions {
   /**
    * Only orders the two when both run: an unrunnable `before` does not block `after` (optional
@@ -32,13 +36,16 @@ export class GraphBuilder {
   readonly actions: Mutable<GraphAction>[] = [];
   private readonly byKey = new Map<string, number>();
   private readonly edges: (GraphEdge & { optional: boolean })[] = [];
-  private readonly edgeIndex = new Map<string, number>();
+  /** before * 2^24 + after → index in edges (ids stay far below 2^24, see MAX_ACTIONS). */
+  private readonly edgeIndex = new Map<number, number>();
   private readonly next = new Map<number, number[]>();
 
   add(a: DraftAction): number {
     const have = this.byKey.get(a.key);
     if (have !== undefined) return have;
     const id = this.actions.length;
+    if (id >= MAX_ACTIONS)
+      throw new VigilError('VGL_E_INTERNAL', `transition graph exceeds ${MAX_ACTIONS} actions`);
     this.actions.push({ id, ...a });
     this.byKey.set(a.key, id);
     return id;
@@ -69,7 +76,7 @@ export class GraphBuilder {
     opts: EdgeOptions = {},
   ): void {
     if (before === undefined || after === undefined || before === after) return;
-    const k = `${before}>${after}`;
+    const k = before * EDGE_KEY + after;
     const have = this.edgeIndex.get(k);
     if (have !== undefined) {
       // A mandatory order between the same two actions wins over an optional one.
@@ -84,8 +91,13 @@ export class GraphBuilder {
     else this.next.set(before, [after]);
   }
 
+  /** Actions ordered directly before `id`, in the order the edges were added. */
+  predecessorsOf(id: number): number[] {
+    return this.edges.filter((e) => e.after === id).map((e) => e.before);
+  }
+
   hasEdge(before: number, after: number): boolean {
-    return this.edgeIndex.has(`${before}>${after}`);
+    return this.edgeIndex.has(before * EDGE_KEY + after);
   }
 
   /** Would an edge before → after close a cycle? (Is there a path after → before?) */

@@ -12,7 +12,7 @@ import { primitivesOf } from '../../working-set.js';
 import type { Plan } from '../actions.js';
 import { type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
 import { type Collectives, type Task, completed } from './collective.js';
-import { type PrimitiveActions, primitiveId } from './primitive.js';
+import { type PrimitiveActions, cloneMeta, nameOn, primitiveId } from './primitive.js';
 
 const PHASES: readonly Task[] = ['demote', 'stop', 'start', 'promote'];
 
@@ -51,10 +51,10 @@ export function addNotifications(
     const a = prims.get(m.id);
     const p = plans.get(m.id);
     if (!p) continue;
-    const nameOn = (n: string): string => m.history.get(n)?.lrmId ?? m.id;
+    const nameOf = (n: string): string => nameOn(m, n);
     for (const n of p.current) {
       if (p.fencedNodes.includes(n)) continue;
-      const inst = { name: nameOn(n), node: n };
+      const inst = { name: nameOf(n), node: n };
       active.set(key(inst), inst);
       if (m.history.get(n)?.role === 'Promoted') promoted.push(inst);
       else unpromoted.push(inst);
@@ -62,14 +62,14 @@ export function addNotifications(
     if (!a) continue;
     for (const [n, id] of a.stops)
       if (g.get(id).runnable && !g.get(id).pseudo)
-        acts.get('stop')!.push({ name: nameOn(n), node: n });
+        acts.get('stop')!.push({ name: nameOf(n), node: n });
     for (const [n, id] of a.demotes)
       if (g.get(id).runnable && !g.get(id).pseudo)
-        acts.get('demote')!.push({ name: nameOn(n), node: n });
+        acts.get('demote')!.push({ name: nameOf(n), node: n });
     if (a.start !== undefined && g.get(a.start).runnable && p.next !== null)
-      acts.get('start')!.push({ name: nameOn(p.next), node: p.next });
+      acts.get('start')!.push({ name: nameOf(p.next), node: p.next });
     if (a.promote !== undefined && g.get(a.promote).runnable && p.next !== null)
-      acts.get('promote')!.push({ name: nameOn(p.next), node: p.next });
+      acts.get('promote')!.push({ name: nameOf(p.next), node: p.next });
   }
   const inactive = members
     .filter((m) => ![...active.values()].some((i) => i.name === m.id))
@@ -103,6 +103,16 @@ export function addNotifications(
   for (const m of members) {
     const p = plans.get(m.id);
     if (p?.next) primOf.set(`${m.id}@${p.next}`, m);
+  }
+
+  // An instance whose stop is implied by fencing cannot be told: its notifications are pseudo
+  // actions, done once the node is fenced, before the clone's stop round is confirmed.
+  const fencedStops: { name: string; stop: number }[] = [];
+  for (const m of members) {
+    const a = prims.get(m.id);
+    if (!a) continue;
+    for (const [n, id] of a.stops)
+      if (g.get(id).pseudo) fencedStops.push({ name: m.history.get(n)?.lrmId ?? m.id, stop: id });
   }
 
   let prevDone: number | undefined;
@@ -160,6 +170,7 @@ export function addNotifications(
           runnable: true,
           reason: `tell ${inst.name} on ${inst.node} ${type === 'pre' ? 'before' : 'after'} ${clone.id} ${task}s`,
           meta: {
+            ...(m ? cloneMeta(m) : {}),
             ...base,
             notify_type: type,
             notify_operation: task,
@@ -181,5 +192,28 @@ export function addNotifications(
     if (task === 'start') for (const i of acts.get('start')!) nextActive.set(key(i), i);
     active = nextActive;
     prevDone = notifyRound('post', active, end, undefined);
+    if (task !== 'stop') continue;
+    for (const f of fencedStops) {
+      const post = g.add({
+        key: pseudoKey(f.name, 'post_notify_stop'),
+        rsc: f.name,
+        task: 'notify',
+        pseudo: true,
+        runnable: true,
+        reason: `${f.name} stopped with its fenced node: nothing to tell it`,
+      });
+      const done = g.add({
+        key: pseudoKey(f.name, 'notified'),
+        rsc: f.name,
+        task: 'notified',
+        pseudo: true,
+        runnable: true,
+        reason: `${f.name} counts as told`,
+      });
+      for (const b of g.predecessorsOf(f.stop))
+        if (g.get(b).task === 'stonith') g.order(b, post, 'once the node is fenced');
+      g.order(post, done, 'notification complete');
+      g.order(done, prevDone, `${clone.id} stop round confirmed once ${f.name} counts as told`);
+    }
   }
 }

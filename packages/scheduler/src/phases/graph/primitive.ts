@@ -56,6 +56,56 @@ export function recurringMonitors(r: WsResource, role: Role): OpDef[] {
   );
 }
 
+/**
+ * The CRM_meta values a clone instance's agent sees (names without the prefix): its instance
+ * number and the clone's limits. Absent for a resource outside any clone.
+ */
+const cloneMetaCache = new WeakMap<WsResource, Readonly<Record<string, string>> | null>();
+
+export function cloneMeta(r: WsResource): Readonly<Record<string, string>> | undefined {
+  let m = cloneMetaCache.get(r);
+  if (m === undefined) {
+    m = computeCloneMeta(r) ?? null;
+    cloneMetaCache.set(r, m);
+  }
+  return m ?? undefined;
+}
+
+function computeCloneMeta(r: WsResource): Record<string, string> | undefined {
+  let c: WsResource | undefined = r.parent;
+  while (c && c.kind !== 'clone') c = c.parent;
+  const s = c?.clone;
+  if (!c || !s) return undefined;
+  const m = /:(\d+)$/.exec(r.id);
+  const meta: Record<string, string> = {
+    clone: m?.[1] ?? '0',
+    clone_max: String(s.max),
+    clone_node_max: String(s.nodeMax),
+    globally_unique: String(s.unique),
+    notify: String(s.notify),
+  };
+  if (c.promotable) {
+    meta.promoted_max = String(s.promotedMax);
+    meta.promoted_node_max = String(s.promotedNodeMax);
+    // Older agents (drbd, pgsql) read the pre-2.1 names.
+    meta.master_max = String(s.promotedMax);
+    meta.master_node_max = String(s.promotedNodeMax);
+  }
+  return meta;
+}
+
+/**
+ * A clone instance keeps, on a node where the status section records it, the name used there
+ * (an anonymous clone's probe result recorded under "db" makes its start there "db" too).
+ */
+export function nameOn(r: WsResource, node: string): string {
+  const own = r.history.get(node)?.lrmId;
+  if (own !== undefined) return own;
+  // A probe recorded under the bare name names whichever instance comes; "db:0" names db:0 only.
+  const probed = r.probedOn.get(node)?.lrmId;
+  return probed !== undefined && !/:\d+$/.test(probed) ? probed : r.id;
+}
+
 export function resourceAction(
   r: WsResource,
   task: string,
@@ -66,7 +116,8 @@ export function resourceAction(
   const intervalMs = extra.intervalMs ?? 0;
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   // A clone instance keeps, on a node where it has history, the name the status section uses.
-  const name = r.history.get(node)?.lrmId ?? r.id;
+  const name = nameOn(r, node);
+  const meta = cloneMeta(r);
   return {
     key: resourceKey(name, task, intervalMs, node),
     rsc: name,
@@ -78,6 +129,7 @@ export function resourceAction(
     pseudo: false,
     runnable: true,
     reason,
+    ...(meta === undefined ? {} : { meta }),
     ...extra,
   };
 }
@@ -187,8 +239,8 @@ function buildChanges(
   const fenceAction = (n: string, task: string, reason: string): DraftAction =>
     pseudoOn(n)
       ? {
-          key: pseudoKey(r.history.get(n)?.lrmId ?? r.id, task),
-          rsc: r.history.get(n)?.lrmId ?? r.id,
+          key: pseudoKey(nameOn(r, n), task),
+          rsc: nameOn(r, n),
           task,
           node: n,
           pseudo: true,
@@ -198,8 +250,14 @@ function buildChanges(
       : resourceAction(r, task, n, reason);
 
   const migrating = migrates(ws, p);
+  // multiple-active=stop_unexpected: only the unexpected copies stop; the one kept is not touched.
+  const keepsOne =
+    p.multiplyActive === true &&
+    p.next !== null &&
+    p.blocked === undefined &&
+    p.current.includes(p.next);
   for (const n of p.current) {
-    const stopping = leaving;
+    const stopping = leaving && !(keepsOne && n === p.next);
     const demoting =
       roleOn(n) === 'Promoted' && (stopping || p.nextRole !== 'Promoted' || p.next !== n);
     let demote: number | undefined;
@@ -273,7 +331,17 @@ function buildChanges(
       g.order(out.stops.get(from), start, 'migration completes with the source stopped');
       for (const pr of out.probes) g.order(pr, to, 'probe before migration');
     } else {
-      start = g.add(resourceAction(r, 'start', next, reason));
+      start = keepsOne
+        ? g.add({
+            key: pseudoKey(r.id, 'start'),
+            rsc: r.id,
+            task: 'start',
+            node: next,
+            pseudo: true,
+            runnable: true,
+            reason: `${r.id} keeps running on ${next} once its unexpected copies stopped`,
+          })
+        : g.add(resourceAction(r, 'start', next, reason));
       for (const s of out.stops.values()) g.order(s, start, 'stop before start');
       for (const pr of out.probes) g.order(pr, start, 'probe before start');
     }
