@@ -104,3 +104,45 @@ describe('failcounts of anonymous clone instances', () => {
     assert.deepEqual(run(spec), lines('* Move X:0 ( n1 -> n3 )'));
   });
 });
+
+describe('clone instances without stickiness', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { 'X:0': started('X:0'), 'X:1': started('X:1') } },
+      { name: 'n2', history: { 'X:0': probedStopped('X:0'), 'X:1': probedStopped('X:1') } },
+    ],
+    resources: clone('C', prim('X'), {
+      'globally-unique': 'true',
+      'clone-max': '2',
+      'clone-node-max': '2',
+      'resource-stickiness': stickiness,
+    }),
+  });
+
+  it('with stickiness 0 the clone spreads out again', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:1 ( n1 -> n2 )'));
+  });
+
+  it('with any stickiness the instances stay', () => {
+    assert.deepEqual(run(spec('1')), []);
+  });
+});
+
+describe('a running clone instance and a better node', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { X: started('X') } },
+      { name: 'n2', history: { X: probedStopped('X') } },
+    ],
+    resources: clone('C', prim('X'), { 'clone-max': '1', 'resource-stickiness': stickiness }),
+    constraints: '<rsc_location id="C-likes-n2" rsc="C" node="n2" score="50"/>',
+  });
+
+  it('moves there when its stickiness does not outweigh the preference', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:0 ( n1 -> n2 )'));
+  });
+
+  it('stays when it does', () => {
+    assert.deepEqual(run(spec('100')), []);
+  });
+});
