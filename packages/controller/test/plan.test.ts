@@ -43,9 +43,9 @@ function view(online = NODES, stonith = true): ClusterView {
     online: new Set(online),
     quorate: true,
     stonithEnabled: stonith,
+    canFence: true,
     noQuorumPolicy: 'stop',
     dc: online[0],
-    fenceDevices: ['fence-test'],
   };
 }
 
@@ -222,7 +222,7 @@ describe('planTransition: the real scheduler drives the controller', () => {
 
   it('fencing enabled but no fence device: nothing starts, and explain says why', () => {
     const c = members(apply(emptyCib(), { op: 'rsc-create', def: prim('r1') }));
-    const v = { ...view(), fenceDevices: [] };
+    const v = { ...view(), canFence: false };
     const keys = planTransition(c, v, NOW, 1).graph.actions.map((a) => a.key);
     assert.ok(!keys.some((k) => k.startsWith('r1_start')), keys.join(' '));
     assert.match(explainResource(c, v, NOW, 'r1')?.text ?? '', /no fencing device/);

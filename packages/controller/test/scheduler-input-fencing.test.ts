@@ -43,6 +43,7 @@ function cib(...extra: CibEntry[]): Cib {
 }
 
 function view(fenceDevices: string[], stonithEnabled = true): ClusterView {
+  // vigild: canFence when its configuration has fence devices.
   return {
     nodes: NODES,
     online: new Set(NODES),
@@ -50,7 +51,7 @@ function view(fenceDevices: string[], stonithEnabled = true): ClusterView {
     stonithEnabled,
     noQuorumPolicy: 'stop',
     dc: 'a',
-    fenceDevices,
+    canFence: fenceDevices.length > 0,
   };
 }
 

@@ -23,16 +23,15 @@ export interface ClusterView {
   readonly quorate: boolean;
   /** Effective: the daemon's configuration and the `stonith-enabled` property agree to fence. */
   readonly stonithEnabled: boolean;
+  /**
+   * Whether the DC's fencer has devices (they are configured in vigild's cluster file, not as
+   * stonith resources in the CIB). The scheduler is told through `have-watchdog`, which it
+   * counts as a way to fence: with fencing enabled and no way to fence it starts nothing.
+   */
+  readonly canFence: boolean;
   /** From the daemon's configuration; a `no-quorum-policy` property overrides it. */
   readonly noQuorumPolicy: string;
   readonly dc: string | undefined;
-  /**
-   * The fence devices of the daemon's configuration. vigild's DC fences through its own fencer
-   * (`AgentFencer`, configured from the YAML), not through stonith resources, so the scheduler is
-   * told that fencing is available the way Pacemaker tells it about a watchdog
-   * (`have-watchdog`); with none, a cluster with fencing enabled changes nothing, as Pacemaker's.
-   */
-  readonly fenceDevices?: readonly string[];
 }
 
 export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
@@ -41,7 +40,7 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
     'no-quorum-policy': view.noQuorumPolicy,
     ...state.config.properties,
     'stonith-enabled': view.stonithEnabled ? 'true' : 'false',
-    'have-watchdog': (view.fenceDevices?.length ?? 0) > 0 ? 'true' : 'false',
+    ...(view.canFence ? { 'have-watchdog': 'true' } : {}),
   };
   const nv = (id: string, m: Record<string, string>): NvSet[] =>
     Object.keys(m).length === 0

@@ -536,9 +536,9 @@ export class Vigild {
       stonithEnabled:
         this.cfg.stonithEnabled &&
         (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
+      canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
-      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
     };
   }
 
