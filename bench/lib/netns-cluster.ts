@@ -9,7 +9,8 @@
  * Per node: its own namespace (vgl-fbN, 10.198.0.N), state directory, API socket, log and
  * HA_RSCTMP (the resource agents' state: what Pacemaker's harness gets from a private /run).
  * Every process of a node carries VIGIL_FENCE_TAG=<prefix><node>: fence_vigil (the test fence
- * device) kills them all and runs the node's start script again, like a power cycle.
+ * device, found by vigild like any fence agent) kills them all and runs the node's start script
+ * (`<dir>/<node>.start`, its `piddir` parameter) again, like a power cycle.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { cpuTicks } from './proc.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const VIGIL_CLI = join(REPO, 'packages/cli/bin/vigil.js');
 const VIGILD = join(REPO, 'packages/daemon/bin/vigild.js');
+/** vigil's extra OCF agents (ocf:vigil:*); the bench's Dummy is the system's ocf:heartbeat one. */
 const AGENTS = join(REPO, 'packages/daemon/agents');
 
 /** The part of `status` (API) the bench reads; checked at run time, not trusted. */
@@ -107,7 +109,14 @@ export class NetnsCluster {
         {
           id: 'fence-vigil',
           agent: 'fence_vigil',
-          params: { piddir: this.dir, tagprefix: this.tagPrefix, log: join(this.dir, 'fence.log') },
+          // state_dir holds NODE.start and NODE.netns (the executor's fence_vigil kills every
+          // process in the namespace); piddir and tagprefix serve the older fence_vigil.
+          params: {
+            state_dir: this.dir,
+            piddir: this.dir,
+            tagprefix: this.tagPrefix,
+            log: join(this.dir, 'fence.log'),
+          },
           hostMap: Object.fromEntries(this.nodes.map((n) => [n, n])),
           timeoutMs: 20_000,
         },
@@ -123,9 +132,10 @@ export class NetnsCluster {
       const script =
         `#!/bin/sh\n` +
         `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${rsctmp}' ` +
-        `VIGIL_OCF_PATH='${join(AGENTS, 'ocf')}' VIGIL_FENCE_PATH='${AGENTS}'\n` +
+        `VIGIL_OCF_PATH='${join(AGENTS, 'ocf')}'\n` +
         `exec ip netns exec '${this.netns(n)}' '${process.execPath}' '${VIGILD}' ` +
         `--config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
+      await writeFile(join(this.dir, `${n}.netns`), `${this.netns(n)}\n`);
       const p = join(this.dir, `${n}.start`);
       await writeFile(p, script);
       await chmod(p, 0o755);
@@ -237,13 +247,11 @@ export class NetnsCluster {
       .join('\n');
   }
 
-  /** Kills every node's processes (also agents left behind) and removes the namespaces. */
+  /** Kills every node's processes (vigild and any agent it left behind) and the namespaces. */
   async destroy(): Promise<void> {
     for (const n of this.nodes) {
-      const c = spawn(join(AGENTS, 'fence_vigil'), [], { stdio: ['pipe', 'ignore', 'ignore'] });
-      c.stdin.end(`action=off\nplug=${n}\ntagprefix=${this.tagPrefix}\n`);
-      await new Promise((r) => c.on('exit', r));
       await this.crash(n).catch(() => undefined);
+      await this.waitDead(n).catch(() => undefined);
     }
     await this.lan.destroy();
   }

@@ -193,47 +193,6 @@ describe('vigild end to end (3 real nodes)', req, () => {
     checkNeverTwice();
   });
 
-  it("agents' crm_* commands write node attributes into the CIB through the DC, visible on every node", async () => {
-    await allOnline();
-    // As an agent on b would: vigil's attrd_updater on PATH, this node's cluster port.
-    const agentTool = (node: string, script: string) =>
-      run('sh', ['-c', script], {
-        timeoutMs: WAIT_MS,
-        env: {
-          PATH: `${AGENT_BIN_DIR}:/usr/bin:/bin`,
-          VIGIL_NODE_BIN: process.execPath,
-          VIGIL_CLUSTER_SOCKET: cluster.clusterPortSocket(node),
-        },
-      });
-    const set = await agentTool('b', 'attrd_updater -n e2e-score -U 42');
-    assert.equal(set.code, 0, set.stderr);
-    const got = await waitFor(
-      async () => {
-        const r = await agentTool('c', 'attrd_updater -Q -n e2e-score -N b');
-        return r.code === 0 && /value="42"/.test(r.stdout) ? r.stdout : undefined;
-      },
-      { timeoutMs: WAIT_MS, what: "b's attribute read on c" },
-    );
-    assert.match(got, /host="b"/);
-    // It is in the replicated CIB's status section, as the DC wrote it.
-    const cib = (await callDaemon(cluster.socket('a'), 'cib', {}, 5000)) as {
-      status: { nodes: Record<string, { attributes: Record<string, string> }> };
-    };
-    assert.equal(cib.status.nodes.b?.attributes['e2e-score'], '42');
-    const nodes = await agentTool('a', 'crm_node -l');
-    assert.equal(nodes.code, 0, nodes.stderr);
-    assert.deepEqual(
-      nodes.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split(' ')[1])
-        .sort(),
-      NODES,
-    );
-    const del = await agentTool('b', 'attrd_updater -n e2e-score -D');
-    assert.equal(del.code, 0, del.stderr);
-  });
-
   it('vigil history: every configuration change, who made it and when, from the log', async () => {
     const before = (await callDaemon(await anySocket(), 'history', {}, 5000)) as HistoryEntry[];
     const t0 = Date.now();
@@ -275,6 +234,47 @@ describe('vigild end to end (3 real nodes)', req, () => {
       what: 'four more monitors of r1',
     });
     assert.equal(await lastIndex(), index0, 'no log entry while only monitors ran');
+  });
+
+  it("agents' crm_* commands write node attributes into the CIB through the DC, visible on every node", async () => {
+    await allOnline();
+    // As an agent on b would: vigil's attrd_updater on PATH, this node's cluster port.
+    const agentTool = (node: string, script: string) =>
+      run('sh', ['-c', script], {
+        timeoutMs: WAIT_MS,
+        env: {
+          PATH: `${AGENT_BIN_DIR}:/usr/bin:/bin`,
+          VIGIL_NODE_BIN: process.execPath,
+          VIGIL_CLUSTER_SOCKET: cluster.clusterPortSocket(node),
+        },
+      });
+    const set = await agentTool('b', 'attrd_updater -n e2e-score -U 42');
+    assert.equal(set.code, 0, set.stderr);
+    const got = await waitFor(
+      async () => {
+        const r = await agentTool('c', 'attrd_updater -Q -n e2e-score -N b');
+        return r.code === 0 && /value="42"/.test(r.stdout) ? r.stdout : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: "b's attribute read on c" },
+    );
+    assert.match(got, /host="b"/);
+    // It is in the replicated CIB's status section, as the DC wrote it.
+    const cib = (await callDaemon(cluster.socket('a'), 'cib', {}, 5000)) as {
+      status: { nodes: Record<string, { attributes: Record<string, string> }> };
+    };
+    assert.equal(cib.status.nodes.b?.attributes['e2e-score'], '42');
+    const nodes = await agentTool('a', 'crm_node -l');
+    assert.equal(nodes.code, 0, nodes.stderr);
+    assert.deepEqual(
+      nodes.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[1])
+        .sort(),
+      NODES,
+    );
+    const del = await agentTool('b', 'attrd_updater -n e2e-score -D');
+    assert.equal(del.code, 0, del.stderr);
   });
 
   it('move, ban, clear and standby', async () => {

@@ -38,6 +38,8 @@ const MAX_INPUTS = 20_000;
  * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
  */
 const MAX_HELD_TICKS = 40;
+/** Raft ticks a follower with a leader may take at once (one wake-up per 100 ms at 25 ms). */
+const MAX_FOLLOWER_BATCH = 4;
 /** Links per node (parseConfig allows 1..8); outbox keys are `peer id * MAX_LINKS + link`. */
 const MAX_LINKS = 8;
 const SUBSCRIBER_CAPACITY = 8192;
@@ -403,7 +405,10 @@ export class MessagingNode extends EventEmitter {
     if (this.soft.role === 'leader') return hb;
     const leader = this.soft.leader;
     if (this.soft.role !== 'follower' || leader === null || leader === this.config.self) return 1;
-    return Math.max(1, Math.min(hb, this.config.electionTicks - 2 - this.ticksSinceLeader));
+    return Math.max(
+      1,
+      Math.min(MAX_FOLLOWER_BATCH, this.config.electionTicks - 2 - this.ticksSinceLeader),
+    );
   }
 
   // ---------------------------------------------------------------- heartbeats and detection

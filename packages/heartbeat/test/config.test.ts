@@ -22,9 +22,9 @@ describe('parseConfig', () => {
     assert.deepEqual(c.detector, DEFAULT_DETECTOR);
     assert.equal(c.nodes[2]!.role, 'witness');
     assert.equal(c.nodes[0]!.role, 'voter');
-    assert.equal(c.heartbeatTicks, 4);
+    assert.equal(c.heartbeatTicks, 2);
     assert.ok(c.heartbeatTicks < c.electionTicks);
-    assert.equal(parseConfig({ ...good, electionTicks: 3 }).heartbeatTicks, 2);
+    assert.equal(parseConfig({ ...good, electionTicks: 2 }).heartbeatTicks, 1);
   });
 
   for (const [what, patch, field] of [
