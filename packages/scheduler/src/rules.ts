@@ -55,8 +55,10 @@ function evalPart(e: CibElement, ctx: RuleContext): boolean {
 
 function compareValues(a: string, b: string, type: string): number {
   if (type === 'integer' || type === 'number') {
-    const x = Number(a);
-    const y = Number(b);
+    // integer compares the leading whole numbers ("3.6" is 3); number compares decimals.
+    const parse = type === 'integer' ? (v: string): number => Number.parseInt(v, 10) : Number;
+    const x = parse(a);
+    const y = parse(b);
     if (Number.isNaN(x) || Number.isNaN(y)) return a < b ? -1 : a > b ? 1 : 0;
     return x < y ? -1 : x > y ? 1 : 0;
   }

@@ -35,6 +35,22 @@ describe('nodes that left while still running something', () => {
     assert.deepEqual(run(spec({})), lines('* Start A ( n1 )', '* Start B ( n1 )'));
   });
 
+  it('fencing is listed from the last configured node to the first', () => {
+    const out = run({
+      props: FENCING,
+      nodes: [{ name: 'b', state: 'lost' }, { name: 'n1' }, { name: 'a', state: 'lost' }],
+      resources: prim('fence1'),
+    });
+    assert.deepEqual(
+      out,
+      lines(
+        "* Fence (reboot) a 'peer is no longer part of the cluster'",
+        "* Fence (reboot) b 'peer is no longer part of the cluster'",
+        '* Start fence1 ( n1 )',
+      ),
+    );
+  });
+
   it('a node the membership never recorded is fenced as unseen', () => {
     const out = run({
       props: FENCING,
@@ -144,6 +160,38 @@ describe('clone instances after a failure', () => {
         '* Start X:1 ( n1 )',
         '* Start fence1 ( n1 )',
       ),
+    );
+  });
+});
+
+describe('a stop that failed with on-fail=block, on a node that is lost', () => {
+  const stopBlock = '<op id="A-stop" name="stop" interval="0" on-fail="block"/>';
+  const failedStop = [op('A', { op: 'start', call: 2 }), op('A', { op: 'stop', rc: 1, call: 3 })];
+  const spec = (quorum: boolean) => ({
+    quorum,
+    props: { ...FENCING, 'no-quorum-policy': 'freeze' },
+    nodes: [
+      { name: 'n1', state: 'lost' as const, history: { A: failedStop } },
+      { name: 'n2', history: { A: probedStopped('A') } },
+    ],
+    resources: prim('A', undefined, stopBlock) + prim('fence1'),
+  });
+
+  it('fencing the node ends the block: the resource simply moves', () => {
+    assert.deepEqual(
+      run(spec(true)),
+      lines(
+        "* Fence (reboot) n1 'peer is no longer part of the cluster'",
+        '* Move A ( n1 -> n2 )',
+        '* Start fence1 ( n2 )',
+      ),
+    );
+  });
+
+  it('when the node cannot be fenced, its stop there is reported blocked', () => {
+    assert.deepEqual(
+      run(spec(false)),
+      lines('* Stop A ( n1 ) blocked', '* Start fence1 ( n2 ) due to quorum freeze (blocked)'),
     );
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   clone,
   explainSpec,
+  group,
   lines,
   prim,
   primUsing,
@@ -102,5 +103,67 @@ describe('failcounts of anonymous clone instances', () => {
       resources: clone('C', prim('X'), { 'clone-max': '2' }),
     };
     assert.deepEqual(run(spec), lines('* Move X:0 ( n1 -> n3 )'));
+  });
+});
+
+describe('clone instances without stickiness', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { 'X:0': started('X:0'), 'X:1': started('X:1') } },
+      { name: 'n2', history: { 'X:0': probedStopped('X:0'), 'X:1': probedStopped('X:1') } },
+    ],
+    resources: clone('C', prim('X'), {
+      'globally-unique': 'true',
+      'clone-max': '2',
+      'clone-node-max': '2',
+      'resource-stickiness': stickiness,
+    }),
+  });
+
+  it('with stickiness 0 the clone spreads out again', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:1 ( n1 -> n2 )'));
+  });
+
+  it('with any stickiness the instances stay', () => {
+    assert.deepEqual(run(spec('1')), []);
+  });
+});
+
+describe('a running clone instance and a better node', () => {
+  const spec = (stickiness: string) => ({
+    nodes: [
+      { name: 'n1', history: { X: started('X') } },
+      { name: 'n2', history: { X: probedStopped('X') } },
+    ],
+    resources: clone('C', prim('X'), { 'clone-max': '1', 'resource-stickiness': stickiness }),
+    constraints: '<rsc_location id="C-likes-n2" rsc="C" node="n2" score="50"/>',
+  });
+
+  it('moves there when its stickiness does not outweigh the preference', () => {
+    assert.deepEqual(run(spec('0')), lines('* Move X:0 ( n1 -> n2 )'));
+  });
+
+  it('stays when it does', () => {
+    assert.deepEqual(run(spec('100')), []);
+  });
+});
+
+describe('explaining a group member', () => {
+  it('shows the group table, where the whole group was placed', () => {
+    const spec = {
+      props: { 'placement-strategy': 'utilization' },
+      nodes: [{ name: 'n1' }, { name: 'n2' }],
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '2' } },
+      resources: group('G', [primUsing('M1', { cpu: '1' }), primUsing('M2', { cpu: '1' })]),
+    };
+    assert.deepEqual(run(spec), lines('* Start M1 ( n2 )', '* Start M2 ( n2 )'));
+    const e = explainSpec(spec, 'M1');
+    assert.ok(e);
+    const n1 = e.nodes.find((n) => n.node === 'n1');
+    assert.ok(n1 && n1.score < 0, e.text);
+    assert.ok(
+      n1.reasons.some((r) => r.text.includes('not enough free capacity')),
+      e.text,
+    );
   });
 });

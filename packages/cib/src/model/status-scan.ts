@@ -20,6 +20,8 @@ interface Table {
   readonly byName: Map<string, number>;
   /** Index of the attribute that followed each one last time (-1: none yet): real CIBs repeat one order. */
   readonly next: Int32Array;
+  /** The last string value of each attribute: an equal value reuses it (no new string). */
+  readonly last: string[];
   first: number;
 }
 
@@ -27,13 +29,20 @@ function table(specs: readonly FieldSpec[]): Table {
   const byName = new Map<string, number>();
   specs.forEach((s, i) => byName.set(s.xml, i));
   for (const s of specs) for (const a of s.aliases ?? []) byName.set(a, -1);
-  return { specs, byName, next: new Int32Array(specs.length).fill(-1), first: -1 };
+  return {
+    specs,
+    byName,
+    next: new Int32Array(specs.length).fill(-1),
+    last: specs.map(() => ''),
+    first: -1,
+  };
 }
 
 const NODE_STATE = table(S.NODE_STATE_FIELDS);
 const LRM = table(S.LRM_FIELDS);
 const LRM_RESOURCE = table(S.LRM_RESOURCE_FIELDS);
 const LRM_RSC_OP = table(S.LRM_RSC_OP_FIELDS);
+const TABLES = [NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP];
 /** The largest table's size: the scratch array of values. */
 const MAX_FIELDS = Math.max(
   ...[NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP].map((t) => t.specs.length),
@@ -62,6 +71,8 @@ class Scanner {
     private readonly maxAttributes: number,
   ) {
     this.i = from;
+    // Values remembered from an earlier document would keep its text alive: start afresh.
+    for (const t of TABLES) t.last.fill('');
     this.clean = s.indexOf('&', from) < 0 && s.indexOf('\t', from) < 0 && s.indexOf('\r', from) < 0;
   }
 
@@ -200,7 +211,14 @@ class Scanner {
         continue;
       }
       if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
-      v[idx] = t.specs[idx]!.int === true ? this.int(vs, ve) : s.slice(vs, ve);
+      if (t.specs[idx]!.int === true) v[idx] = this.int(vs, ve);
+      else {
+        // Most values repeat the previous element's (digests, feature sets, node names…): the
+        // same string object then, which spares the allocation and the garbage collector.
+        const prevValue = t.last[idx]!;
+        if (prevValue.length === ve - vs && s.startsWith(prevValue, vs)) v[idx] = prevValue;
+        else v[idx] = t.last[idx] = s.slice(vs, ve);
+      }
       prev = idx;
     }
     for (let k = 0; k < t.specs.length; k++)

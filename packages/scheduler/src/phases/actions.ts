@@ -116,9 +116,8 @@ export function createActions(ws: WorkingSet): ActionsResult {
   const fences: FenceDecision[] = [];
   const noFencing = fencingUnavailable(ws);
   const quorate = ws.options.haveQuorum || ws.options.noQuorumPolicy === 'ignore';
-  // Quorum suicide fences the partition's nodes last to first (as crm_simulate lists them).
-  const suicides = ws.nodes.filter((n) => n.suicide === true).reverse();
-  for (const n of [...ws.nodes.filter((x) => x.suicide !== true), ...suicides]) {
+  // Fencing is listed from the last configured node to the first (as crm_simulate does).
+  for (const n of [...ws.nodes].reverse()) {
     // Without quorum only nodes still in our partition (failed there) may be fenced.
     if (n.unclean && ws.options.stonithEnabled && !noFencing && (quorate || n.online)) {
       fences.push({
@@ -136,13 +135,26 @@ export function createActions(ws: WorkingSet): ActionsResult {
   for (const r of ws.byId.values()) {
     if (r.kind !== 'primitive') continue;
     const current = activeNodes(r);
-    const failed = current.some((n) => r.history.get(n)?.failed === true);
+    // A failure with on-fail=block on a node fenced anyway ends with the fencing: moving away
+    // is then not a recovery.
+    const failed = current.some(
+      (n) =>
+        r.history.get(n)?.failed === true &&
+        !(fencedNodes.has(n) && r.history.get(n)?.onFail === 'block'),
+    );
     // A failure with on-fail=block, or a failed stop on a node that cannot be fenced now,
     // leaves the resource where it is until someone cleans it up.
+    // Fencing the node ends whatever the failure blocked there; on an unclean node that cannot
+    // be fenced the resource is stuck instead (its stop is reported blocked).
     const blockedFailure = current.some(
       (n) =>
-        (r.history.get(n)?.onFail === 'block' && r.history.get(n)?.failed === true) ||
-        (unfenceable.has(n) && r.history.get(n)?.stopFailed === true),
+        (!fencedNodes.has(n) &&
+          !unfenceable.has(n) &&
+          r.history.get(n)?.onFail === 'block' &&
+          r.history.get(n)?.failed === true) ||
+        (unfenceable.has(n) &&
+          r.history.get(n)?.stopFailed === true &&
+          r.history.get(n)?.onFail !== 'block'),
     );
     const multi = current.filter((n) => !fencedNodes.has(n)).length > 1;
     const multiPolicy = multi ? (r.meta.get('multiple-active') ?? 'stop_start') : 'stop_start';

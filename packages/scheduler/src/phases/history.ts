@@ -52,7 +52,11 @@ const NO_MONITORS = new Set<number>();
 
 /** Folds one node's history into the resource state there. */
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
-  const ops = opsIn.length < 2 ? opsIn : [...opsIn].sort(opSortKey);
+  let ops = opsIn;
+  let sorted = true;
+  for (let i = 1; i < ops.length && sorted; i++) sorted = opSortKey(ops[i - 1]!, ops[i]!) <= 0;
+  // Sorted on a copy: the entry's own list stays as recorded.
+  if (!sorted) ops = [...ops].sort(opSortKey);
   const st: NodeRscState = {
     role: 'Stopped',
     failed: false,

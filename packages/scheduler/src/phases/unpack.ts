@@ -245,12 +245,16 @@ function readOps(
   template: CibElement | undefined,
   defaults: Defaults,
   ctx: RuleContext,
+  byId?: Map<string, CibElement>,
 ): OpDef[] {
   const out: OpDef[] = [];
   const seen = new Set<string>();
   for (const src of [e, template]) {
     if (!src) continue;
-    const opsEl = firstChild(src, 'operations');
+    let opsEl = firstChild(src, 'operations');
+    // <operations id-ref="…"/> shares another resource's op list.
+    const ref = opsEl?.attrs['id-ref'];
+    if (ref !== undefined && byId) opsEl = byId.get(ref) ?? opsEl;
     for (const op of opsEl ? elementChildren(opsEl, 'op') : []) {
       const name = op.attrs.name ?? '';
       const intervalMs = parseInterval(op.attrs.interval);
@@ -348,7 +352,7 @@ function buildResource(
         meta,
         params,
         agent: rsc,
-        ops: readOps(e, template, uc.defaults, ctx),
+        ops: readOps(e, template, uc.defaults, ctx, uc.byId),
         promotable: parent?.promotable ?? false,
         order: uc.order++,
         ...(parent ? { parent } : {}),

@@ -77,6 +77,21 @@ export function assignClone(ws: WorkingSet, c: WsResource): void {
     const s = scoresOf.get(inst)!.get(n);
     if (s === undefined || s < 0) continue;
     if ((perNode.get(n) ?? 0) >= settings.nodeMax || placed >= settings.max) continue;
+    // Without any stickiness (explicitly 0) an instance does not hold on to its node when
+    // another node it may use has fewer instances: the clone spreads out again.
+    const st = inst.meta.get('resource-stickiness');
+    if (st !== undefined && parseScore(st, 0) === 0) {
+      const here = perNode.get(n) ?? 0;
+      const fewer = [...scoresOf.get(inst)!].some(
+        ([m, v]) => m !== n && v >= 0 && (perNode.get(m) ?? 0) < here,
+      );
+      if (fewer) continue;
+    }
+    // A node it may use that scores strictly higher (stickiness included) wins over staying.
+    const better = [...scoresOf.get(inst)!].some(
+      ([m, v]) => m !== n && v > s && (perNode.get(m) ?? 0) < settings.nodeMax,
+    );
+    if (better) continue;
     placeInstance(ws, inst, n);
     perNode.set(n, (perNode.get(n) ?? 0) + 1);
     done.add(inst);
