@@ -193,49 +193,6 @@ describe('vigild end to end (3 real nodes)', req, () => {
     checkNeverTwice();
   });
 
-  it('vigil history: every configuration change, who made it and when, from the log', async () => {
-    const before = (await callDaemon(await anySocket(), 'history', {}, 5000)) as HistoryEntry[];
-    const t0 = Date.now();
-    await change({ op: 'property-set', name: 'e2e-marker', value: String(process.pid) });
-    // Any node answers from its own copy of the applied log.
-    for (const n of NODES) {
-      const h = await waitFor(
-        async () => {
-          const x = (await callDaemon(cluster.socket(n), 'history', {}, 5000)) as HistoryEntry[];
-          return x.length > before.length ? x : undefined;
-        },
-        { timeoutMs: WAIT_MS, what: `${n} to apply the change` },
-      );
-      const last = h[h.length - 1]!;
-      assert.equal(last.what, `property e2e-marker=${process.pid}`);
-      assert.ok(last.who.length > 0 && last.wallMs >= t0 - 5000, JSON.stringify(last));
-    }
-    assert.deepEqual(before.map((x) => x.what).slice(0, 2), [
-      'create primitive r1 (ocf:vigil:Logged)',
-      'create primitive r2 (ocf:vigil:Logged)',
-    ]);
-  });
-
-  it('an idle cluster does not grow the log: unchanged monitor results are not logged', async () => {
-    await allOnline();
-    const [where] = await waitRunning('r1', (n) => n.length === 1, 'r1 running');
-    // The agent notes every monitor it runs (`monitor-RC`) in its own log.
-    const monitors = (): number =>
-      readFileSync(agentLog, 'utf8')
-        .split('\n')
-        .filter((l) => l.endsWith(` monitor-0 r1 ${where!}`)).length;
-    const sock = await anySocket();
-    const lastIndex = async (): Promise<number> =>
-      ((await callDaemon(sock, 'messaging', {}, 5000)) as { lastIndex: number }).lastIndex;
-    const index0 = await lastIndex();
-    const m0 = monitors();
-    await waitFor(() => (monitors() >= m0 + 4 ? true : undefined), {
-      timeoutMs: WAIT_MS,
-      what: 'four more monitors of r1',
-    });
-    assert.equal(await lastIndex(), index0, 'no log entry while only monitors ran');
-  });
-
   it("agents' crm_* commands write node attributes into the CIB through the DC, visible on every node", async () => {
     await allOnline();
     // As an agent on b would: vigil's attrd_updater on PATH, this node's cluster port.
@@ -275,6 +232,49 @@ describe('vigild end to end (3 real nodes)', req, () => {
     );
     const del = await agentTool('b', 'attrd_updater -n e2e-score -D');
     assert.equal(del.code, 0, del.stderr);
+  });
+
+  it('vigil history: every configuration change, who made it and when, from the log', async () => {
+    const before = (await callDaemon(await anySocket(), 'history', {}, 5000)) as HistoryEntry[];
+    const t0 = Date.now();
+    await change({ op: 'property-set', name: 'e2e-marker', value: String(process.pid) });
+    // Any node answers from its own copy of the applied log.
+    for (const n of NODES) {
+      const h = await waitFor(
+        async () => {
+          const x = (await callDaemon(cluster.socket(n), 'history', {}, 5000)) as HistoryEntry[];
+          return x.length > before.length ? x : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: `${n} to apply the change` },
+      );
+      const last = h[h.length - 1]!;
+      assert.equal(last.what, `property e2e-marker=${process.pid}`);
+      assert.ok(last.who.length > 0 && last.wallMs >= t0 - 5000, JSON.stringify(last));
+    }
+    assert.deepEqual(before.map((x) => x.what).slice(0, 2), [
+      'create primitive r1 (ocf:vigil:Logged)',
+      'create primitive r2 (ocf:vigil:Logged)',
+    ]);
+  });
+
+  it('an idle cluster does not grow the log: unchanged monitor results are not logged', async () => {
+    await allOnline();
+    const [where] = await waitRunning('r1', (n) => n.length === 1, 'r1 running');
+    // The agent itself logs each recurring monitor it runs.
+    const monitors = (): number =>
+      readFileSync(agentLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.endsWith(` monitor r1 ${where!}`)).length;
+    const sock = await anySocket();
+    const lastIndex = async (): Promise<number> =>
+      ((await callDaemon(sock, 'messaging', {}, 5000)) as { lastIndex: number }).lastIndex;
+    const index0 = await lastIndex();
+    const m0 = monitors();
+    await waitFor(() => (monitors() >= m0 + 4 ? true : undefined), {
+      timeoutMs: WAIT_MS,
+      what: 'four more monitors of r1',
+    });
+    assert.equal(await lastIndex(), index0, 'no log entry while only monitors ran');
   });
 
   it('move, ban, clear and standby', async () => {
@@ -366,13 +366,15 @@ describe('vigild end to end (3 real nodes)', req, () => {
       },
     });
     await waitRunning('r2', (n) => n[0] === victim, `r2 on ${victim}`);
-    // The preference stays until r2 has recovered: without stickiness, removing it first could
-    // let r2 leave the victim before the crash. A preference does not keep r2 from running
-    // elsewhere while the victim is gone.
+    // Sticky, so that dropping the preference does not move it away before the crash.
+    await change(
+      { op: 'rsc-update', id: 'r2', params: {}, meta: { 'resource-stickiness': '1000' } },
+      { op: 'constraint-remove', id: 'cli-prefer-r2' },
+    );
+    await waitRunning('r2', (n) => n[0] === victim, `r2 still on ${victim}`);
     const fencesBefore = fenceLog().length;
     await cluster.crash(victim);
     await waitRunning('r2', (n) => n.length === 1 && n[0] !== victim, 'r2 recovered elsewhere');
-    await change({ op: 'constraint-remove', id: 'cli-prefer-r2' });
     assert.match(fenceLog().slice(fencesBefore), new RegExp(`reboot ${victim}: off`));
     await allOnline();
     // Rebooted by the fence, the victim rebuilt its CIB from its own Raft log before rejoining…
@@ -412,10 +414,10 @@ describe('vigild end to end (3 real nodes)', req, () => {
       },
     });
     await waitRunning('r1', (n) => n[0] === oldDc, `r1 on the DC ${oldDc}`);
+    await change({ op: 'constraint-remove', id: 'cli-prefer-r1' });
     const fencesBefore = fenceLog().length;
     await cluster.crash(oldDc);
     await waitRunning('r1', (n) => n.length === 1 && n[0] !== oldDc, 'r1 recovered by the new DC');
-    await change({ op: 'constraint-remove', id: 'cli-prefer-r1' });
     assert.notEqual(await dc(), oldDc);
     assert.match(fenceLog().slice(fencesBefore), new RegExp(`reboot ${oldDc}: off`));
     await allOnline();

@@ -217,6 +217,7 @@ export class Vigild {
       },
     );
     this.rcib.attach(this.link);
+    this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
