@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
 import type { CibEntry, HistoryEntry, PrimitiveDef } from '@vigil/controller';
-import { needs, tempDir, waitFor, type TempDir } from '@vigil/testkit';
+import { AGENT_BIN_DIR } from '@vigil/executor';
+import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
 
 /**
  * End to end, with real processes: three vigild on 127.0.0.x, resources run by a real OCF agent
