@@ -43,7 +43,6 @@ function cib(...extra: CibEntry[]): Cib {
 }
 
 function view(fenceDevices: string[], stonithEnabled = true): ClusterView {
-  // vigild: canFence when its configuration has fence devices.
   return {
     nodes: NODES,
     online: new Set(NODES),
@@ -51,7 +50,7 @@ function view(fenceDevices: string[], stonithEnabled = true): ClusterView {
     stonithEnabled,
     noQuorumPolicy: 'stop',
     dc: 'a',
-    canFence: fenceDevices.length > 0,
+    fenceDevices,
   };
 }
 

@@ -32,6 +32,13 @@ export interface ClusterView {
   /** From the daemon's configuration; a `no-quorum-policy` property overrides it. */
   readonly noQuorumPolicy: string;
   readonly dc: string | undefined;
+  /**
+   * The fence devices of the daemon's configuration. vigild's DC fences through its own fencer
+   * (`AgentFencer`, configured from the YAML), not through stonith resources, so the scheduler is
+   * told that fencing is available the way Pacemaker tells it about a watchdog
+   * (`have-watchdog`); with none, a cluster with fencing enabled changes nothing, as Pacemaker's.
+   */
+  readonly fenceDevices?: readonly string[];
 }
 
 export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {

@@ -539,6 +539,7 @@ export class Vigild {
       canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
+      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
     };
   }
 
