@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   clone,
   explainSpec,
+  group,
   lines,
   prim,
   primUsing,
@@ -144,5 +145,25 @@ describe('a running clone instance and a better node', () => {
 
   it('stays when it does', () => {
     assert.deepEqual(run(spec('100')), []);
+  });
+});
+
+describe('explaining a group member', () => {
+  it('shows the group table, where the whole group was placed', () => {
+    const spec = {
+      props: { 'placement-strategy': 'utilization' },
+      nodes: [{ name: 'n1' }, { name: 'n2' }],
+      capacity: { n1: { cpu: '1' }, n2: { cpu: '2' } },
+      resources: group('G', [primUsing('M1', { cpu: '1' }), primUsing('M2', { cpu: '1' })]),
+    };
+    assert.deepEqual(run(spec), lines('* Start M1 ( n2 )', '* Start M2 ( n2 )'));
+    const e = explainSpec(spec, 'M1');
+    assert.ok(e);
+    const n1 = e.nodes.find((n) => n.node === 'n1');
+    assert.ok(n1 && n1.score < 0, e.text);
+    assert.ok(
+      n1.reasons.some((r) => r.text.includes('not enough free capacity')),
+      e.text,
+    );
   });
 });

@@ -90,8 +90,11 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
   const holders: WsResource[] = [];
   for (let x: WsResource | undefined = p; x; x = x.parent) holders.push(x);
   const nodes: NodeExplanation[] = [];
+  // A group member goes where its group goes: the group's table is the one that decided.
   const finalHolder =
-    holders.find((h) => h.finalScores !== undefined && (h.kind === 'group' || h === p)) ?? p;
+    holders.find((h) => h.finalScores !== undefined && h.kind === 'group') ??
+    holders.find((h) => h.finalScores !== undefined && h === p) ??
+    p;
   const scores = finalHolder?.finalScores ?? p?.allowed ?? new Map<string, number>();
   for (const n of ws.nodes) {
     const nr: Reason[] = [];
