@@ -219,11 +219,11 @@ describe('vigild end to end (3 real nodes)', req, () => {
   it('an idle cluster does not grow the log: unchanged monitor results are not logged', async () => {
     await allOnline();
     const [where] = await waitRunning('r1', (n) => n.length === 1, 'r1 running');
-    // The agent itself logs each recurring monitor it runs.
+    // The agent notes every monitor it runs (`monitor-RC`) in its own log.
     const monitors = (): number =>
       readFileSync(agentLog, 'utf8')
         .split('\n')
-        .filter((l) => l.endsWith(` monitor r1 ${where!}`)).length;
+        .filter((l) => l.endsWith(` monitor-0 r1 ${where!}`)).length;
     const sock = await anySocket();
     const lastIndex = async (): Promise<number> =>
       ((await callDaemon(sock, 'messaging', {}, 5000)) as { lastIndex: number }).lastIndex;
