@@ -50,6 +50,7 @@ function view(fenceDevices: string[], stonithEnabled = true): ClusterView {
     stonithEnabled,
     noQuorumPolicy: 'stop',
     dc: 'a',
+    canFence: fenceDevices.length > 0,
     fenceDevices,
   };
 }
