@@ -68,11 +68,11 @@ export interface ClusterConfig {
 export const DEFAULT_PORT = 5405;
 
 export const DEFAULT_TIMING: TimingConfig = {
-  heartbeatIntervalMs: 50,
-  warntimeMs: 150,
-  deadtimeMs: 300,
-  electionTimeoutMs: 300,
-  schedulerDebounceMs: 20,
+  heartbeatIntervalMs: 100,
+  warntimeMs: 250,
+  deadtimeMs: 450,
+  electionTimeoutMs: 400,
+  schedulerDebounceMs: 5,
   quorumLossStopMs: 5000,
 };
 

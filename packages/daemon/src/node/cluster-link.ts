@@ -86,6 +86,7 @@ export function messagingConfig(
 ): MessagingConfig {
   const t = cfg.timing;
   const floorMs = Math.max(t.deadtimeMs, t.heartbeatIntervalMs + 1);
+  const electionTicks = Math.max(4, Math.round(t.electionTimeoutMs / TICK_MS));
   return parseConfig({
     clusterId: clusterIdOf(cfg.cluster),
     self,
@@ -98,7 +99,13 @@ export function messagingConfig(
     authkeyFile,
     stateDir: join(stateDir, 'msg'),
     tickMs: TICK_MS,
-    electionTicks: Math.max(4, Math.round(t.electionTimeoutMs / TICK_MS)),
+    electionTicks,
+    // The leader's Raft heartbeat rides the failure detector's round (one packet per peer per
+    // round), but a follower must hear at least three of them per election timeout.
+    heartbeatTicks: Math.max(
+      1,
+      Math.min(Math.floor(electionTicks / 3), Math.round(t.heartbeatIntervalMs / TICK_MS)),
+    ),
     detector: {
       intervalMs: t.heartbeatIntervalMs,
       floorMs,
