@@ -1,4 +1,10 @@
-import { explain, schedule, type Explanation, type Transition } from '@vigil/scheduler';
+import {
+  explain,
+  schedule,
+  type Explanation,
+  type GraphAction,
+  type Transition,
+} from '@vigil/scheduler';
 import { findResource, type Cib, type PrimitiveDef } from './model.js';
 import { schedulerCib, type ClusterView } from './scheduler-input.js';
 import type { RunGraph } from './transition.js';
@@ -9,22 +15,8 @@ import type { RunGraph } from './transition.js';
  * (the primitive's definition, the operation, a deadline) and the scheduler's reason.
  */
 
-/** A graph action as the contract defines it (fields the scheduler adds over time are optional). */
-export interface ContractAction {
-  readonly id: number;
-  readonly key: string;
-  readonly rsc?: string;
-  readonly primitive?: string;
-  readonly task: string;
-  readonly intervalMs?: number;
-  readonly role?: 'Promoted' | 'Unpromoted';
-  readonly timeoutMs?: number;
-  readonly node?: string;
-  readonly pseudo: boolean;
-  readonly runnable: boolean;
-  readonly reason: string;
-  readonly meta?: Readonly<Record<string, string>>;
-}
+/** A graph action as GRAPH-CONTRACT.md defines it: the scheduler's own type. */
+export type ContractAction = GraphAction;
 
 /**
  * What the node side runs: `probe` is a one-shot monitor, `monitor` a recurring one (kept running
