@@ -11,11 +11,11 @@ import type { RunGraph } from './transition.js';
 
 /**
  * The controller's decision: run the scheduler on the replicated CIB and turn its graph
- * (`GRAPH-CONTRACT.md`) into actions the DC can dispatch, each with what the node side needs
+ * (`docs/graph-contract.md`) into actions the DC can dispatch, each with what the node side needs
  * (the primitive's definition, the operation, a deadline) and the scheduler's reason.
  */
 
-/** A graph action as GRAPH-CONTRACT.md defines it: the scheduler's own type. */
+/** A graph action as docs/graph-contract.md defines it: the scheduler's own type. */
 export type ContractAction = GraphAction;
 
 /**

@@ -3,7 +3,7 @@ import { assert, VigilError } from '@vigil/base';
 /**
  * Executing a transition graph (the DC's half of Pacemaker's `te_*` job), as a pure state
  * machine: the shell feeds it results and time, and it says which actions to dispatch. The graph
- * is the scheduler's (`GRAPH-CONTRACT.md`): actions with `pseudo` and `runnable`, edges
+ * is the scheduler's (`docs/graph-contract.md`): actions with `pseudo` and `runnable`, edges
  * `before` → `after`.
  *
  * Contract:

@@ -21,7 +21,7 @@ import type { OpRecord, PrimitiveDef } from '@vigil/controller';
  * `Executor` (process groups, timeouts, bounded output, the OCF environment with CRM_meta_*),
  * keeps the last result per resource, runs recurring monitors and reports their failures.
  *
- * An action carries the fields of a transition-graph action (GRAPH-CONTRACT.md): the primitive's
+ * An action carries the fields of a transition-graph action (docs/graph-contract.md): the primitive's
  * definition, `task`, `intervalMs`, `role`, `timeoutMs` and extra `meta` (clone and notify
  * variables, without the `CRM_meta_` prefix).
  *

@@ -17,7 +17,7 @@ import { addNotifications } from './graph/notify.js';
 import { addClearFailcounts } from './graph/failcounts.js';
 import { addOrphanDeletes } from './graph/orphans.js';
 
-/** One action of the transition (see GRAPH-CONTRACT.md: the controller executes these). */
+/** One action of the transition (see docs/graph-contract.md: the controller executes these). */
 export interface GraphAction {
   /** Index in actions[]. */
   readonly id: number;
