@@ -399,53 +399,38 @@ function outOfMembership(ns: NodeHistory): boolean {
   return v === undefined || v === 'false' || v === '0';
 }
 
+/** A resource known only from the status section: a plain primitive, not configured. */
+function orphanResource(id: string, order: number): WsResource {
+  return {
+    id,
+    kind: 'primitive',
+    children: [],
+    meta: new Map(),
+    params: new Map(),
+    utilization: new Map(),
+    agent: undefined,
+    ops: [],
+    promotable: false,
+    order,
+    history: new Map(),
+    probedOn: new Map(),
+    failcounts: new Map(),
+    managed: true,
+    orphan: true,
+    allowed: new Map(),
+    causes: [],
+    nextRole: 'Stopped',
+    assigning: false,
+  };
+}
+
 /** Folds histories of resources not (or not yet) resolved: plain, not promotable. */
-const ORPHAN_TEMPLATE: WsResource = {
-  id: '',
-  kind: 'primitive',
-  children: [],
-  meta: new Map(),
-  params: new Map(),
-  utilization: new Map(),
-  agent: undefined,
-  ops: [],
-  promotable: false,
-  order: 0,
-  history: new Map(),
-  probedOn: new Map(),
-  failcounts: new Map(),
-  managed: true,
-  orphan: true,
-  allowed: new Map(),
-  causes: [],
-  nextRole: 'Stopped',
-  assigning: false,
-};
+const ORPHAN_TEMPLATE: WsResource = orphanResource('', 0);
 
 function addOrphan(ws: WorkingSet, e: LrmEntry, node: WsNode, stonith: boolean): void {
   let r = ws.byId.get(e.rid);
   if (!r) {
-    r = {
-      id: e.rid,
-      kind: 'primitive',
-      children: [],
-      meta: new Map(),
-      params: new Map(),
-      utilization: new Map(),
-      agent: undefined,
-      ops: [],
-      promotable: false,
-      order: 1_000_000 + ws.byId.size,
-      history: new Map(),
-      probedOn: new Map(),
-      failcounts: new Map(),
-      managed: true,
-      orphan: true,
-      allowed: new Map(),
-      causes: [],
-      nextRole: 'Stopped',
-      assigning: false,
-    };
+    r = orphanResource(e.rid, 1_000_000 + ws.byId.size);
     ws.byId.set(e.rid, r);
     ws.resources.push(r);
   }
