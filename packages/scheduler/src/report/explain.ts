@@ -10,6 +10,7 @@ import { activeNodes, primitivesOf } from '../working-set.js';
 import { stickiness } from '../phases/assign.js';
 import { failureBan } from '../phases/node-criteria.js';
 import { fencingUnavailable } from '../phases/actions.js';
+import { explainPromotion } from './explain-promotion.js';
 
 export type ReasonKind =
   | 'location'
@@ -22,7 +23,8 @@ export type ReasonKind =
   | 'quorum'
   | 'tie-break'
   | 'not-managed'
-  | 'group';
+  | 'group'
+  | 'promotion';
 
 export interface Reason {
   readonly kind: ReasonKind;
@@ -264,6 +266,11 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     sentences.push(
       `As a member of group ${g.id}, it runs on the same node as the members before it and starts after them.`,
     );
+  }
+  if (p) {
+    const promo = explainPromotion(p);
+    sentences.push(...promo.sentences);
+    reasons.push(...promo.reasons);
   }
   sentences.push('Scores per node (a node needs a score of 0 or more; the highest wins):');
   const body: string[] = [];

@@ -128,6 +128,8 @@ export function scoreLines(t: Transition): string[] {
     for (const [node, s] of [...scores].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       out.push(`${fn}: ${r.id} allocation score on ${node}: ${formatScore(s)}`);
     }
+    if (r.promotion && typeof r.assigned === 'string')
+      out.push(`${r.id} promotion score on ${r.assigned}: ${formatScore(r.promotion.score)}`);
   }
   return out;
 }
