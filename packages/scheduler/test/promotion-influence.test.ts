@@ -29,6 +29,8 @@ const DIGEST = 'f2317cad3d54cec5d7d7aa7d0bf35cf8';
  */
 function cib(opts: {
   masters: [number, number];
+  /** Record the instances as d:1 on n1 and d:0 on n2, each with its attribute master-d:N. */
+  swapped?: boolean;
   prims?: string[];
   groups?: { id: string; members: string[]; priority?: number }[];
   constraints: string[];
@@ -44,11 +46,13 @@ function cib(opts: {
       return `<group id="${g.id}">${meta}${g.members.map(dummy).join('')}</group>`;
     })
     .join('');
-  const state = (node: string, i: number): string => {
-    const task = i === 0 ? 'promote' : 'start';
+  const state = (node: string, n: number): string => {
+    const task = n === 0 && opts.swapped !== true ? 'promote' : 'start';
+    const i = opts.swapped === true ? 1 - n : n;
+    const attr = opts.swapped === true ? `master-d:${i}` : 'master-d';
     const key = '1:1:0:00000000-0000-0000-0000-000000000000';
     return `<node_state id="${node}" uname="${node}" in_ccm="true" crmd="online" join="member" expected="member">
-      <transient_attributes id="${node}"><instance_attributes id="ta-${node}"><nvpair id="ta-${node}-m" name="master-d" value="${opts.masters[i]!}"/></instance_attributes></transient_attributes>
+      <transient_attributes id="${node}"><instance_attributes id="ta-${node}"><nvpair id="ta-${node}-m" name="${attr}" value="${opts.masters[n]!}"/></instance_attributes></transient_attributes>
       <lrm id="${node}"><lrm_resources><lrm_resource id="d:${i}" class="ocf" provider="pacemaker" type="Stateful">
         <lrm_rsc_op id="d:${i}_last_0" operation_key="d_${task}_0" operation="${task}" crm_feature_set="3.0.6" transition-key="${key}" transition-magic="0:0;${key}" call-id="2" rc-code="0" op-status="0" interval="0" op-digest="${DIGEST}"/>
       </lrm_resource></lrm_resources></lrm></node_state>`;
@@ -297,6 +301,25 @@ describe('promotion influence', () => {
     );
     assert.deepEqual(promotedOn(t), ['n2']);
     for (const id of ['F', 'a1', 'v1', 'v3']) assert.equal(t.ws.byId.get(id)!.assigned, 'n2');
+    crmAgrees(xml, t);
+  });
+});
+
+describe('promotion scores', () => {
+  it('an anonymous instance recorded under another instance number reads the attribute of that name', () => {
+    // n1 records the instance as d:1 with master-d:1, n2 as d:0 with master-d:0; neither is
+    // promoted. Whatever number each instance gets now, n1's score is master-d:1's.
+    const [m1, m2] = [10, 5];
+    const xml = cib({ masters: [m1, m2], swapped: true, constraints: [] });
+    const t = run(xml);
+    assert.deepEqual(
+      promotionScores(t),
+      new Map([
+        ['n1', m1],
+        ['n2', m2],
+      ]),
+    );
+    assert.deepEqual(promotedOn(t), [m1 > m2 ? 'n1' : 'n2']);
     crmAgrees(xml, t);
   });
 });

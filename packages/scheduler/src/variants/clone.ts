@@ -149,7 +149,13 @@ function promotionScore(
   let total: number | undefined;
   for (const p of primitivesOf(inst)) {
     const base = p.id.replace(/:\d+$/, '');
-    const v = n.attrs.get(`master-${base}`) ?? n.attrs.get(`master-${p.id}`);
+    // An anonymous instance may be recorded here under another instance number: its
+    // attribute carries the name the status section uses.
+    const lrmId = p.history.get(node)?.lrmId;
+    const v =
+      n.attrs.get(`master-${base}`) ??
+      n.attrs.get(`master-${p.id}`) ??
+      (lrmId === undefined ? undefined : n.attrs.get(`master-${lrmId}`));
     if (v !== undefined) total = addScores(total ?? 0, parseScore(v, 0));
     const h = p.history.get(node);
     if (total === undefined && h?.role === 'Promoted') total = 0;
