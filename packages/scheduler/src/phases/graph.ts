@@ -107,7 +107,16 @@ function summaryFor(p: Plan): SummaryLine[] {
       const role = p.rsc.history.get(n)?.role;
       const where = promotable && role !== undefined && role !== 'Stopped' ? `${role} ${n}` : n;
       const stuck = p.stuckNodes.includes(n);
-      if (p.next !== null) line('Stop', where, stuck ? 'blocked' : undefined);
+      if (p.next !== null)
+        line(
+          'Stop',
+          where,
+          !stuck
+            ? undefined
+            : p.stopBlocked !== undefined
+              ? `due to ${p.stopBlocked} (blocked)`
+              : 'blocked',
+        );
       else
         line(
           'Stop',

@@ -8,6 +8,7 @@ import { INFINITY } from '../score.js';
 import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
 import { rewordGroupChains } from '../variants/group-chain.js';
+import { applyBlockedStops } from './blocked-stops.js';
 
 interface Edge {
   /** Implicit order between consecutive group members. */
@@ -158,4 +159,5 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     if (!changed) break;
   }
   rewordGroupChains(ws, plans);
+  applyBlockedStops(ws, plans);
 }

@@ -292,7 +292,13 @@ function buildChanges(
                   : `${r.id} moves to ${p.next}`;
       const stop = g.add(fenceAction(n, 'stop', why));
       out.stops.set(n, stop);
-      if (p.stuckNodes.includes(n)) g.block(stop, `${n} is unclean and cannot be fenced`);
+      if (p.stuckNodes.includes(n))
+        g.block(
+          stop,
+          p.stopBlocked !== undefined
+            ? `it must wait for the ${p.stopBlocked}`
+            : `${n} is unclean and cannot be fenced`,
+        );
       g.order(demote, stop, 'demote before stop');
       g.order(fenceIds.get(n), stop, 'stop implied by fencing');
     }
