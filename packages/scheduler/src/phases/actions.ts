@@ -38,6 +38,8 @@ export interface Plan {
   stuckNodes: string[];
   /** Its stop must wait for a stop that cannot run (see blocked-stops.ts), and which. */
   stopBlocked?: string;
+  /** It would migrate, but something it is ordered after stops: it moves instead, and why. */
+  migrationBlocked?: string;
 }
 
 export interface FenceDecision {

@@ -160,7 +160,9 @@ function summaryFor(p: Plan): SummaryLine[] {
     if (promotable && (p.currentRole === 'Promoted' || p.nextRole === 'Promoted')) {
       if (p.currentRole === p.nextRole) line(verb, `${from} -> ${next} ${p.nextRole}`);
       else line(verb, `${p.currentRole} ${from} -> ${p.nextRole} ${next}`);
-    } else line(verb, `${from} -> ${next}`);
+    } else if (verb === 'Migrate' && p.migrationBlocked !== undefined)
+      line('Move', `${from} -> ${next}`, `due to ${p.migrationBlocked}`);
+    else line(verb, `${from} -> ${next}`);
     return out;
   }
   if (p.failed) {

@@ -9,6 +9,7 @@ import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
 import { rewordGroupChains } from '../variants/group-chain.js';
 import { applyBlockedStops } from './blocked-stops.js';
+import { applyMigrationBlocks } from './migration-blocks.js';
 
 interface Edge {
   /** Implicit order between consecutive group members. */
@@ -160,4 +161,5 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
   }
   rewordGroupChains(ws, plans);
   applyBlockedStops(ws, plans);
+  applyMigrationBlocks(ws, plans);
 }

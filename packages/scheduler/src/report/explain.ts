@@ -195,6 +195,12 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
       );
       break;
   }
+  if (plan?.migrationBlocked !== undefined && outcome === 'move') {
+    reasons.push({ kind: 'order', text: `no live migration: ${plan.migrationBlocked}` });
+    sentences.push(
+      `It allows live migration, but it is stopped and started instead: it is ordered after a resource that is itself stopped and started (${plan.migrationBlocked}).`,
+    );
+  }
   if (plan && plan.blocked !== undefined) {
     const kind: ReasonKind = plan.blocked.includes('quorum') ? 'quorum' : 'order';
     reasons.push({ kind, text: `its start on ${plan.next ?? '?'} cannot run: ${plan.blocked}` });

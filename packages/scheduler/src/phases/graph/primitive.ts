@@ -143,6 +143,7 @@ export function migrates(ws: WorkingSet, p: Plan): boolean {
   if (!isTrue(p.rsc.meta.get('allow-migrate')) || p.rsc.parent !== undefined) return false;
   if (p.failed || p.restart !== undefined || p.blocked !== undefined || p.next === null)
     return false;
+  if (p.migrationBlocked !== undefined) return false;
   if (p.current.length !== 1 || p.current[0] === p.next) return false;
   if (p.fencedNodes.length > 0) return false;
   const from = ws.nodeByName.get(p.current[0]!);
