@@ -147,6 +147,8 @@ function promotionScore(
   const n = ws.nodeByName.get(node);
   if (!n) return undefined;
   let total: number | undefined;
+  // A group instance is promoted whole: with a member that cannot run, it cannot be promoted.
+  if (inst.kind === 'group' && inst.children.some((m) => m.assigned !== node)) return undefined;
   for (const p of primitivesOf(inst)) {
     const base = p.id.replace(/:\d+$/, '');
     // An anonymous instance may be recorded here under another instance number: its
