@@ -323,3 +323,22 @@ describe('promotion scores', () => {
     crmAgrees(xml, t);
   });
 });
+
+describe('colocation with a role of a promotable clone', () => {
+  it('with the Unpromoted role, only the nodes of unpromoted instances count', () => {
+    // X prefers the unpromoted instance (1000) over the promoted one (101): it goes where d
+    // stays unpromoted, n2, not to both nodes alike.
+    const xml = cib({
+      masters: [10, 5],
+      prims: ['X'],
+      constraints: [
+        colocated('c1', 'X', 'M', '101', 'Promoted'),
+        colocated('c2', 'X', 'M', '1000', 'Unpromoted'),
+      ],
+    });
+    const t = run(xml);
+    assert.deepEqual(promotedOn(t), ['n1']);
+    assert.equal(t.ws.byId.get('X')!.assigned, 'n2');
+    crmAgrees(xml, t);
+  });
+});

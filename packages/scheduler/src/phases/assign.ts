@@ -132,8 +132,12 @@ function applyOneColocation(
   why: (node: string, score: number, text: string) => void,
 ): void {
   let pNodes = nodesOf(p);
-  if (c.primaryRole === 'Promoted' && p.kind === 'clone') {
-    pNodes = p.children.filter((i) => i.nextRole === 'Promoted').flatMap((i) => nodesOf(i));
+  if ((c.primaryRole === 'Promoted' || c.primaryRole === 'Unpromoted') && p.kind === 'clone') {
+    // With a role: only the nodes where an instance will have that role.
+    const role = c.primaryRole;
+    pNodes = p.children
+      .filter((i) => i.nextRole === role || (role === 'Unpromoted' && i.nextRole === 'Started'))
+      .flatMap((i) => nodesOf(i));
   }
   if (c.score >= INFINITY) {
     for (const n of scores.keys()) {
