@@ -143,6 +143,7 @@ export function migrates(ws: WorkingSet, p: Plan): boolean {
   if (!isTrue(p.rsc.meta.get('allow-migrate')) || p.rsc.parent !== undefined) return false;
   if (p.failed || p.restart !== undefined || p.blocked !== undefined || p.next === null)
     return false;
+  if (p.migrationBlocked !== undefined) return false;
   if (p.current.length !== 1 || p.current[0] === p.next) return false;
   if (p.fencedNodes.length > 0) return false;
   const from = ws.nodeByName.get(p.current[0]!);
@@ -292,7 +293,13 @@ function buildChanges(
                   : `${r.id} moves to ${p.next}`;
       const stop = g.add(fenceAction(n, 'stop', why));
       out.stops.set(n, stop);
-      if (p.stuckNodes.includes(n)) g.block(stop, `${n} is unclean and cannot be fenced`);
+      if (p.stuckNodes.includes(n))
+        g.block(
+          stop,
+          p.stopBlocked !== undefined
+            ? `it must wait for the ${p.stopBlocked}`
+            : `${n} is unclean and cannot be fenced`,
+        );
       g.order(demote, stop, 'demote before stop');
       g.order(fenceIds.get(n), stop, 'stop implied by fencing');
     }
