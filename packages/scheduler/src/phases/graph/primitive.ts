@@ -10,7 +10,7 @@ import type { Plan } from '../actions.js';
 import { startsNow } from '../order.js';
 import { isManaged } from '../assign.js';
 import type { GraphAction } from '../graph.js';
-import { type GraphBuilder, type Mutable, pseudoKey, resourceKey } from './builder.js';
+import { type GraphBuilder, type Mutable, flat, pseudoKey, resourceKey } from './builder.js';
 
 export interface PrimitiveActions {
   readonly rsc: WsResource;
@@ -233,7 +233,9 @@ function buildChanges(
   const r = p.rsc;
   const out: PrimitiveActions = { rsc: r, probes: [], stops: new Map(), demotes: new Map() };
   for (const n of probeNodes) {
-    out.probes.push(addResourceAction(g, r, 'monitor', n, `probe: no record of ${r.id} on ${n}`));
+    out.probes.push(
+      addResourceAction(g, r, 'monitor', n, flat('probe: no record of ', r.id, ' on ', n)),
+    );
   }
   if (p.frozen) return out;
 
