@@ -128,21 +128,71 @@ export function addResourceAction(
   if (have !== undefined) return have;
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   const meta = cloneMeta(r);
-  // The rest is filled below, in order (so every action of a kind has the same shape).
-  const a = {
-    id: g.nextId,
-    key,
-    rsc: name,
-    primitive: primitiveId(r),
-    task,
-  } as Mutable<GraphAction>;
-  if (task === 'monitor' || task === 'cancel') a.intervalMs = intervalMs;
-  if (timeoutMs !== undefined) a.timeoutMs = timeoutMs;
-  a.node = node;
-  a.pseudo = false;
-  a.runnable = true;
-  a.reason = reason;
-  if (meta !== undefined) a.meta = meta;
+  const id = g.nextId;
+  const primitive = primitiveId(r);
+  const pseudo = false;
+  const runnable = true;
+  // One literal per combination of the optional fields, so each action holds its fields itself
+  // (one added later would go to a second, grown store). The order is the graph's JSON order.
+  let a: Mutable<GraphAction>;
+  if (task === 'monitor' || task === 'cancel') {
+    if (timeoutMs !== undefined)
+      a =
+        meta === undefined
+          ? {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              timeoutMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+            }
+          : {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              timeoutMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+              meta,
+            };
+    else
+      a =
+        meta === undefined
+          ? { id, key, rsc: name, primitive, task, intervalMs, node, pseudo, runnable, reason }
+          : {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+              meta,
+            };
+  } else if (timeoutMs !== undefined)
+    a =
+      meta === undefined
+        ? { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason }
+        : { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason, meta };
+  else
+    a =
+      meta === undefined
+        ? { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason }
+        : { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason, meta };
   if (role !== undefined) a.role = role;
   return g.insert(a);
 }
