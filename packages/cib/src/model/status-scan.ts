@@ -183,13 +183,21 @@ class Scanner {
       }
       if (i === before) throw GIVE_UP; // attributes must be separated by whitespace
       const ns = i;
-      const eq = s.indexOf('=', ns);
-      if (eq < 0) throw GIVE_UP;
-      // The attribute that usually comes next; otherwise look the name up (and check it).
+      // The attribute that usually comes next, when it is that name followed by '='; otherwise
+      // look the name up (and check it).
       let idx = prev < 0 ? t.first : t.next[prev]!;
       const guess = idx >= 0 ? t.specs[idx]!.xml : undefined;
       let an: string | undefined;
-      if (guess === undefined || guess.length !== eq - ns || !s.startsWith(guess, ns)) {
+      let eq: number;
+      if (
+        guess !== undefined &&
+        s.charCodeAt(ns + guess.length) === 0x3d &&
+        s.startsWith(guess, ns)
+      )
+        eq = ns + guess.length;
+      else {
+        eq = s.indexOf('=', ns);
+        if (eq < 0) throw GIVE_UP;
         an = s.slice(ns, eq);
         if (!NAME_RE.test(an)) throw GIVE_UP; // no spaces around '=' on this path either
         idx = t.byName.get(an) ?? -2;
