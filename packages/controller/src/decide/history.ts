@@ -1,12 +1,7 @@
 import type { LrmRscOp } from '@vigil/cib';
 import { paramsDigest } from '@vigil/scheduler';
-import {
-  findResource,
-  type CibConfig,
-  type CibStatus,
-  type NodeStatus,
-  type OpRecord,
-} from './model.js';
+import { properties, resolvePrimitive } from './config-model.js';
+import { type CibConfig, type CibStatus, type NodeStatus, type OpRecord } from './model.js';
 
 /**
  * The status section's operation history, kept the way Pacemaker keeps it so the scheduler reads
@@ -45,8 +40,8 @@ export function targetRc(operation: string, intervalMs: number): number {
 
 /** The digest of a primitive's parameters, computed as the scheduler checks it. */
 export function opDigest(config: CibConfig, rsc: string): string | undefined {
-  const d = findResource(config, rsc.replace(/:\d+$/, ''));
-  if (d?.kind !== 'primitive') return undefined;
+  const d = resolvePrimitive(config, rsc.replace(/:\d+$/, ''));
+  if (d === undefined) return undefined;
   return paramsDigest(new Map(Object.entries(d.params)));
 }
 
@@ -114,7 +109,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
       const fatal =
         i.fatal === true ||
         (operation === 'start' &&
-          (config.properties['start-failure-is-fatal'] ?? 'true').toLowerCase() !== 'false');
+          (properties(config)['start-failure-is-fatal'] ?? 'true').toLowerCase() !== 'false');
       const count = fatal ? INFINITY : Math.min(INFINITY, was + 1);
       attributes = {
         ...attributes,

@@ -11,9 +11,11 @@ import {
 import {
   agentName,
   findResource,
+  nodeSettings,
+  primitives,
+  properties,
   type Cib,
   type CibEntry,
-  type ResourceDef,
 } from '@vigil/controller';
 
 /**
@@ -75,9 +77,9 @@ export class CibClusterPort implements ClusterQueryPort {
       case 'reboot':
         return Promise.resolve(cib.status.nodes[a.node]?.attributes[a.name]);
       case 'forever':
-        return Promise.resolve(cib.config.nodes[a.node]?.attributes?.[a.name]);
+        return Promise.resolve(nodeSettings(cib.config, a.node).attributes[a.name]);
       case 'utilization':
-        return Promise.resolve(cib.config.nodes[a.node]?.utilization?.[a.name]);
+        return Promise.resolve(nodeSettings(cib.config, a.node).utilization[a.name]);
       case 'private':
         return Promise.resolve(this.privateAttrs.get(`${a.node}\0${a.name}`));
     }
@@ -114,11 +116,11 @@ export class CibClusterPort implements ClusterQueryPort {
   }
 
   clusterOption(name: string): Promise<string | undefined> {
-    return Promise.resolve(this.h.cib().config.properties[name]);
+    return Promise.resolve(properties(this.h.cib().config)[name]);
   }
 
   async setClusterOption(name: string, value: string | undefined): Promise<void> {
-    if (this.h.cib().config.properties[name] === value) return;
+    if (properties(this.h.cib().config)[name] === value) return;
     await this.h.change(
       { op: 'property-set', name, value: value ?? null },
       `${WHO} on ${this.h.self}`,
@@ -128,9 +130,13 @@ export class CibClusterPort implements ClusterQueryPort {
   resource(id: string): Promise<ResourceView | undefined> {
     const cib = this.h.cib();
     const base = baseResourceId(id);
-    const r = findResource(cib.config, base);
-    if (!r) return Promise.resolve(undefined);
-    const prim = primitiveOf(r);
+    const found = findResource(cib.config, base);
+    if (!found) return Promise.resolve(undefined);
+    const r = found.res;
+    // The primitive that runs it: itself, or a clone's only primitive.
+    const inner = r.kind === 'clone' && r.child.kind === 'primitive' ? r.child.id : r.id;
+    const resolved = primitives(cib.config).find((p) => p.prim.id === inner);
+    const prim = resolved?.prim;
     const runningOn: string[] = [];
     const promotedOn: string[] = [];
     const ids = new Set([base, ...(prim ? [prim.id] : [])]);
@@ -146,7 +152,7 @@ export class CibClusterPort implements ClusterQueryPort {
       id: base,
       agent: prim ? agentName(prim) : '',
       params: prim?.params ?? {},
-      meta: r.meta,
+      meta: prim?.id === base ? prim.meta : (resolved?.top.meta ?? {}),
       utilization: {},
       runningOn,
       promotedOn,
@@ -180,10 +186,4 @@ export class CibClusterPort implements ClusterQueryPort {
   recordResource(_r: ResourceRecord): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function primitiveOf(r: ResourceDef) {
-  if (r.kind === 'primitive') return r;
-  if (r.kind === 'clone') return r.child;
-  return undefined;
 }
