@@ -73,7 +73,7 @@ const derivedCache = new WeakMap<Configuration, Derived>();
 
 export function asPcmkCib(config: Configuration, epoch = 0): PcmkCib {
   return {
-    attributes: { epoch, numUpdates: 0, adminEpoch: 0, validateWith: 'pacemaker-3.0' },
+    attributes: { epoch, numUpdates: 0, adminEpoch: 0, validateWith: 'pacemaker-3.9' },
     configuration: config,
     status: { nodeStates: [] },
     statusAbsent: true,

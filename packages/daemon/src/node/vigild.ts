@@ -479,6 +479,10 @@ export class Vigild {
     const index = await this.rcib.propose(entry, who, COMMIT_TIMEOUT_MS);
     if (isConfigEntry(entry) || entry.op === 'cleanup')
       this.requestSchedule(`configuration change at log index ${index}`);
+    // A transient node attribute (an agent's promotion score, attrd_updater) can change where
+    // and in which role things run, as in Pacemaker, where it aborts the transition.
+    else if (entry.op === 'node-attr')
+      this.requestSchedule(`node attribute ${entry.name} on ${entry.node} at log index ${index}`);
     return { version: this.cib.version, index };
   }
 
