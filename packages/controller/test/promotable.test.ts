@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   TransitionRun,
   applyEntry,
+  countsAgainstThreshold,
   emptyCib,
   planTransition,
   type Cib,
@@ -73,29 +74,43 @@ function view(online: string[]): ClusterView {
 /** node → role of the Stateful instance there, as the agent's state file would say. */
 type World = Map<string, 'Promoted' | 'Unpromoted'>;
 
-function converge(c: Cib, world: World, v: ClusterView, log: string[]): Cib {
+function converge(
+  c: Cib,
+  world: World,
+  v: ClusterView,
+  log: string[],
+  broken: ReadonlySet<string> = new Set(),
+): Cib {
   for (let round = 0; round < 12; round++) {
     const plan = planTransition(c, v, NOW + round, round + 1);
     const run = new TransitionRun(plan.graph);
     if (!run.hasWork) return c;
     for (let step = 0; step < 80 && run.outcome === 'running'; step++)
       for (const a of run.dispatchable(step)) {
-        c = play(c, world, a, round, log);
-        run.complete(a.id, true);
+        const r = play(c, world, a, round, log, broken);
+        c = r.cib;
+        run.complete(a.id, r.ok);
       }
     assert.notEqual(run.outcome, 'running');
   }
   assert.fail(`did not settle:\n${log.join('\n')}`);
 }
 
-function play(c: Cib, world: World, a: PlannedAction, round: number, log: string[]): Cib {
+function play(
+  c: Cib,
+  world: World,
+  a: PlannedAction,
+  round: number,
+  log: string[],
+  broken: ReadonlySet<string>,
+): { cib: Cib; ok: boolean } {
   const node = a.node!;
   if (a.task === 'stonith') {
     world.delete(node);
     log.push(`fence ${node}`);
-    return apply(c, { op: 'node-state', node, state: 'fenced', fenced: true });
+    return { cib: apply(c, { op: 'node-state', node, state: 'fenced', fenced: true }), ok: true };
   }
-  if (a.op === undefined) return c;
+  if (a.op === undefined) return { cib: c, ok: true };
   assert.equal(a.def?.type, 'Stateful', `${a.key} carries the resolved primitive`);
   log.push(`${a.op} ${a.rsc!}@${node}`);
   const score = (v: string | null): CibEntry => ({
@@ -107,33 +122,37 @@ function play(c: Cib, world: World, a: PlannedAction, round: number, log: string
   });
   const extra: CibEntry[] = [];
   let rc = 0;
-  switch (a.op) {
-    case 'start':
-      world.set(node, 'Unpromoted');
-      extra.push(score('5'));
-      break;
-    case 'promote':
-      world.set(node, 'Promoted');
-      extra.push(score('10'));
-      break;
-    case 'demote':
-      world.set(node, 'Unpromoted');
-      extra.push(score('5'));
-      break;
-    case 'stop':
-      world.delete(node);
-      extra.push(score(null));
-      break;
-    case 'cancel':
-      break;
-    case 'probe':
-    case 'monitor': {
-      const r = world.get(node);
-      rc = r === 'Promoted' ? 8 : r === 'Unpromoted' ? 0 : 7;
-      break;
+  // A broken agent: the operation finds nothing to act on (as Stateful without its state file).
+  const fails = broken.has(`${a.op}@${node}`);
+  if (fails) rc = 7;
+  else
+    switch (a.op) {
+      case 'start':
+        world.set(node, 'Unpromoted');
+        extra.push(score('5'));
+        break;
+      case 'promote':
+        world.set(node, 'Promoted');
+        extra.push(score('10'));
+        break;
+      case 'demote':
+        world.set(node, 'Unpromoted');
+        extra.push(score('5'));
+        break;
+      case 'stop':
+        world.delete(node);
+        extra.push(score(null));
+        break;
+      case 'cancel':
+        break;
+      case 'probe':
+      case 'monitor': {
+        const r = world.get(node);
+        rc = r === 'Promoted' ? 8 : r === 'Unpromoted' ? 0 : 7;
+        break;
+      }
     }
-  }
-  const active = world.has(node);
+  const active = fails ? a.op !== 'stop' : world.has(node);
   const op = a.op === 'monitor' ? `monitor_${a.intervalMs}` : a.op;
   c = apply(c, ...extra, {
     op: 'op-result',
@@ -143,17 +162,17 @@ function play(c: Cib, world: World, a: PlannedAction, round: number, log: string
       op,
       rc,
       active,
-      failed: false,
+      failed: fails,
       wallMs: wall,
       durationMs: 5,
-      reason: '',
+      reason: fails ? 'not running' : '',
       task: a.op === 'probe' ? 'monitor' : a.op,
       intervalMs: a.intervalMs ?? 0,
     },
-    countFailure: false,
+    countFailure: fails && countsAgainstThreshold(op),
     transitionKey: `${a.id}:${round + 1}:${a.op === 'probe' ? 7 : rc}:a-1`,
   });
-  return c;
+  return { cib: c, ok: !fails };
 }
 
 describe('an imported promotable clone, scheduled and driven by the controller', () => {
@@ -179,5 +198,30 @@ describe('an imported promotable clone, scheduled and driven by the controller',
     assert.equal(now.length, 1, log.join('\n'));
     assert.ok(['b', 'c'].includes(now[0]!));
     assert.ok(log.indexOf('fence a') < log.findIndex((l) => l.startsWith('promote')));
+  });
+
+  it('a failing demote counts as a failure, the instance is stopped and promotion moves: no retry loop', () => {
+    let c = apply(emptyCib(), { op: 'config-replace', xml: XML });
+    c = apply(c, ...NODES.map((node): CibEntry => ({ op: 'node-state', node, state: 'member' })));
+    const world: World = new Map();
+    const log: string[] = [];
+    c = converge(c, world, view(NODES), log);
+    assert.deepEqual(
+      [...world].filter(([, r]) => r === 'Promoted').map(([n]) => n),
+      ['a'],
+    );
+    // a goes into standby: its instance must be demoted and stopped, and demote fails.
+    log.length = 0;
+    c = apply(c, { op: 'node-set', node: 'a', standby: true });
+    c = converge(c, world, view(NODES), log, new Set(['demote@a']));
+    const demotes = log.filter((l) => /^demote .*@a$/.test(l)).length;
+    assert.ok(demotes >= 1 && demotes <= 3, log.join('\n'));
+    assert.ok(!world.has('a'), `a runs nothing in the end:\n${log.join('\n')}`);
+    assert.equal([...world].filter(([, r]) => r === 'Promoted').length, 1, log.join('\n'));
+    const attrs = c.status.nodes.a?.attributes ?? {};
+    assert.ok(
+      Object.keys(attrs).some((k) => /^fail-count-st(:\d)?#demote_0$/.test(k)),
+      JSON.stringify(attrs),
+    );
   });
 });

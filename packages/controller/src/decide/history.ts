@@ -33,6 +33,16 @@ export function opOf(rec: Pick<OpRecord, 'op' | 'task' | 'intervalMs'>): {
   return { operation: rec.op, intervalMs: 0 };
 }
 
+/**
+ * Whether a failed operation counts against migration-threshold (a fail-count): every
+ * operation but a probe (finding the resource where it should not be is no failure of it), a
+ * stop (a failed stop is recovered by fencing the node) and a cancel. `op` is the recorded
+ * operation: `probe`, `monitor_INTERVAL`, or the task.
+ */
+export function countsAgainstThreshold(op: string): boolean {
+  return op !== 'probe' && op !== 'stop' && op !== 'cancel' && !op.startsWith('cancel_');
+}
+
 /** The OCF rc an operation is expected to return: a probe expects "not running" (7). */
 export function targetRc(operation: string, intervalMs: number): number {
   return operation === 'monitor' && intervalMs === 0 ? 7 : 0;
