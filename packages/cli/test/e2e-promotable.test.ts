@@ -169,6 +169,11 @@ describe(
       );
       assert.equal(d1, where, 'd1 runs with the promoted instance');
       assert.ok(existsSync(join(cluster.rscTmp(where), 'Dummy-d1.state')), 'by its agent too');
+      for (const r of ['state-clone', 'state']) {
+        const ex = await vigil('explain', r);
+        assert.equal(ex.code, 0, ex.err);
+        assert.match(ex.out, /^state-clone .* is running on /);
+      }
       const st = await vigil('status');
       assert.match(st.out, new RegExp(`state .*Promoted ${where}; Unpromoted`));
       assert.equal(mostPromoted, 1, 'never two promoted instances at once');

@@ -12,6 +12,7 @@ import {
   primitives,
   properties,
   resolvePrimitive,
+  utilizationOf,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -187,6 +188,19 @@ describe('Pacemaker CIB XML import and export', () => {
           score: -1_000_000,
         },
       },
+    );
+    c = apply(c, {
+      op: 'rsc-update',
+      id: 'web',
+      params: { state: null, extra: '1' },
+      meta: {},
+      utilization: { cpu: '2' },
+    });
+    assert.deepEqual(resolvePrimitive(c.config, 'web')?.params, { extra: '1' });
+    assert.deepEqual(utilizationOf(c.config, 'web'), { cpu: '2' });
+    assert.throws(
+      () => applyEntry(c, { op: 'rsc-update', id: 'db-clone', params: { x: '1' }, meta: {} }, meta),
+      /only primitives take parameters/,
     );
     assert.equal(nodeSettings(c.config, 'b').standby, true);
     assert.equal(

@@ -54,8 +54,11 @@ export type CibEntry =
   | {
       readonly op: 'rsc-update';
       readonly id: string;
-      readonly params: Readonly<Record<string, string>>;
+      /** Instance attributes; `null` removes one. */
+      readonly params: Readonly<Record<string, string | null>>;
       readonly meta: Readonly<Record<string, string | null>>;
+      /** Utilization (a primitive's); `null` removes one. */
+      readonly utilization?: Readonly<Record<string, string | null>>;
     }
   | { readonly op: 'constraint-add'; readonly constraint: Constraint }
   | { readonly op: 'constraint-remove'; readonly id: string }
@@ -128,6 +131,8 @@ export function isConfigEntry(e: CibEntry): boolean {
 /** Most attributes one node may carry in one scope. */
 export const MAX_NODE_ATTRIBUTES = 256;
 const ATTR_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+/** Node names, as the cluster file allows them. */
+const NODE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** Meta attribute, parameter and property names. */
 const NV_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 const MAX_ATTR_VALUE_CHARS = 4096;
@@ -200,14 +205,28 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const found = findResource(cfg, e.id);
       if (!found) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${e.id}'`);
       const r = found.res;
-      if (Object.keys(e.params).length > 0 && r.kind !== 'primitive')
+      const util = e.utilization ?? {};
+      if (
+        (Object.keys(e.params).length > 0 || Object.keys(util).length > 0) &&
+        r.kind !== 'primitive'
+      )
         throw new VigilError(
           'VGL_E_INVALID_INPUT',
-          `'${e.id}' is a ${r.kind}: only primitives take parameters`,
+          `'${e.id}' is a ${r.kind}: only primitives take parameters and utilization`,
         );
-      for (const k of [...Object.keys(e.params), ...Object.keys(e.meta)])
+      for (const [k, v] of [
+        ...Object.entries(e.params),
+        ...Object.entries(e.meta),
+        ...Object.entries(util),
+      ]) {
         if (!NV_NAME_RE.test(k))
           throw new VigilError('VGL_E_INVALID_INPUT', `'${k}' is not a valid attribute name`);
+        if (v !== null && (typeof v !== 'string' || v.length > MAX_ATTR_VALUE_CHARS))
+          throw new VigilError(
+            'VGL_E_INVALID_INPUT',
+            `${e.id} ${k}: the value must be a string of at most ${MAX_ATTR_VALUE_CHARS} characters`,
+          );
+      }
       const taken = new Set(usedIds(cfg));
       config = mapResource(cfg, e.id, (x: Resource): Resource => {
         let metaSets = x.metaAttributes;
@@ -218,12 +237,18 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           let inst = next.instanceAttributes;
           for (const [k, v] of Object.entries(e.params))
             inst = setNv(inst, k, v, `${x.id}-instance_attributes`, taken);
-          next = { ...next, instanceAttributes: inst };
+          let utilization = next.utilization;
+          for (const [k, v] of Object.entries(util))
+            utilization = setNv(utilization, k, v, `${x.id}-utilization`, taken);
+          next = { ...next, instanceAttributes: inst, utilization };
         }
         return next;
       });
       const parts = [
-        ...Object.entries(e.params).map(([k, v]) => `${k}=${v}`),
+        ...Object.entries(e.params).map(([k, v]) => (v === null ? `${k} removed` : `${k}=${v}`)),
+        ...Object.entries(util).map(([k, v]) =>
+          v === null ? `utilization ${k} removed` : `utilization ${k}=${v}`,
+        ),
         ...Object.entries(e.meta).map(([k, v]) =>
           v === null ? `meta ${k} removed` : `meta ${k}=${v}`,
         ),
@@ -260,7 +285,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       break;
     }
     case 'node-set': {
-      checkId(e.node, 'node');
+      if (typeof e.node !== 'string' || !NODE_RE.test(e.node))
+        throw new VigilError('VGL_E_INVALID_INPUT', `${JSON.stringify(e.node)} is not a node name`);
       if (e.standby !== undefined)
         config = setNodeNv(config, e.node, 'instance', 'standby', e.standby ? 'on' : null);
       if (e.maintenance !== undefined)

@@ -636,3 +636,11 @@ export function describeCibConstraint(c: PcmkConstraint): string {
       return `${c.id}: ticket ${c.ticket ?? '?'} for ${c.sets.length > 0 ? sets() : (c.rsc ?? '?')}`;
   }
 }
+
+/** A primitive's utilization (template's included), evaluated. */
+export function utilizationOf(config: Configuration, id: string): Record<string, string> {
+  const ix = derive(config).index;
+  const r = ix.resources.get(id);
+  if (r?.kind !== 'primitive') return {};
+  return mapOf(evaluateNvSets(ix.effectivePrimitive(r).utilization, {}, { index: ix }));
+}

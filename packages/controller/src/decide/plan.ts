@@ -6,7 +6,7 @@ import {
   type Transition,
 } from '@vigil/scheduler';
 import type { Cib, PrimitiveDef } from './model.js';
-import { findResource, resolvePrimitive } from './config-model.js';
+import { findResource, resolvePrimitive, topOf } from './config-model.js';
 import { schedulerCib, type ClusterView } from './scheduler-input.js';
 import type { RunGraph } from './transition.js';
 
@@ -108,7 +108,9 @@ export function explainResource(
   rsc: string,
 ): LiveExplanation | undefined {
   const t = runScheduler(state, view, nowSec);
-  const e = explain(t, rsc);
+  // A clone's primitive (`vigil explain db` for db-clone) is explained through its clone.
+  const top = topOf(state.config, rsc)?.id;
+  const e = explain(t, rsc) ?? (top === undefined || top === rsc ? undefined : explain(t, top));
   if (!e) return undefined;
   const mine = (id: string | undefined): boolean =>
     id !== undefined && (id === rsc || id.replace(/:\d+$/, '') === rsc || isMember(state, rsc, id));

@@ -14,6 +14,7 @@ import {
   nodeSettings,
   primitives,
   properties,
+  utilizationOf,
   type Cib,
   type CibEntry,
 } from '@vigil/controller';
@@ -153,7 +154,7 @@ export class CibClusterPort implements ClusterQueryPort {
       agent: prim ? agentName(prim) : '',
       params: prim?.params ?? {},
       meta: prim?.id === base ? prim.meta : (resolved?.top.meta ?? {}),
-      utilization: {},
+      utilization: prim ? utilizationOf(cib.config, prim.id) : {},
       runningOn,
       promotedOn,
     });
@@ -168,18 +169,13 @@ export class CibClusterPort implements ClusterQueryPort {
     const base = baseResourceId(id);
     if (!findResource(this.h.cib().config, base))
       throw new VigilError('VGL_E_NOT_FOUND', `no resource '${base}'`);
-    let entry: CibEntry;
-    if (section === 'meta')
-      entry = { op: 'rsc-update', id: base, params: {}, meta: { [name]: value ?? null } };
-    else if (section === 'params' && value !== undefined)
-      entry = { op: 'rsc-update', id: base, params: { [name]: value }, meta: {} };
-    else
-      throw new VigilError(
-        'VGL_E_UNSUPPORTED',
-        section === 'params'
-          ? `deleting a resource parameter is not supported by vigild's CIB (set it instead)`
-          : `resource utilization is not supported by vigild's CIB`,
-      );
+    const v = { [name]: value ?? null };
+    const entry: CibEntry =
+      section === 'meta'
+        ? { op: 'rsc-update', id: base, params: {}, meta: v }
+        : section === 'params'
+          ? { op: 'rsc-update', id: base, params: v, meta: {} }
+          : { op: 'rsc-update', id: base, params: {}, meta: {}, utilization: v };
     await this.h.change(entry, `${WHO} on ${this.h.self}`);
   }
 
