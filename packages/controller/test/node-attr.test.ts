@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEntry, emptyCib, isConfigEntry, type CibEntry } from '@vigil/controller';
+import {
+  applyEntry,
+  emptyCib,
+  isConfigEntry,
+  nodeSettings,
+  type CibEntry,
+} from '@vigil/controller';
 import { isVigilError } from '@vigil/base';
 
 const meta = { who: 'test', wallMs: 1000, term: 1 };
@@ -15,8 +21,8 @@ describe('node attributes in the CIB (node-attr)', () => {
     put({ node: 'a', name: 'rack', value: 'r1', scope: 'forever' });
     put({ node: 'a', name: 'cpu', value: '8', scope: 'utilization' });
     assert.equal(cib.status.nodes.a?.attributes.pingd, '100');
-    assert.equal(cib.config.nodes.a?.attributes?.rack, 'r1');
-    assert.equal(cib.config.nodes.a.utilization?.cpu, '8');
+    assert.equal(nodeSettings(cib.config, 'a').attributes.rack, 'r1');
+    assert.equal(nodeSettings(cib.config, 'a').utilization.cpu, '8');
     // Only the configuration kinds are configuration changes (history, configVersion).
     assert.equal(
       isConfigEntry({ op: 'node-attr', node: 'a', name: 'x', value: null, scope: 'reboot' }),
@@ -25,7 +31,7 @@ describe('node attributes in the CIB (node-attr)', () => {
     assert.equal(cib.history.length, 2);
     // standby keeps the node's permanent attributes
     cib = applyEntry(cib, { op: 'node-set', node: 'a', standby: true }, meta);
-    assert.equal(cib.config.nodes.a?.attributes?.rack, 'r1');
+    assert.equal(nodeSettings(cib.config, 'a').attributes.rack, 'r1');
     put({ node: 'a', name: 'pingd', value: null, scope: 'reboot' });
     assert.equal(cib.status.nodes.a?.attributes.pingd, undefined);
     put({ node: 'a', name: 'pingd', value: '5', scope: 'reboot' });
@@ -35,7 +41,7 @@ describe('node attributes in the CIB (node-attr)', () => {
       {},
       'transient attributes vanish with the node',
     );
-    assert.equal(cib.config.nodes.a?.attributes?.rack, 'r1');
+    assert.equal(nodeSettings(cib.config, 'a').attributes.rack, 'r1');
   });
 
   it('rejects bad names and oversized values, changing nothing', () => {

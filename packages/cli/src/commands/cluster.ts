@@ -80,12 +80,20 @@ export function renderStatus(s: StatusView): string {
       parent = r.parent;
       if (parent !== null) lines.push(`  ${parent} (${r.kind}):`);
     }
+    const unpromoted = r.running.filter((n) => !r.promoted.includes(n));
     const where =
-      r.running.length > 0
-        ? `Started ${r.running.join(' ')}`
-        : r.targetRole.toLowerCase() === 'stopped'
-          ? 'Stopped (disabled)'
-          : 'Stopped';
+      r.kind === 'promotable clone' && r.running.length > 0
+        ? [
+            r.promoted.length > 0 ? `Promoted ${r.promoted.join(' ')}` : '',
+            unpromoted.length > 0 ? `Unpromoted ${unpromoted.join(' ')}` : '',
+          ]
+            .filter((x) => x !== '')
+            .join('; ')
+        : r.running.length > 0
+          ? `Started ${r.running.join(' ')}`
+          : r.targetRole.toLowerCase() === 'stopped'
+            ? 'Stopped (disabled)'
+            : 'Stopped';
     const failed = r.failed.length > 0 ? `  FAILED on ${r.failed.join(' ')}` : '';
     lines.push(
       `  ${parent !== null ? '  ' : ''}${r.id.padEnd(parent !== null ? 14 : 16)} (${r.agent}) ${where}${failed}`,

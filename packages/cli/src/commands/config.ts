@@ -9,7 +9,7 @@ export const configCommands: Command[] = [
     path: ['config', 'import'],
     usage: 'vigil config import FILE.xml',
     summary:
-      "Replace the cluster's configuration with a Pacemaker CIB's (resources, constraints, node standby, properties), in one change.",
+      "Replace the cluster's configuration with a Pacemaker CIB's configuration section (resources, promotable clones, templates, constraints with rules and sets, tags, defaults, nodes, properties), in one change.",
     async run(args, io) {
       const { socket, rest } = takeSocket(args);
       const file = rest[0];
@@ -21,9 +21,12 @@ export const configCommands: Command[] = [
       } catch (e) {
         throw new VigilError('VGL_E_NOT_FOUND', `cannot read ${file}: ${(e as Error).message}`);
       }
+      // Checked here first (every problem named before anything is sent); the entry carries the
+      // configuration section alone, rewritten, so a file's status section never reaches the log.
       const { config, warnings } = configFromCibXml(text);
       for (const w of warnings) io.err(`vigil: warning: ${w}\n`);
-      const r = (await call(socket, 'change', { entry: { op: 'config-replace', config } })) as {
+      const xml = configToCibXml(config, 0);
+      const r = (await call(socket, 'change', { entry: { op: 'config-replace', xml } })) as {
         version: number;
       };
       io.out(

@@ -1,5 +1,11 @@
 import { VigilError } from '@vigil/base';
-import { describeConstraint, parseScore, type Constraint } from '@vigil/controller';
+import {
+  describeCibConstraint,
+  describeConstraint,
+  parseScore,
+  type CibConfig,
+  type Constraint,
+} from '@vigil/controller';
 import type { Command } from '../command.js';
 import { call, takeSocket } from './daemon-client.js';
 
@@ -47,9 +53,9 @@ export const constraintCommands: Command[] = [
     summary: 'List the constraints.',
     async run(args, io) {
       const { socket, rest } = takeSocket(args);
-      const cib = (await call(socket, 'cib')) as { config: { constraints: Constraint[] } };
+      const cib = (await call(socket, 'cib')) as { config: CibConfig };
       if (rest.includes('--json')) io.out(`${JSON.stringify(cib.config.constraints, null, 2)}\n`);
-      else for (const c of cib.config.constraints) io.out(`${describeConstraint(c)}\n`);
+      else for (const c of cib.config.constraints) io.out(`${describeCibConstraint(c)}\n`);
       return 0;
     },
   },

@@ -1,12 +1,12 @@
 import { VigilError } from '@vigil/base';
+import type { Resource } from '@vigil/cib';
 import {
   MAX_CONSTRAINTS,
   MAX_FAILURES,
   MAX_HISTORY,
   MAX_RESOURCES,
-  allIds,
   checkId,
-  findResource,
+  fmtScore,
   type Cib,
   type CibConfig,
   type Constraint,
@@ -15,6 +15,23 @@ import {
   type PrimitiveDef,
   type ResourceDef,
 } from './model.js';
+import {
+  constraintModel,
+  dropReferences,
+  findResource,
+  idsUnder,
+  isReferenceable,
+  mapResource,
+  nodeSettings,
+  primitiveModel,
+  resourceModel,
+  setNodeNv,
+  setNv,
+  setProperty,
+  upgradeConfiguration,
+  usedIds,
+} from './config-model.js';
+import { configFromCibXml } from './cib-xml.js';
 import {
   OP_STATUS,
   cleanupHistory,
@@ -37,8 +54,11 @@ export type CibEntry =
   | {
       readonly op: 'rsc-update';
       readonly id: string;
-      readonly params: Readonly<Record<string, string>>;
+      /** Instance attributes; `null` removes one. */
+      readonly params: Readonly<Record<string, string | null>>;
       readonly meta: Readonly<Record<string, string | null>>;
+      /** Utilization (a primitive's); `null` removes one. */
+      readonly utilization?: Readonly<Record<string, string | null>>;
     }
   | { readonly op: 'constraint-add'; readonly constraint: Constraint }
   | { readonly op: 'constraint-remove'; readonly id: string }
@@ -49,7 +69,15 @@ export type CibEntry =
       readonly maintenance?: boolean;
     }
   | { readonly op: 'property-set'; readonly name: string; readonly value: string | null }
-  | { readonly op: 'config-replace'; readonly config: CibConfig }
+  | {
+      /**
+       * Replaces the configuration with a Pacemaker CIB's configuration section (`xml`, checked
+       * as `vigil config import` checks it); `config` is the form older vigild wrote.
+       */
+      readonly op: 'config-replace';
+      readonly xml?: string;
+      readonly config?: unknown;
+    }
   // Status section, written by the DC.
   | { readonly op: 'cleanup'; readonly rsc: string; readonly node?: string }
   | { readonly op: 'failcount-clear'; readonly rsc: string; readonly node: string }
@@ -103,6 +131,10 @@ export function isConfigEntry(e: CibEntry): boolean {
 /** Most attributes one node may carry in one scope. */
 export const MAX_NODE_ATTRIBUTES = 256;
 const ATTR_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
+/** Node names, as the cluster file allows them. */
+const NODE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** Meta attribute, parameter and property names. */
+const NV_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
 const MAX_ATTR_VALUE_CHARS = 4096;
 
 function setAttr(
@@ -125,7 +157,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
   switch (e.op) {
     case 'rsc-create': {
       checkDef(e.def);
-      const ids = allIds(cfg);
+      const ids = usedIds(cfg);
       const mine = defIds(e.def);
       for (const id of mine)
         if (ids.has(id)) throw new VigilError('VGL_E_EXISTS', `resource '${id}' exists already`);
@@ -133,7 +165,10 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         throw new VigilError('VGL_E_INVALID_INPUT', `resource '${e.def.id}' repeats an id inside`);
       if (cfg.resources.length >= MAX_RESOURCES)
         throw new VigilError('VGL_E_LIMIT', `at most ${MAX_RESOURCES} resources`);
-      config = { ...cfg, resources: [...cfg.resources, e.def] };
+      config = {
+        ...cfg,
+        resources: [...cfg.resources, resourceModel(e.def, new Set(ids))],
+      };
       what = `create ${e.def.kind} ${e.def.id}${e.def.kind === 'primitive' ? ` (${agentName(e.def)})` : ''}`;
       break;
     }
@@ -141,50 +176,79 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       checkDef(e.def);
       const g = cfg.resources.find((r) => r.id === e.group);
       if (g?.kind !== 'group') throw new VigilError('VGL_E_NOT_FOUND', `no group '${e.group}'`);
-      if (allIds(cfg).has(e.def.id))
+      const ids = usedIds(cfg);
+      if (ids.has(e.def.id))
         throw new VigilError('VGL_E_EXISTS', `resource '${e.def.id}' exists already`);
+      const member = primitiveModel(e.def, new Set(ids));
       config = {
         ...cfg,
         resources: cfg.resources.map((r) =>
-          r === g ? { ...g, members: [...g.members, e.def] } : r,
+          r === g ? { ...g, children: [...g.children, member] } : r,
         ),
       };
       what = `add ${e.def.id} (${agentName(e.def)}) to group ${e.group}`;
       break;
     }
     case 'rsc-delete': {
-      if (!cfg.resources.some((r) => r.id === e.id))
-        throw new VigilError('VGL_E_NOT_FOUND', `no top-level resource '${e.id}'`);
-      const gone = new Set(defIds(cfg.resources.find((r) => r.id === e.id)!));
-      config = {
-        ...cfg,
-        resources: cfg.resources.filter((r) => r.id !== e.id),
-        constraints: cfg.constraints.filter((c) => !constraintRefs(c).some((x) => gone.has(x))),
-      };
+      const top = cfg.resources.find((r) => r.id === e.id);
+      if (!top) throw new VigilError('VGL_E_NOT_FOUND', `no top-level resource '${e.id}'`);
+      const gone = new Set(idsUnder(top));
+      config = dropReferences(
+        { ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) },
+        gone,
+      );
       status = dropHistory(status, gone);
       what = `delete resource ${e.id}`;
       break;
     }
     case 'rsc-update': {
-      const r = findResource(cfg, e.id);
-      if (!r) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${e.id}'`);
-      const meta2 = Object.fromEntries(
-        Object.entries({ ...r.meta, ...e.meta }).filter(
-          (kv): kv is [string, string] => kv[1] !== null,
-        ),
-      );
-      if (Object.keys(e.params).length > 0 && r.kind !== 'primitive')
+      const found = findResource(cfg, e.id);
+      if (!found) throw new VigilError('VGL_E_NOT_FOUND', `no resource '${e.id}'`);
+      const r = found.res;
+      const util = e.utilization ?? {};
+      if (
+        (Object.keys(e.params).length > 0 || Object.keys(util).length > 0) &&
+        r.kind !== 'primitive'
+      )
         throw new VigilError(
           'VGL_E_INVALID_INPUT',
-          `'${e.id}' is a ${r.kind}: only primitives take parameters`,
+          `'${e.id}' is a ${r.kind}: only primitives take parameters and utilization`,
         );
-      const updated: ResourceDef =
-        r.kind === 'primitive'
-          ? { ...r, params: { ...r.params, ...e.params }, meta: meta2 }
-          : { ...r, meta: meta2 };
-      config = { ...cfg, resources: cfg.resources.map((x) => replaceDef(x, updated)) };
+      for (const [k, v] of [
+        ...Object.entries(e.params),
+        ...Object.entries(e.meta),
+        ...Object.entries(util),
+      ]) {
+        if (!NV_NAME_RE.test(k))
+          throw new VigilError('VGL_E_INVALID_INPUT', `'${k}' is not a valid attribute name`);
+        if (v !== null && (typeof v !== 'string' || v.length > MAX_ATTR_VALUE_CHARS))
+          throw new VigilError(
+            'VGL_E_INVALID_INPUT',
+            `${e.id} ${k}: the value must be a string of at most ${MAX_ATTR_VALUE_CHARS} characters`,
+          );
+      }
+      const taken = new Set(usedIds(cfg));
+      config = mapResource(cfg, e.id, (x: Resource): Resource => {
+        let metaSets = x.metaAttributes;
+        for (const [k, v] of Object.entries(e.meta))
+          metaSets = setNv(metaSets, k, v, `${x.id}-meta_attributes`, taken);
+        let next: Resource = { ...x, metaAttributes: metaSets };
+        if (next.kind === 'primitive') {
+          let inst = next.instanceAttributes;
+          for (const [k, v] of Object.entries(e.params))
+            inst = setNv(inst, k, v, `${x.id}-instance_attributes`, taken);
+          let utilization = next.utilization;
+          for (const [k, v] of Object.entries(util))
+            utilization = setNv(utilization, k, v, `${x.id}-utilization`, taken);
+          next = { ...next, instanceAttributes: inst, utilization };
+        }
+        return next;
+      });
       const parts = [
-        ...Object.entries(e.params).map(([k, v]) => `${k}=${v}`),
+        ...Object.entries(e.params).map(([k, v]) => (v === null ? `${k} removed` : `${k}=${v}`)),
+        ...Object.entries(util).map(([k, v]) =>
+          v === null ? `utilization ${k} removed` : `utilization ${k}=${v}`,
+        ),
         ...Object.entries(e.meta).map(([k, v]) =>
           v === null ? `meta ${k} removed` : `meta ${k}=${v}`,
         ),
@@ -195,17 +259,21 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
     case 'constraint-add': {
       const c = e.constraint;
       checkId(c.id, 'constraint id');
-      if (cfg.constraints.length >= MAX_CONSTRAINTS)
-        throw new VigilError('VGL_E_LIMIT', `at most ${MAX_CONSTRAINTS} constraints`);
-      const ids = allIds(cfg);
-      for (const ref of constraintRefs(c))
-        if (!ids.has(ref))
-          throw new VigilError('VGL_E_NOT_FOUND', `constraint ${c.id}: no resource '${ref}'`);
+      if (!['location', 'colocation', 'order'].includes(c.kind))
+        throw new VigilError(
+          'VGL_E_INVALID_INPUT',
+          `constraint ${c.id}: unknown kind '${c.kind as string}'`,
+        );
       const others = cfg.constraints.filter((x) => x.id !== c.id);
-      if (others.length === cfg.constraints.length && cfg.constraints.some((x) => x.id === c.id))
-        throw new VigilError('VGL_E_EXISTS', `constraint '${c.id}' exists already`);
+      if (others.length >= MAX_CONSTRAINTS)
+        throw new VigilError('VGL_E_LIMIT', `at most ${MAX_CONSTRAINTS} constraints`);
+      for (const ref of constraintRefs(c))
+        if (!isReferenceable(cfg, ref))
+          throw new VigilError('VGL_E_NOT_FOUND', `constraint ${c.id}: no resource '${ref}'`);
+      if (others.length === cfg.constraints.length && usedIds(cfg).has(c.id))
+        throw new VigilError('VGL_E_EXISTS', `id '${c.id}' is in use already`);
       // Replacing a constraint with the same id is how move/ban update theirs.
-      config = { ...cfg, constraints: [...others, c] };
+      config = { ...cfg, constraints: [...others, constraintModel(c)] };
       what = `constraint ${describeConstraint(c)}`;
       break;
     }
@@ -217,41 +285,48 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       break;
     }
     case 'node-set': {
-      const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
-      const next = {
-        ...prev,
-        standby: e.standby ?? prev.standby,
-        maintenance: e.maintenance ?? prev.maintenance,
-      };
-      config = { ...cfg, nodes: { ...cfg.nodes, [e.node]: next } };
+      if (typeof e.node !== 'string' || !NODE_RE.test(e.node))
+        throw new VigilError('VGL_E_INVALID_INPUT', `${JSON.stringify(e.node)} is not a node name`);
+      if (e.standby !== undefined)
+        config = setNodeNv(config, e.node, 'instance', 'standby', e.standby ? 'on' : null);
+      if (e.maintenance !== undefined)
+        config = setNodeNv(config, e.node, 'instance', 'maintenance', e.maintenance ? 'on' : null);
       what =
         `node ${e.node}: ${e.standby !== undefined ? (e.standby ? 'standby' : 'online') : ''}${e.maintenance !== undefined ? ` maintenance=${e.maintenance}` : ''}`.trim();
       break;
     }
     case 'property-set': {
-      const props = Object.fromEntries(
-        Object.entries({ ...cfg.properties, [e.name]: e.value }).filter(
-          (kv): kv is [string, string] => kv[1] !== null,
-        ),
-      );
-      config = { ...cfg, properties: props };
+      if (!NV_NAME_RE.test(e.name))
+        throw new VigilError('VGL_E_INVALID_INPUT', `'${e.name}' is not a valid property name`);
+      if (
+        e.value !== null &&
+        (typeof e.value !== 'string' || e.value.length > MAX_ATTR_VALUE_CHARS)
+      )
+        throw new VigilError(
+          'VGL_E_INVALID_INPUT',
+          `property ${e.name}: the value must be a string of at most ${MAX_ATTR_VALUE_CHARS} characters`,
+        );
+      config = setProperty(cfg, e.name, e.value);
       what = e.value === null ? `property ${e.name} removed` : `property ${e.name}=${e.value}`;
       break;
     }
     case 'config-replace': {
-      for (const r of e.config.resources) checkDef(r);
-      config = e.config;
-      what = `replace configuration (${e.config.resources.length} resources, ${e.config.constraints.length} constraints)`;
+      if (typeof e.xml === 'string') config = configFromCibXml(e.xml).config;
+      else if (typeof e.config === 'object' && e.config !== null)
+        config = upgradeConfiguration(e.config);
+      else throw new VigilError('VGL_E_INVALID_INPUT', 'config-replace needs the CIB XML (xml)');
+      if (config.resources.length > MAX_RESOURCES)
+        throw new VigilError('VGL_E_LIMIT', `at most ${MAX_RESOURCES} top-level resources`);
+      if (config.constraints.length > MAX_CONSTRAINTS)
+        throw new VigilError('VGL_E_LIMIT', `at most ${MAX_CONSTRAINTS} constraints`);
+      what = `replace configuration (${config.resources.length} resources, ${config.constraints.length} constraints)`;
       break;
     }
     case 'cleanup': {
       const ops: Record<string, Record<string, OpRecord>> = {};
       const fcs: Record<string, Record<string, number>> = {};
-      const ids = new Set(
-        cfg.resources.some((r) => r.id === e.rsc)
-          ? defIds(cfg.resources.find((r) => r.id === e.rsc)!)
-          : [e.rsc],
-      );
+      const found = findResource(cfg, e.rsc);
+      const ids = new Set(found ? idsUnder(found.res) : [e.rsc]);
       for (const [n, m] of Object.entries(status.ops)) {
         ops[n] = {};
         for (const [r, rec] of Object.entries(m)) {
@@ -367,12 +442,16 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           },
         };
       } else {
-        const prev = cfg.nodes[e.node] ?? { standby: false, maintenance: false };
-        const next =
-          e.scope === 'forever'
-            ? { ...prev, attributes: setAttr(prev.attributes, e.name, e.value) }
-            : { ...prev, utilization: setAttr(prev.utilization, e.name, e.value) };
-        config = { ...cfg, nodes: { ...cfg.nodes, [e.node]: next } };
+        const prev = nodeSettings(cfg, e.node);
+        // The limit, checked as for transient attributes.
+        setAttr(e.scope === 'forever' ? prev.attributes : prev.utilization, e.name, e.value);
+        config = setNodeNv(
+          cfg,
+          e.node,
+          e.scope === 'forever' ? 'instance' : 'utilization',
+          e.name,
+          e.value,
+        );
         what = `node ${e.node}: ${e.scope === 'forever' ? 'attribute' : 'utilization'} ${e.name}${e.value === null ? ' removed' : `=${e.value}`}`;
       }
       break;
@@ -407,9 +486,9 @@ export function agentName(p: { class: string; provider: string; type: string }):
 export function describeConstraint(c: Constraint): string {
   switch (c.kind) {
     case 'location':
-      return `${c.id}: location ${c.rsc} on ${c.node} score ${c.score >= 1_000_000 ? 'INFINITY' : c.score <= -1_000_000 ? '-INFINITY' : c.score}`;
+      return `${c.id}: location ${c.rsc} on ${c.node} score ${fmtScore(c.score)}`;
     case 'colocation':
-      return `${c.id}: colocation ${c.rsc} with ${c.withRsc} score ${c.score >= 1_000_000 ? 'INFINITY' : c.score <= -1_000_000 ? '-INFINITY' : c.score}`;
+      return `${c.id}: colocation ${c.rsc} with ${c.withRsc} score ${fmtScore(c.score)}`;
     case 'order':
       return `${c.id}: order ${c.first} then ${c.then}`;
   }
@@ -430,15 +509,6 @@ function defIds(r: ResourceDef): string[] {
   if (r.kind === 'group') return [r.id, ...r.members.map((m) => m.id)];
   if (r.kind === 'clone') return [r.id, r.child.id];
   return [r.id];
-}
-
-function replaceDef(top: ResourceDef, d: ResourceDef): ResourceDef {
-  if (top.id === d.id) return d;
-  if (top.kind === 'group' && d.kind === 'primitive')
-    return { ...top, members: top.members.map((m) => (m.id === d.id ? d : m)) };
-  if (top.kind === 'clone' && d.kind === 'primitive' && top.child.id === d.id)
-    return { ...top, child: d };
-  return top;
 }
 
 function checkDef(r: ResourceDef): void {

@@ -1,12 +1,7 @@
 import type { LrmRscOp } from '@vigil/cib';
 import { paramsDigest } from '@vigil/scheduler';
-import {
-  findResource,
-  type CibConfig,
-  type CibStatus,
-  type NodeStatus,
-  type OpRecord,
-} from './model.js';
+import { properties, resolvePrimitive } from './config-model.js';
+import { type CibConfig, type CibStatus, type NodeStatus, type OpRecord } from './model.js';
 
 /**
  * The status section's operation history, kept the way Pacemaker keeps it so the scheduler reads
@@ -38,6 +33,16 @@ export function opOf(rec: Pick<OpRecord, 'op' | 'task' | 'intervalMs'>): {
   return { operation: rec.op, intervalMs: 0 };
 }
 
+/**
+ * Whether a failed operation counts against migration-threshold (a fail-count): every
+ * operation but a probe (finding the resource where it should not be is no failure of it), a
+ * stop (a failed stop is recovered by fencing the node) and a cancel. `op` is the recorded
+ * operation: `probe`, `monitor_INTERVAL`, or the task.
+ */
+export function countsAgainstThreshold(op: string): boolean {
+  return op !== 'probe' && op !== 'stop' && op !== 'cancel' && !op.startsWith('cancel_');
+}
+
 /** The OCF rc an operation is expected to return: a probe expects "not running" (7). */
 export function targetRc(operation: string, intervalMs: number): number {
   return operation === 'monitor' && intervalMs === 0 ? 7 : 0;
@@ -45,8 +50,8 @@ export function targetRc(operation: string, intervalMs: number): number {
 
 /** The digest of a primitive's parameters, computed as the scheduler checks it. */
 export function opDigest(config: CibConfig, rsc: string): string | undefined {
-  const d = findResource(config, rsc.replace(/:\d+$/, ''));
-  if (d?.kind !== 'primitive') return undefined;
+  const d = resolvePrimitive(config, rsc.replace(/:\d+$/, ''));
+  if (d === undefined) return undefined;
   return paramsDigest(new Map(Object.entries(d.params)));
 }
 
@@ -114,7 +119,7 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
       const fatal =
         i.fatal === true ||
         (operation === 'start' &&
-          (config.properties['start-failure-is-fatal'] ?? 'true').toLowerCase() !== 'false');
+          (properties(config)['start-failure-is-fatal'] ?? 'true').toLowerCase() !== 'false');
       const count = fatal ? INFINITY : Math.min(INFINITY, was + 1);
       attributes = {
         ...attributes,

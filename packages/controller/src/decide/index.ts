@@ -4,6 +4,7 @@
  */
 export * from './transition.js';
 export * from './model.js';
+export * from './config-model.js';
 export * from './apply.js';
 export * from './history.js';
 export * from './scheduler-input.js';

@@ -1,13 +1,16 @@
 import { VigilError } from '@vigil/base';
-import type { LrmRscOp } from '@vigil/cib';
+import type { Configuration, LrmRscOp } from '@vigil/cib';
+import { emptyConfiguration } from './config-model.js';
 
 /**
  * The replicated cluster state the daemon keeps (the CIB as vigild's state machine): the
  * configuration section users change, the status section the DC writes, and the history of
  * configuration changes. Plain JSON so it replicates and persists as is.
  *
- * This is the daemon's own interim model: it carries what the controller and the interim placer
- * (`place.ts`) need. It converts to and from `@vigil/cib` once that package publishes its model.
+ * The configuration section is `@vigil/cib`'s `Configuration` (see `config-model.ts`): whatever
+ * a Pacemaker CIB configures and the scheduler understands is kept. The definitions below
+ * (`PrimitiveDef`, `GroupDef`, `CloneDef`, `Constraint`) are what CLI entries carry, and
+ * `PrimitiveDef` is also a primitive resolved for the node side (agent, parameters, meta).
  */
 export interface OpSpec {
   readonly name: 'monitor';
@@ -69,22 +72,8 @@ export interface OrderConstraint {
 
 export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
 
-export interface NodeSettings {
-  readonly standby: boolean;
-  readonly maintenance: boolean;
-  /** Permanent node attributes (crm_attribute -l forever). */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** Node utilization (crm_attribute -z). */
-  readonly utilization?: Readonly<Record<string, string>>;
-}
-
-export interface CibConfig {
-  readonly resources: readonly ResourceDef[];
-  readonly constraints: readonly Constraint[];
-  readonly nodes: Readonly<Record<string, NodeSettings>>;
-  /** Cluster properties (`stonith-enabled`, `no-quorum-policy`, `resource-stickiness`…). */
-  readonly properties: Readonly<Record<string, string>>;
-}
+/** The configuration section: a Pacemaker CIB's, as `@vigil/cib` models it. */
+export type CibConfig = Configuration;
 
 /** One operation result as an lrm_rsc_op record: the last result per resource and node. */
 export interface OpRecord {
@@ -178,45 +167,10 @@ export function emptyCib(): Cib {
     term: 0,
     version: 0,
     configVersion: 0,
-    config: { resources: [], constraints: [], nodes: {}, properties: {} },
+    config: emptyConfiguration(),
     status: { nodes: {}, ops: {}, failcounts: {}, failures: [] },
     history: [],
   };
-}
-
-/** Every primitive, with the id of the top-level resource it belongs to. */
-export function primitives(config: CibConfig): { prim: PrimitiveDef; top: ResourceDef }[] {
-  const out: { prim: PrimitiveDef; top: ResourceDef }[] = [];
-  for (const r of config.resources) {
-    if (r.kind === 'primitive') out.push({ prim: r, top: r });
-    else if (r.kind === 'group') for (const m of r.members) out.push({ prim: m, top: r });
-    else out.push({ prim: r.child, top: r });
-  }
-  return out;
-}
-
-/** Finds a top-level resource or a primitive inside one by id. */
-export function findResource(config: CibConfig, id: string): ResourceDef | undefined {
-  for (const r of config.resources) {
-    if (r.id === id) return r;
-    if (r.kind === 'group') {
-      const m = r.members.find((x) => x.id === id);
-      if (m) return m;
-    }
-    if (r.kind === 'clone' && r.child.id === id) return r.child;
-  }
-  return undefined;
-}
-
-/** Every id in use (resources and their members), to refuse duplicates. */
-export function allIds(config: CibConfig): Set<string> {
-  const s = new Set<string>();
-  for (const r of config.resources) {
-    s.add(r.id);
-    if (r.kind === 'group') for (const m of r.members) s.add(m.id);
-    if (r.kind === 'clone') s.add(r.child.id);
-  }
-  return s;
 }
 
 const ID_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;

@@ -5,7 +5,8 @@ import {
   type GraphAction,
   type Transition,
 } from '@vigil/scheduler';
-import { findResource, type Cib, type PrimitiveDef } from './model.js';
+import type { Cib, PrimitiveDef } from './model.js';
+import { findResource, resolvePrimitive, topOf } from './config-model.js';
 import { schedulerCib, type ClusterView } from './scheduler-input.js';
 import type { RunGraph } from './transition.js';
 
@@ -75,15 +76,12 @@ function toPlanned(a: ContractAction, state: Cib): PlannedAction {
   if (a.pseudo || a.task === 'stonith' || a.rsc === undefined || DC_TASKS.has(a.task))
     return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
   const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
-  const found = findResource(state.config, primId);
-  const def = found?.kind === 'primitive' ? found : undefined;
+  const def = resolvePrimitive(state.config, primId);
   const interval = a.intervalMs ?? 0;
   const op: NodeOp = a.task === 'monitor' ? (interval > 0 ? 'monitor' : 'probe') : a.task;
   const configured =
     a.task === 'monitor' && interval > 0
-      ? found?.kind === 'primitive'
-        ? found.ops.find((o) => o.intervalMs === interval)?.timeoutMs
-        : undefined
+      ? def?.ops.find((o) => o.intervalMs === interval)?.timeoutMs
       : undefined;
   return {
     ...a,
@@ -110,7 +108,9 @@ export function explainResource(
   rsc: string,
 ): LiveExplanation | undefined {
   const t = runScheduler(state, view, nowSec);
-  const e = explain(t, rsc);
+  // A clone's primitive (`vigil explain db` for db-clone) is explained through its clone.
+  const top = topOf(state.config, rsc)?.id;
+  const e = explain(t, rsc) ?? (top === undefined || top === rsc ? undefined : explain(t, top));
   if (!e) return undefined;
   const mine = (id: string | undefined): boolean =>
     id !== undefined && (id === rsc || id.replace(/:\d+$/, '') === rsc || isMember(state, rsc, id));
@@ -120,11 +120,13 @@ export function explainResource(
   return { ...e, actions };
 }
 
-/** Whether `id` is a primitive inside the group or clone `top`. */
+/** Whether `id` is a resource inside `top` (a group, clone or bundle, at any depth). */
 function isMember(state: Cib, top: string, id: string): boolean {
-  const r = state.config.resources.find((x) => x.id === top);
   const base = id.replace(/:\d+$/, '');
-  if (r?.kind === 'group') return r.members.some((m) => m.id === base);
-  if (r?.kind === 'clone') return r.child.id === base;
+  let p = findResource(state.config, base)?.parent;
+  while (p) {
+    if (p.id === top) return true;
+    p = findResource(state.config, p.id)?.parent;
+  }
   return false;
 }

@@ -1,6 +1,12 @@
 import type { Cib as PcmkCib, LrmResource, NodeState as PcmkNodeState, NvSet } from '@vigil/cib';
-import { configToCibModel } from './cib-xml.js';
-import { findResource, type Cib } from './model.js';
+import {
+  BOOTSTRAP_SET_ID,
+  asPcmkCib,
+  dropReferences,
+  resolvePrimitive,
+  stonithResources,
+} from './config-model.js';
+import type { Cib, CibConfig } from './model.js';
 
 /**
  * The replicated CIB as the scheduler reads it: a `@vigil/cib` model with vigild's configuration
@@ -41,11 +47,23 @@ export interface ClusterView {
   readonly fenceDevices?: readonly string[];
 }
 
+/**
+ * The configuration as the scheduler sees it: fence devices (class stonith) are left out, since
+ * the DC fences through its own fencer, and so are the constraints on them.
+ */
+function withoutFenceDevices(config: CibConfig): CibConfig {
+  const fence = stonithResources(config);
+  if (fence.size === 0) return config;
+  return dropReferences(
+    { ...config, resources: config.resources.filter((r) => !fence.has(r.id)) },
+    fence,
+  );
+}
+
 export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
-  const cib = configToCibModel(state.config, state.configVersion);
-  const props: Record<string, string> = {
-    'no-quorum-policy': view.noQuorumPolicy,
-    ...state.config.properties,
+  const config = withoutFenceDevices(state.config);
+  const cib = asPcmkCib(config, state.configVersion);
+  const forced: Record<string, string> = {
     'stonith-enabled': view.stonithEnabled ? 'true' : 'false',
     ...(view.canFence ? { 'have-watchdog': 'true' } : {}),
   };
@@ -63,6 +81,41 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
             })),
           },
         ];
+  // Properties: what the daemon decides (fencing) first, in the set evaluated first; the
+  // configured sets as they are; the daemon's defaults last (lowest score).
+  const bootstrap = config.crmConfig.find((x) => x.id === BOOTSTRAP_SET_ID);
+  const crmConfig: NvSet[] = [
+    {
+      ...(bootstrap ?? { rules: [] }),
+      id: BOOTSTRAP_SET_ID,
+      nvpairs: [
+        ...Object.entries(forced).map(([name, value]) => ({
+          id: `vigil-forced-${name}`,
+          name,
+          value,
+        })),
+        ...(bootstrap?.nvpairs ?? []).filter((p) => p.name === undefined || !(p.name in forced)),
+      ],
+    },
+    ...config.crmConfig
+      .filter((x) => x !== bootstrap)
+      .map((x) => ({
+        ...x,
+        nvpairs: x.nvpairs.filter((p) => p.name === undefined || !(p.name in forced)),
+      })),
+    {
+      id: 'vigil-defaults',
+      score: '-INFINITY',
+      rules: [],
+      nvpairs: [
+        {
+          id: 'vigil-defaults-no-quorum-policy',
+          name: 'no-quorum-policy',
+          value: view.noQuorumPolicy,
+        },
+      ],
+    },
+  ];
   const nodeStates: PcmkNodeState[] = [];
   for (const n of view.nodes) {
     const st = state.status.nodes[n];
@@ -75,10 +128,10 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
         : { inCcm: 'false', crmd: 'offline', join: 'down', expected: 'down' };
     const resources: LrmResource[] = [];
     for (const [rsc, ops] of Object.entries(state.status.lrm?.[n] ?? {})) {
-      const d = findResource(state.config, rsc.replace(/:\d+$/, ''));
+      const d = resolvePrimitive(state.config, rsc.replace(/:\d+$/, ''));
       resources.push({
         id: rsc,
-        ...(d?.kind === 'primitive'
+        ...(d !== undefined
           ? { class: d.class, ...(d.class === 'ocf' ? { provider: d.provider } : {}), type: d.type }
           : {}),
         ops: [...ops].sort((a, b) => a.callId - b.callId),
@@ -105,20 +158,12 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
     },
     configuration: {
       ...cib.configuration,
-      crmConfig: nv('cib-bootstrap-options', props),
+      crmConfig,
       nodes: view.nodes.map((n) => {
-        const s = state.config.nodes[n];
-        return {
-          id: n,
-          uname: n,
-          instanceAttributes: nv(`nodes-${n}`, {
-            // Permanent attributes (crm_attribute -l forever) first: standby/maintenance win.
-            ...(s?.attributes ?? {}),
-            ...(s?.standby === true ? { standby: 'on' } : {}),
-            ...(s?.maintenance === true ? { maintenance: 'on' } : {}),
-          }),
-          utilization: nv(`nodes-${n}-utilization`, { ...(s?.utilization ?? {}) }),
-        };
+        const c = config.nodes.find((x) => x.uname === n);
+        return c === undefined
+          ? { id: n, uname: n, instanceAttributes: [], utilization: [] }
+          : { ...c, id: n, uname: n };
       }),
     },
     status: { nodeStates },

@@ -11,9 +11,12 @@ import {
 import {
   agentName,
   findResource,
+  nodeSettings,
+  primitives,
+  properties,
+  utilizationOf,
   type Cib,
   type CibEntry,
-  type ResourceDef,
 } from '@vigil/controller';
 
 /**
@@ -75,9 +78,9 @@ export class CibClusterPort implements ClusterQueryPort {
       case 'reboot':
         return Promise.resolve(cib.status.nodes[a.node]?.attributes[a.name]);
       case 'forever':
-        return Promise.resolve(cib.config.nodes[a.node]?.attributes?.[a.name]);
+        return Promise.resolve(nodeSettings(cib.config, a.node).attributes[a.name]);
       case 'utilization':
-        return Promise.resolve(cib.config.nodes[a.node]?.utilization?.[a.name]);
+        return Promise.resolve(nodeSettings(cib.config, a.node).utilization[a.name]);
       case 'private':
         return Promise.resolve(this.privateAttrs.get(`${a.node}\0${a.name}`));
     }
@@ -114,11 +117,11 @@ export class CibClusterPort implements ClusterQueryPort {
   }
 
   clusterOption(name: string): Promise<string | undefined> {
-    return Promise.resolve(this.h.cib().config.properties[name]);
+    return Promise.resolve(properties(this.h.cib().config)[name]);
   }
 
   async setClusterOption(name: string, value: string | undefined): Promise<void> {
-    if (this.h.cib().config.properties[name] === value) return;
+    if (properties(this.h.cib().config)[name] === value) return;
     await this.h.change(
       { op: 'property-set', name, value: value ?? null },
       `${WHO} on ${this.h.self}`,
@@ -128,9 +131,13 @@ export class CibClusterPort implements ClusterQueryPort {
   resource(id: string): Promise<ResourceView | undefined> {
     const cib = this.h.cib();
     const base = baseResourceId(id);
-    const r = findResource(cib.config, base);
-    if (!r) return Promise.resolve(undefined);
-    const prim = primitiveOf(r);
+    const found = findResource(cib.config, base);
+    if (!found) return Promise.resolve(undefined);
+    const r = found.res;
+    // The primitive that runs it: itself, or a clone's only primitive.
+    const inner = r.kind === 'clone' && r.child.kind === 'primitive' ? r.child.id : r.id;
+    const resolved = primitives(cib.config).find((p) => p.prim.id === inner);
+    const prim = resolved?.prim;
     const runningOn: string[] = [];
     const promotedOn: string[] = [];
     const ids = new Set([base, ...(prim ? [prim.id] : [])]);
@@ -146,8 +153,8 @@ export class CibClusterPort implements ClusterQueryPort {
       id: base,
       agent: prim ? agentName(prim) : '',
       params: prim?.params ?? {},
-      meta: r.meta,
-      utilization: {},
+      meta: prim?.id === base ? prim.meta : (resolved?.top.meta ?? {}),
+      utilization: prim ? utilizationOf(cib.config, prim.id) : {},
       runningOn,
       promotedOn,
     });
@@ -162,28 +169,17 @@ export class CibClusterPort implements ClusterQueryPort {
     const base = baseResourceId(id);
     if (!findResource(this.h.cib().config, base))
       throw new VigilError('VGL_E_NOT_FOUND', `no resource '${base}'`);
-    let entry: CibEntry;
-    if (section === 'meta')
-      entry = { op: 'rsc-update', id: base, params: {}, meta: { [name]: value ?? null } };
-    else if (section === 'params' && value !== undefined)
-      entry = { op: 'rsc-update', id: base, params: { [name]: value }, meta: {} };
-    else
-      throw new VigilError(
-        'VGL_E_UNSUPPORTED',
-        section === 'params'
-          ? `deleting a resource parameter is not supported by vigild's CIB (set it instead)`
-          : `resource utilization is not supported by vigild's CIB`,
-      );
+    const v = { [name]: value ?? null };
+    const entry: CibEntry =
+      section === 'meta'
+        ? { op: 'rsc-update', id: base, params: {}, meta: v }
+        : section === 'params'
+          ? { op: 'rsc-update', id: base, params: v, meta: {} }
+          : { op: 'rsc-update', id: base, params: {}, meta: {}, utilization: v };
     await this.h.change(entry, `${WHO} on ${this.h.self}`);
   }
 
   recordResource(_r: ResourceRecord): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function primitiveOf(r: ResourceDef) {
-  if (r.kind === 'primitive') return r;
-  if (r.kind === 'clone') return r.child;
-  return undefined;
 }

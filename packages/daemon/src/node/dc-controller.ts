@@ -1,4 +1,5 @@
 import {
+  countsAgainstThreshold,
   DC_TASKS,
   TransitionRun,
   explainResource,
@@ -241,14 +242,14 @@ export class DcController {
     // A recurring monitor cancelled before its first result (a stop came first) is no failure.
     const cancelled = r.rec.opStatus === 1;
     const ok = r.ok || cancelled;
-    const failedStart = !ok && op === 'start';
-    const failedMon = !ok && op.startsWith('monitor');
     this.h.apply({
       op: 'op-result',
       node,
       rsc: r.rsc,
       rec: r.rec,
-      countFailure: failedStart || failedMon,
+      // Failed promotes, demotes and the like count too, as in Pacemaker: migration-threshold
+      // then moves an instance whose agent keeps failing instead of retrying it forever.
+      countFailure: !ok && countsAgainstThreshold(op),
       transitionKey: key,
     });
     if (current) {

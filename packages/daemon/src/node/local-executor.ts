@@ -174,14 +174,19 @@ export class LocalExecutor {
     return Object.fromEntries(this.last);
   }
 
-  /** Probes every given primitive this node has no record of; returns the whole table. */
+  /**
+   * Probes every given primitive this node has no record of, under its own name or as a clone
+   * instance (`id:N`: a second probe under the bare name would report one more instance);
+   * returns the whole table.
+   */
   async refresh(
     defs: readonly PrimitiveDef[],
     timeoutMs: number,
   ): Promise<Record<string, OpRecord>> {
+    const known = new Set([...this.last.keys()].map((k) => k.replace(/:\d+$/, '')));
     await Promise.all(
       defs
-        .filter((d) => !this.last.has(d.id))
+        .filter((d) => !known.has(d.id))
         .map((d) =>
           this.run({ primitive: d, task: 'monitor', intervalMs: 0, timeoutMs }).catch(
             (e: unknown) => this.log(`probe of ${d.id} failed: ${(e as Error).message}`),

@@ -1,6 +1,12 @@
 import { VigilError, isVigilError } from '@vigil/base';
 import type { CommittedEntry, StateSnapshot } from '@vigil/heartbeat';
-import { applyEntry, emptyCib, type Cib, type CibEntry } from '@vigil/controller';
+import {
+  applyEntry,
+  emptyCib,
+  upgradeConfiguration,
+  type Cib,
+  type CibEntry,
+} from '@vigil/controller';
 import { decode, encode } from './cluster-link.js';
 
 /**
@@ -28,6 +34,8 @@ export interface StateModel<S, E> {
   readonly empty: () => S;
   /** Pure: the next state; throws VigilError (and changes nothing) on an invalid entry. */
   readonly apply: (state: S, entry: E, meta: EntryMeta) => S;
+  /** A decoded snapshot as the state (snapshots written by older versions are converted). */
+  readonly restore?: (decoded: unknown) => S;
 }
 
 export interface LoggedEntry<E> {
@@ -83,7 +91,8 @@ export class ReplicatedState<S, E> {
 
   /** A snapshot replaces the state (at start, or installed from the leader). */
   onSnapshot(s: StateSnapshot): void {
-    this.state = decode(s.data) as S;
+    const decoded = decode(s.data);
+    this.state = this.model.restore ? this.model.restore(decoded) : (decoded as S);
     this.appliedIndex = s.index;
     this.snapshotIndex = s.index;
     this.checkpoint = undefined;
@@ -204,6 +213,11 @@ export class ReplicatedState<S, E> {
 export const cibModel: StateModel<Cib, CibEntry> = {
   empty: emptyCib,
   apply: (cib, e, meta) => applyEntry(cib, e, meta),
+  // Before the configuration was a CIB configuration section it had vigild's own shape.
+  restore: (x) => {
+    const cib = x as Cib;
+    return { ...cib, config: upgradeConfiguration(cib.config) };
+  },
 };
 
 export type ReplicatedCib = ReplicatedState<Cib, CibEntry>;

@@ -1,4 +1,4 @@
-import { agentName, primitives, type Cib, type OpRecord } from '@vigil/controller';
+import { agentName, nodeSettings, primitives, type Cib, type OpRecord } from '@vigil/controller';
 import type { ClusterConfig } from '../config/index.js';
 
 /** What `vigil status` shows: crm_mon's view, built from this node's copy of the CIB. */
@@ -25,6 +25,8 @@ export interface StatusView {
     parent: string | null;
     targetRole: string;
     running: string[];
+    /** Nodes where it runs promoted (a promotable clone's instances); a subset of `running`. */
+    promoted: string[];
     failed: string[];
   }[];
   readonly failures: Cib['status']['failures'];
@@ -60,17 +62,12 @@ export function buildStatus(i: {
       name: n.name,
       state: i.members.includes(n.name) ? 'online' : (cib.status.nodes[n.name]?.state ?? 'unknown'),
       online: i.members.includes(n.name),
-      standby: cib.config.nodes[n.name]?.standby ?? false,
-      maintenance: cib.config.nodes[n.name]?.maintenance ?? false,
+      standby: nodeSettings(cib.config, n.name).standby,
+      maintenance: nodeSettings(cib.config, n.name).maintenance,
       dc: i.dc === n.name,
     })),
-    resources: primitives(cib.config).map(({ prim, top }) => ({
-      id: prim.id,
-      kind: top.kind,
-      agent: agentName(prim),
-      parent: top.id === prim.id ? null : top.id,
-      targetRole: top.meta['target-role'] ?? prim.meta['target-role'] ?? 'Started',
-      running: i.cfg.nodes
+    resources: primitives(cib.config).map(({ prim, top }) => {
+      const running = i.cfg.nodes
         .map((n) => n.name)
         .filter((n) => {
           // This node knows its own resources first-hand, even without a DC.
@@ -83,17 +80,33 @@ export function buildStatus(i: {
           )
             return false;
           return records(cib, n, prim.id).some((r) => r.active && !r.failed);
-        }),
-      failed: i.cfg.nodes
-        .map((n) => n.name)
-        .filter((n) => records(cib, n, prim.id).some((r) => r.failed)),
-    })),
+        });
+      return {
+        id: prim.id,
+        kind: top.promotable ? 'promotable clone' : top.kind,
+        agent: agentName(prim),
+        parent: top.id === prim.id ? null : top.id,
+        targetRole: top.meta['target-role'] ?? prim.meta['target-role'] ?? 'Started',
+        running,
+        promoted: top.promotable
+          ? running.filter((n) => records(cib, n, prim.id).some(isPromoted))
+          : [],
+        failed: i.cfg.nodes
+          .map((n) => n.name)
+          .filter((n) => records(cib, n, prim.id).some((r) => r.failed)),
+      };
+    }),
     failures: cib.status.failures,
     failcounts: cib.status.failcounts,
     transition: i.transition,
     warnings: i.warnings,
     localActive: i.localActive,
   };
+}
+
+/** Whether the last result says the instance runs promoted (a promote, or a monitor's rc 8). */
+function isPromoted(r: OpRecord): boolean {
+  return r.active && !r.failed && (r.rc === 8 || r.task === 'promote' || r.op === 'promote');
 }
 
 /** The last results of a primitive on a node: itself, or its clone instances (`id:N`). */

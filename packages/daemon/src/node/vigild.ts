@@ -1,11 +1,13 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError } from '@vigil/base';
+import { isTrue } from '@vigil/cib';
 import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   isConfigEntry,
   primitives,
+  properties,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -168,6 +170,8 @@ export class Vigild {
     const rscTmp = process.env.HA_RSCTMP ?? join(this.stateDir, 'rsctmp');
     await rm(rscTmp, { recursive: true, force: true });
     await mkdir(rscTmp, { recursive: true });
+    // So is HA_VARRUN (/run): agents keep state there too (ocf:pacemaker:Stateful its role).
+    await rm(join(this.stateDir, 'varrun'), { recursive: true, force: true });
     if (!this.cfg.stonithEnabled) {
       const w =
         'WARNING: stonithEnabled is false. A node that stops answering is assumed to be dead; if it is ' +
@@ -492,6 +496,10 @@ export class Vigild {
     const index = await this.rcib.propose(entry, who, COMMIT_TIMEOUT_MS);
     if (isConfigEntry(entry) || entry.op === 'cleanup')
       this.requestSchedule(`configuration change at log index ${index}`);
+    // A transient node attribute (an agent's promotion score, attrd_updater) can change where
+    // and in which role things run, as in Pacemaker, where it aborts the transition.
+    else if (entry.op === 'node-attr')
+      this.requestSchedule(`node attribute ${entry.name} on ${entry.node} at log index ${index}`);
     return { version: this.cib.version, index };
   }
 
@@ -551,8 +559,7 @@ export class Vigild {
       online: new Set(this.members()),
       quorate: this.quorate,
       stonithEnabled:
-        this.cfg.stonithEnabled &&
-        (this.cib.config.properties['stonith-enabled'] ?? 'true') !== 'false',
+        this.cfg.stonithEnabled && isTrue(properties(this.cib.config)['stonith-enabled'] ?? 'true'),
       canFence: this.cfg.fencing.devices.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),

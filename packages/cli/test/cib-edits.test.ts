@@ -1,0 +1,110 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  applyEntry,
+  configToCibXml,
+  emptyCib,
+  primitives,
+  type Cib,
+  type CibEntry,
+} from '@vigil/controller';
+import { needs, run, tempDir } from '@vigil/testkit';
+import { demoConfiguration } from '../src/commands/demo.js';
+
+/**
+ * What the CLI's changes build is a Pacemaker CIB configuration that Pacemaker itself accepts:
+ * the demo's resources (primitives, a group, a clone), a member added to the group, move and ban
+ * constraints, standby, maintenance, properties, node attributes, exported and checked with
+ * Pacemaker's crm_verify.
+ */
+const meta = { who: 'test', wallMs: 1_700_000_000_000, term: 1 };
+
+function apply(c: Cib, es: readonly CibEntry[]): Cib {
+  for (const e of es) c = applyEntry(c, e, meta);
+  return c;
+}
+
+describe('CLI changes make a CIB Pacemaker accepts', () => {
+  it(
+    'demo configuration, group member, move/ban, standby, properties: crm_verify finds no error',
+    needs('cmd:crm_verify'),
+    async () => {
+      const c = apply(emptyCib(), [
+        ...demoConfiguration(process.execPath),
+        {
+          op: 'group-add',
+          group: 'web',
+          def: {
+            kind: 'primitive',
+            id: 'web-log',
+            class: 'ocf',
+            provider: 'heartbeat',
+            type: 'Dummy',
+            params: { fake: 'x' },
+            meta: {},
+            ops: [{ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 }],
+          },
+        },
+        {
+          op: 'constraint-add',
+          constraint: {
+            kind: 'location',
+            id: 'cli-prefer-web',
+            rsc: 'web',
+            node: 'b',
+            score: 1_000_000,
+          },
+        },
+        {
+          op: 'constraint-add',
+          constraint: {
+            kind: 'location',
+            id: 'cli-ban-dummy1-on-a',
+            rsc: 'dummy1',
+            node: 'a',
+            score: -1_000_000,
+          },
+        },
+        {
+          op: 'constraint-add',
+          constraint: { kind: 'colocation', id: 'c1', rsc: 'dummy2', withRsc: 'web', score: 50 },
+        },
+        {
+          op: 'constraint-add',
+          constraint: { kind: 'order', id: 'o1', first: 'ping-clone', then: 'web' },
+        },
+        { op: 'node-set', node: 'a', standby: true },
+        { op: 'node-set', node: 'b', maintenance: true },
+        { op: 'node-set', node: 'b', maintenance: false },
+        { op: 'property-set', name: 'stonith-enabled', value: 'false' },
+        { op: 'node-attr', node: 'c', name: 'rack', value: 'r1', scope: 'forever' },
+        { op: 'node-attr', node: 'c', name: 'cpu', value: '8', scope: 'utilization' },
+        {
+          op: 'rsc-update',
+          id: 'web-log',
+          params: { fake: 'y' },
+          meta: { 'target-role': 'Stopped' },
+        },
+      ]);
+      assert.deepEqual(
+        primitives(c.config).map((p) => `${p.top.id}/${p.prim.id}`),
+        [
+          'dummy1/dummy1',
+          'dummy2/dummy2',
+          'web/web-config',
+          'web/web-server',
+          'web/web-log',
+          'ping-clone/ping',
+        ],
+      );
+      await using dir = await tempDir('cib-edits');
+      const file = join(dir.path, 'cib.xml');
+      await writeFile(file, configToCibXml(c.config, c.configVersion));
+      const v = await run('crm_verify', ['-V', '-x', file], { timeoutMs: 30_000 });
+      assert.doesNotMatch(`${v.stdout}${v.stderr}`, /error/i);
+      assert.equal(v.code, 0, v.stderr);
+    },
+  );
+});
