@@ -351,6 +351,35 @@ describe('vigild end to end (3 real nodes)', req, () => {
     checkNeverTwice();
   });
 
+  it('a node silent past warntime but within deadtime is logged late by its peers, not fenced', async () => {
+    await allOnline();
+    const theDc = await dc();
+    const paused = NODES.find((n) => n !== theDc)!;
+    const pid = await cluster.pid(paused);
+    assert.ok(pid !== undefined);
+    const fencesBefore = fenceLog().length;
+    const logBefore = readFileSync(cluster.logFile(theDc), 'utf8').length;
+    // 650 ms: past warntimeMs (500) and short of deadtimeMs (1000) with the 100 ms heartbeats.
+    process.kill(pid, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 650));
+    process.kill(pid, 'SIGCONT');
+    const late = await waitFor(
+      () => {
+        const l = readFileSync(cluster.logFile(theDc), 'utf8').slice(logBefore);
+        return new RegExp(
+          `late heartbeat from ${paused} on link 0: silent \\d+ ms \\(warntime 500 ms`,
+        ).test(l)
+          ? l
+          : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: `the DC to log ${paused}'s late heartbeat` },
+    );
+    assert.doesNotMatch(late, new RegExp(`${paused}.*(lost|left)`), late);
+    await allOnline();
+    assert.equal(fenceLog().length, fencesBefore, 'nobody was fenced');
+    checkNeverTwice();
+  });
+
   it('kill -9 of a non-DC node running a resource: it is fenced and the resource runs elsewhere', async () => {
     await allOnline();
     const theDc = await dc();

@@ -82,6 +82,28 @@ describe('FailureDetector', () => {
     assert.equal(fd.isMember('b'), true);
   });
 
+  it('warns of a late heartbeat no earlier than warnFloorMs of silence (warntime), then declares it down', () => {
+    for (const warnFloorMs of [300, 400]) {
+      const cfg = { ...DEFAULT_DETECTOR, intervalMs: 100, floorMs: 450, warnFloorMs };
+      const fd = new FailureDetector(cfg, [{ id: 'b', links: 1 }]);
+      for (let t = 0; t <= 3000; t += 100) {
+        fd.heartbeat('b', 0, t);
+        fd.tick(t, t);
+      }
+      let lateAt: number | undefined;
+      for (let t = 3001; t <= 3600; t += 1) {
+        const ev = fd.tick(t, t);
+        if (lateAt === undefined && ev.some((e) => e.kind === 'late')) lateAt = t - 3000;
+      }
+      assert.ok(lateAt !== undefined, `no late warning with warnFloorMs ${warnFloorMs}`);
+      assert.ok(
+        lateAt >= warnFloorMs && lateAt <= warnFloorMs + 5,
+        `late after ${lateAt} ms (warntime ${warnFloorMs})`,
+      );
+      assert.equal(fd.isMember('b'), false);
+    }
+  });
+
   it('a receiver whose ticks are always late still detects a dead peer, only later', () => {
     const fd = new FailureDetector(DEFAULT_DETECTOR, [{ id: 'b', links: 1 }]);
     drive(fd, 0, 2000, (t) => (t % 50 === 0 ? [{ peer: 'b', link: 0 }] : []));

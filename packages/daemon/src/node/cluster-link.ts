@@ -112,6 +112,7 @@ export function messagingConfig(
     detector: {
       intervalMs: t.heartbeatIntervalMs,
       floorMs,
+      warnFloorMs: Math.min(t.warntimeMs, floorMs),
       // Under load the phi-accrual deadline may stretch, never beyond four deadtimes.
       ceilingMs: Math.max(floorMs * 4, floorMs + 4 * t.heartbeatIntervalMs),
     },

@@ -283,7 +283,16 @@ export class Vigild {
         process.exit(70);
         return;
       case 'late':
+        // Heartbeat's warntime: logged once per silence, before any verdict.
+        this.log(
+          `late heartbeat from ${e.peer} on link ${e.link}: silent ${Math.round(e.silentMs)} ms (warntime ${this.cfg.timing.warntimeMs} ms, deadtime ${this.cfg.timing.deadtimeMs} ms)`,
+        );
+        return;
       case 'link':
+        this.log(
+          `link ${e.link} to ${e.peer} ${e.up ? 'up' : `down after ${Math.round(e.silentMs)} ms of silence`}`,
+        );
+        return;
       case 'raftMembership':
         return;
     }

@@ -6,8 +6,8 @@
  * at least this long))`, assuming normally distributed intervals. A link is declared down when
  * phi reaches `phiThreshold`, but never before `floorMs` of silence (so a quiet, steady network
  * does not make the detector twitchy) and always after `ceilingMs` (so a jittery one cannot make
- * it blind). At `warnPhi` a `late` event is raised once per silence, the counterpart of
- * Heartbeat's warntime.
+ * it blind). At `warnPhi`, but never before `warnFloorMs` of silence, a `late` event is raised
+ * once per silence: Heartbeat's warntime.
  *
  * A peer is a member while any one of its links is up: losing a link is a link event, losing the
  * last one is a membership event. When the gap between two ticks exceeds `stallMs` (its process
@@ -20,8 +20,10 @@ export interface DetectorConfig {
   readonly intervalMs: number;
   /** Suspicion level at which a link is declared down. */
   readonly phiThreshold: number;
-  /** Suspicion level at which a late heartbeat is reported (warntime). */
+  /** Suspicion level at which a late heartbeat is reported. */
   readonly warnPhi: number;
+  /** Never report a late heartbeat before this much silence (Heartbeat's warntime; at most `floorMs`). */
+  readonly warnFloorMs: number;
   /** Lower bound on the standard deviation used, so a very regular link still tolerates jitter. */
   readonly minStdDevMs: number;
   /** Never declare a link down before this much silence. */
@@ -46,6 +48,7 @@ export const DEFAULT_DETECTOR: DetectorConfig = {
   intervalMs: 100,
   phiThreshold: 8,
   warnPhi: 3,
+  warnFloorMs: 250,
   minStdDevMs: 25,
   floorMs: 450,
   ceilingMs: 2000,
@@ -150,6 +153,10 @@ class LinkDetector {
     this.sumSq += x * x;
   }
 
+  private get warnFloorMs(): number {
+    return Math.min(this.c.warnFloorMs, this.c.floorMs);
+  }
+
   get mean(): number {
     return this.sum / this.samples.length;
   }
@@ -191,7 +198,10 @@ class LinkDetector {
     if (this.state !== 'up') return undefined;
     const down = this.last + this.deadline();
     if (this.warned) return down;
-    return Math.min(down, this.last + this.silenceAtPhi(this.c.warnPhi));
+    return Math.min(
+      down,
+      this.last + Math.max(this.warnFloorMs, this.silenceAtPhi(this.c.warnPhi)),
+    );
   }
 
   /** Returns true when this arrival brought the link up. */
@@ -226,7 +236,7 @@ class LinkDetector {
       this.downs++;
       return 'down';
     }
-    if (!this.warned && this.phi >= this.c.warnPhi) {
+    if (!this.warned && this.silentMs >= this.warnFloorMs && this.phi >= this.c.warnPhi) {
       this.warned = true;
       this.lates++;
       return 'late';
