@@ -106,15 +106,22 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
         nr.push({ kind: kindOf(c), node: n.name, score: c.score, text: c.why });
       }
     }
+    // A group is placed with the stickiness of every member active on the node.
+    const sticky = finalHolder?.kind === 'group' ? primitivesOf(finalHolder) : p ? [p] : [];
+    for (const m of sticky) {
+      const st = stickiness(m);
+      if (st === 0 || !activeNodes(m).includes(n.name)) continue;
+      nr.push({
+        kind: 'stickiness',
+        node: n.name,
+        score: st,
+        text:
+          sticky.length > 1
+            ? `resource-stickiness ${formatScore(st)} of ${m.id}: it already runs here`
+            : `resource-stickiness ${formatScore(st)}: it already runs here`,
+      });
+    }
     if (p && current.includes(n.name)) {
-      const st = stickiness(p);
-      if (st !== 0)
-        nr.push({
-          kind: 'stickiness',
-          node: n.name,
-          score: st,
-          text: `resource-stickiness ${formatScore(st)}: it already runs here`,
-        });
       const fc = p.failcounts.get(n.name);
       if (fc && failureBan(ws, p, n.name) === undefined && fc.count > 0) {
         nr.push({
