@@ -93,6 +93,8 @@ export interface NodeRscState {
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
   fatal?: boolean;
+  /** A failure with on-fail=demote: it is demoted here (and promoted again if chosen). */
+  demoted?: boolean;
   /** A recurring monitor found it not running. */
   notRunning?: boolean;
   /** The operation that last (re)started it here, for digest comparison. */

@@ -180,6 +180,11 @@ function summaryFor(p: Plan): SummaryLine[] {
       );
     return out;
   }
+  // A failure handled by demoting, and promoted here again: demote, then promote.
+  if (promotable && p.nextRole === 'Promoted' && p.rsc.history.get(next)?.demoted === true) {
+    line('Re-promote', `Promoted ${next}`);
+    return out;
+  }
   if (promotable && p.currentRole !== p.nextRole) {
     if (p.nextRole === 'Promoted') line('Promote', `${p.currentRole} -> Promoted ${next}`);
     else if (p.currentRole === 'Promoted') line('Demote', `Promoted -> ${p.nextRole} ${next}`);

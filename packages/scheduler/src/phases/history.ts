@@ -47,6 +47,14 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
   return 'restart';
 }
 
+/** on-fail=demote is valid only for promote and for recurring monitors of the Promoted role. */
+function demoteApplies(r: WsResource, op: HistoryOp): boolean {
+  if (op.operation === 'promote') return true;
+  if (op.operation !== 'monitor' || op.intervalMs === 0) return false;
+  const def = r.ops.find((o) => o.name === 'monitor' && o.intervalMs === op.intervalMs);
+  return def?.role === 'Promoted';
+}
+
 /** The shared monitors set of states without any; never added to (see addMonitor). */
 const NO_MONITORS = new Set<number>();
 
@@ -76,6 +84,13 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       // An ignored stop failure counts as stopped; other ignored failures change nothing.
       if (op.operation === 'stop') st.role = 'Stopped';
       else st.role = role === 'Stopped' ? st.role : role;
+      return;
+    }
+    // on-fail=demote (valid for promote and for recurring monitors in the Promoted role): the
+    // instance is demoted in place, not recovered; promoted again if it is still the best.
+    if (onFail === 'demote' && demoteApplies(r, op)) {
+      st.role = 'Promoted';
+      st.demoted = true;
       return;
     }
     st.failed = true;
