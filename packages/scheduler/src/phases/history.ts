@@ -283,6 +283,9 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
         entries.length = 0;
       }
     }
+    // Without fencing, what an unclean node that is down ran counts as stopped: nothing can
+    // be done about it, and waiting would keep it from running anywhere.
+    if (!stonith && node.type === 'member' && !node.online && node.unclean) entries.length = 0;
     // Clone entries on this node, grouped by clone.
     const cloneEntries = new Map<
       WsResource,
