@@ -124,10 +124,15 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
           if (tp.blocked === undefined) {
             const running = tp.current.length > 0;
             // A running dependent stops because what it needs stops too: "required" when that
-            // is a group predecessor, or a primitive that was running while the dependent would
-            // have stayed where it is; "unrunnable" otherwise.
+            // is a group predecessor, or (while the dependent would have stayed where it is) a
+            // primitive that was running or a running clone stopped by an order of its own;
+            // "unrunnable" otherwise.
+            // For a clone: its running instances all stop because of an order themselves.
+            const up = fp.filter((p) => p.current.length > 0);
             const firstWasUp =
-              e.first.kind === 'primitive' && fp.every((p) => p.current.length > 0);
+              e.first.kind === 'primitive'
+                ? fp.every((p) => p.current.length > 0)
+                : isClone && up.length > 0 && up.every((p) => p.blocked !== undefined);
             const stays = tp.current.includes(tp.next);
             const word =
               running && (e.internal === true || (firstWasUp && stays)) ? 'required' : 'unrunnable';
