@@ -23,13 +23,14 @@ const DIGEST = 'f2317cad3d54cec5d7d7aa7d0bf35cf8';
 const KEY = '1:1:0:00000000-0000-0000-0000-000000000000';
 
 /** Clone M of Stateful d, promoted on n1 (its Promoted monitor failed there), unpromoted on n2. */
-function cib(promotionBan: boolean): string {
+function cib(promotionBan: boolean, failedDemote = false): string {
   const rec = (id: string, task: string, interval: number, rc: number, call: number): string =>
     `<lrm_rsc_op id="${id}" operation_key="d_${task}_${interval}" operation="${task}" crm_feature_set="3.4.0" transition-key="${KEY}" transition-magic="0:${rc};${KEY}" call-id="${call}" rc-code="${rc}" op-status="0" interval="${interval}" op-digest="${DIGEST}"/>`;
-  const n1 =
-    rec('d_last_0', 'promote', 0, 0, 3) +
-    rec('d_monitor_10000', 'monitor', 10000, 8, 4) +
-    rec('d_last_failure_0', 'monitor', 10000, 7, 4);
+  const n1 = failedDemote
+    ? rec('d_promote_0', 'promote', 0, 0, 3) + rec('d_last_0', 'demote', 0, 1, 5)
+    : rec('d_last_0', 'promote', 0, 0, 3) +
+      rec('d_monitor_10000', 'monitor', 10000, 8, 4) +
+      rec('d_last_failure_0', 'monitor', 10000, 7, 4);
   const n2 = rec('d_last_0', 'start', 0, 0, 2) + rec('d_monitor_11000', 'monitor', 11000, 0, 3);
   const state = (node: string, master: number, ops: string): string =>
     `<node_state id="${node}" uname="${node}" in_ccm="true" crmd="online" join="member" expected="member">
@@ -107,6 +108,17 @@ describe('on-fail=demote', () => {
         '* Promote d:1 ( Unpromoted -> Promoted n2 )',
       ]),
     );
+    crmAgrees(xml, t);
+  });
+});
+
+describe('a failed demote', () => {
+  it('counts as demoted and failed: recovered as Unpromoted, then promoted again', () => {
+    // The demote on n1 failed (rc 1): d is taken to be unpromoted there, and failed. It is
+    // recovered (stop, start) and, still the best instance (10 > 5), promoted again.
+    const xml = cib(false, true);
+    const t = run(xml);
+    assert.deepEqual(summary(t), normaliseSummary(['* Recover d:0 ( Unpromoted -> Promoted n1 )']));
     crmAgrees(xml, t);
   });
 });

@@ -166,7 +166,15 @@ function summaryFor(p: Plan): SummaryLine[] {
     return out;
   }
   if (p.failed) {
-    line('Recover', promotable && p.currentRole === 'Promoted' ? `Promoted ${next}` : next);
+    // A promotable instance names its role, and the change when it comes back in another one.
+    const roles = (a: string, b: string): string => (a === b ? a : `${a} -> ${b}`);
+    const shown =
+      p.currentRole === 'Promoted' || p.currentRole === 'Unpromoted'
+        ? p.nextRole === 'Promoted' || p.nextRole === 'Unpromoted'
+          ? `${roles(p.currentRole, p.nextRole)} ${next}`
+          : `${p.currentRole} ${next}`
+        : next;
+    line('Recover', promotable ? shown : next);
     return out;
   }
   if (p.restart !== undefined) {

@@ -201,8 +201,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         } else fail(op, 'Promoted');
         break;
       case 'demote':
+        // A failed demote counts as demoted, and failed (crm_simulate recovers it as Unpromoted).
         if (succeeded) st.role = 'Unpromoted';
-        else fail(op, 'Promoted');
+        else fail(op, 'Unpromoted');
         break;
       case 'migrate_to':
         if (succeeded) {
