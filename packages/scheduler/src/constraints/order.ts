@@ -48,8 +48,10 @@ export function unpackOrder(
   if (c.attrs.first !== undefined && c.attrs.then !== undefined) {
     const fa = c.attrs['first-action'] ?? 'start';
     const ta = c.attrs['then-action'] ?? fa;
+    // require-all=false: any one instance of a first clone is enough.
+    const requireAll = (c.attrs['require-all'] ?? 'true') !== 'false';
     for (const f of expandTag(c.attrs.first, tags))
-      for (const t of expandTag(c.attrs.then, tags)) add(f, fa, t, ta);
+      for (const t of expandTag(c.attrs.then, tags)) add(f, fa, t, ta, requireAll);
     return;
   }
   const sets = readSets(c, byId, tags);

@@ -130,7 +130,9 @@ function summaryFor(p: Plan): SummaryLine[] {
   if (p.next === null || p.blocked !== undefined) {
     const reason =
       p.blocked !== undefined
-        ? `due to ${p.blocked}`
+        ? p.blocked === ''
+          ? undefined
+          : `due to ${p.blocked}`
         : `due to ${p.stopReason ?? 'node availability'}`;
     for (const n of cur) {
       const role = p.rsc.history.get(n)?.role;

@@ -12,8 +12,12 @@ import { applyBlockedStops } from './blocked-stops.js';
 import { applyMigrationBlocks } from './migration-blocks.js';
 
 interface Edge {
+  /** The order constraint's id (none for a group's implicit chain). */
+  readonly id?: string;
   /** Implicit order between consecutive group members. */
   readonly internal?: boolean;
+  /** False for a one-or-more set (require-all=false): any one of the first resources will do. */
+  readonly requireAll?: boolean;
   readonly first: WsResource;
   readonly symmetrical: boolean;
   readonly firstAction: string;
@@ -64,6 +68,38 @@ function plansOf(r: WsResource, plans: Map<string, Plan>): Plan[] {
     .filter((p): p is Plan => p !== undefined);
 }
 
+/**
+ * For an order between two clones where the dependent one interleaves (primitive instances):
+ * the first clone's instance placed on the same node as `tp`, if any.
+ */
+function interleavedPeer(e: Edge, tp: Plan, plans: Map<string, Plan>): Plan | undefined {
+  if (e.first.kind !== 'clone' || e.then.kind !== 'clone' || e.requireAll === false)
+    return undefined;
+  if (e.then.clone?.interleave !== true) return undefined;
+  if (tp.rsc.parent !== e.then || tp.rsc.kind !== 'primitive') return undefined;
+  for (const inst of e.first.children) {
+    if (inst.kind !== 'primitive') return undefined;
+    const p = plans.get(inst.id);
+    if (p && (p.next === tp.next || (p.next === null && p.current.includes(tp.next!)))) return p;
+  }
+  return undefined;
+}
+
+function cloneMin(c: WsResource): number {
+  const v = Number.parseInt(c.meta.get('clone-min') ?? '0', 10);
+  return Number.isNaN(v) ? 0 : v;
+}
+
+/** Instances of a clone that will be running after the transition. */
+function runningInstances(c: WsResource, plans: Map<string, Plan>): number {
+  let n = 0;
+  for (const inst of c.children) {
+    const ps = plansOf(inst, plans);
+    if (ps.length > 0 && ps.every(willRun)) n++;
+  }
+  return n;
+}
+
 export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
   const edges: Edge[] = [];
   // An optional order between the same actions cancels a mandatory one (their flags merge).
@@ -79,6 +115,8 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     const t = ws.byId.get(o.then);
     if (!f || !t) continue;
     edges.push({
+      id: o.id,
+      requireAll: o.requireAll,
       first: f,
       firstAction: o.firstAction,
       then: t,
@@ -109,7 +147,13 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       const fp = plansOf(e.first, plans);
       if (fp.length === 0) continue;
       const isClone = e.first.kind === 'clone';
-      const runs = isClone ? fp.some(willRun) : fp.every(willRun);
+      // clone-min: what is ordered after the clone needs that many of its instances running.
+      const min = isClone ? cloneMin(e.first) : 0;
+      const runs = !isClone
+        ? fp.every(willRun)
+        : min > 0
+          ? runningInstances(e.first, plans) >= min
+          : fp.some(willRun);
       const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
       // A restart required by an order on a group reaches its first member; the members' own
       // chain does the rest. An unrunnable start reaches every member.
@@ -117,6 +161,26 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       for (const tp of plansOf(e.then, plans)) {
         const isFirst = first === undefined || tp.rsc === first || e.then.kind !== 'group';
         if (tp.frozen || tp.next === null) continue;
+        // Interleaved clones: an instance needs only the first clone's instance on its node.
+        const peer = min > 0 ? undefined : interleavedPeer(e, tp, plans);
+        if (peer !== undefined && !willRun(peer)) {
+          const staying = tp.current.length === 1 && tp.current[0] === tp.next && !startsNow(tp);
+          if ((e.symmetrical || !staying) && tp.blocked === undefined) {
+            // Running, behind an instance stopped by an order of its own: the start it
+            // required. Behind one that stops for its own placement, crm_simulate gives no reason
+            // (an empty one). Otherwise the start that cannot run.
+            const running = tp.current.length > 0 && peer.current.length > 0;
+            tp.blocked =
+              running && peer.blocked === undefined
+                ? ''
+                : `${running ? 'required' : 'unrunnable'} ${peer.rsc.id} start`;
+            // Not running, behind an instance that gets no summary line: no line either.
+            if (peer.silent === true && tp.current.length === 0) tp.silent = true;
+            changed = true;
+          }
+          continue;
+        }
+        if (peer !== undefined) continue;
         if (!runs) {
           // An asymmetrical order never stops what already runs: only its start waits.
           const staying = tp.current.length === 1 && tp.current[0] === tp.next && !startsNow(tp);
@@ -136,8 +200,11 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
             const stays = tp.current.includes(tp.next);
             const word =
               running && (e.internal === true || (firstWasUp && stays)) ? 'required' : 'unrunnable';
-            tp.blocked = `${word} ${eventName(e.first, e.firstAction)}`;
-            if (isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
+            tp.blocked =
+              min > 0
+                ? `unrunnable clone-one-or-more:${e.id ?? e.first.id}`
+                : `${word} ${eventName(e.first, e.firstAction)}`;
+            if (min === 0 && isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
               tp.silent = true;
             changed = true;
           }

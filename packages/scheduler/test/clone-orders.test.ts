@@ -1,0 +1,69 @@
+/**
+ * Orders after clones: clone-min, interleave and require-all.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { clone, lines, prim, probedStopped, run, started, type CibSpec } from './fixture.js';
+
+describe('clone-min', () => {
+  // Clone C may run only on n1 (one instance); F must run on n1 and is ordered after C.
+  const spec = (min: string): CibSpec => ({
+    nodes: ['n1', 'n2', 'n3'].map((name) => ({
+      name,
+      history: { c: probedStopped('c'), F: probedStopped('F') },
+    })),
+    resources: clone('C', prim('c'), { 'clone-min': min }) + prim('F'),
+    constraints:
+      '<rsc_location id="l2" rsc="C" node="n2" score="-INFINITY"/>' +
+      '<rsc_location id="l3" rsc="C" node="n3" score="-INFINITY"/>' +
+      '<rsc_location id="lf" rsc="F" node="n1" score="INFINITY"/>' +
+      '<rsc_order id="o1" first="C" then="F" kind="Mandatory"/>',
+  });
+
+  it('fewer instances than clone-min: what follows the clone cannot start', () => {
+    assert.deepEqual(
+      run(spec('2')),
+      lines(
+        '* Start c:0 ( n1 )',
+        '* Start F ( n1 ) due to unrunnable clone-one-or-more:o1 (blocked)',
+      ),
+    );
+  });
+
+  it('enough instances: it starts', () => {
+    assert.deepEqual(run(spec('1')), lines('* Start c:0 ( n1 )', '* Start F ( n1 )'));
+  });
+});
+
+describe('interleaved clones', () => {
+  // C1 and C2 run on n1 and n2; C1 may no longer run on n1. C2 is ordered after C1.
+  const spec = (meta: Record<string, string>, order = ''): CibSpec => ({
+    nodes: ['n1', 'n2'].map((name) => ({
+      name,
+      history: { c1: started('c1'), c2: started('c2') },
+    })),
+    resources: clone('C1', prim('c1')) + clone('C2', prim('c2'), meta),
+    constraints:
+      '<rsc_location id="l1" rsc="C1" node="n1" score="-INFINITY"/>' +
+      (order === '' ? '<rsc_order id="o1" first="C1" then="C2" kind="Mandatory"/>' : order),
+  });
+
+  it('without interleave, an instance of C1 anywhere is enough', () => {
+    assert.deepEqual(run(spec({})), lines('* Stop c1:0 ( n1 ) due to node availability'));
+  });
+
+  it('with interleave, each instance of C2 needs the instance of C1 on its node', () => {
+    assert.deepEqual(
+      run(spec({ interleave: 'true' })),
+      lines('* Stop c1:0 ( n1 ) due to node availability', '* Stop c2:0 ( n1 )'),
+    );
+  });
+
+  it('with require-all=false, any instance of C1 is enough again', () => {
+    const order = '<rsc_order id="o1" first="C1" then="C2" kind="Mandatory" require-all="false"/>';
+    assert.deepEqual(
+      run(spec({ interleave: 'true' }, order)),
+      lines('* Stop c1:0 ( n1 ) due to node availability'),
+    );
+  });
+});
