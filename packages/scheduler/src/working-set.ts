@@ -93,6 +93,8 @@ export interface NodeRscState {
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
   fatal?: boolean;
+  /** A failure here had on-fail=ignore: the failcount does not ban the node. */
+  ignoredFailure?: boolean;
   /** A failure with on-fail=demote: it is demoted here (and promoted again if chosen). */
   demoted?: boolean;
   /** A recurring monitor found it not running. */

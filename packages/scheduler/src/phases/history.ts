@@ -68,7 +68,9 @@ function demoteApplies(r: WsResource, op: HistoryOp): boolean {
 function fail(st: NodeRscState, r: WsResource, stonith: boolean, op: HistoryOp, role: Role): void {
   const onFail = configuredOnFail(r, op, stonith);
   if (onFail === 'ignore') {
-    // An ignored stop failure counts as stopped; other ignored failures change nothing.
+    // An ignored stop failure counts as stopped; other ignored failures change nothing (and
+    // their failcount does not count toward migration-threshold).
+    st.ignoredFailure = true;
     if (op.operation === 'stop') st.role = 'Stopped';
     else st.role = role === 'Stopped' ? st.role : role;
     return;
