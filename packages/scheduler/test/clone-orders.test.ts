@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clone, lines, prim, probedStopped, run, started, type CibSpec } from './fixture.js';
+import { clone, group, lines, prim, probedStopped, run, started, type CibSpec } from './fixture.js';
 
 describe('clone-min', () => {
   // Clone C may run only on n1 (one instance); F must run on n1 and is ordered after C.
@@ -64,6 +64,23 @@ describe('interleaved clones', () => {
     assert.deepEqual(
       run(spec({ interleave: 'true' }, order)),
       lines('* Stop c1:0 ( n1 ) due to node availability'),
+    );
+  });
+});
+
+describe('a clone of groups before a resource', () => {
+  it('counts as running only with a whole group instance running', () => {
+    // C clones group g (g1, g2); g2 is disabled, so no instance runs whole and V, ordered after
+    // C, cannot start (while g1 starts).
+    const spec: CibSpec = {
+      nodes: [{ name: 'n1', history: {} }],
+      resources:
+        clone('C', group('g', [prim('g1'), prim('g2', { 'target-role': 'Stopped' })])) + prim('V'),
+      constraints: '<rsc_order id="o1" first="C" then="V" kind="Mandatory"/>',
+    };
+    assert.deepEqual(
+      run(spec),
+      lines('* Start g1:0 ( n1 )', '* Start V ( n1 ) due to unrunnable C running (blocked)'),
     );
   });
 });

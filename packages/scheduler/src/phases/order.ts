@@ -147,13 +147,12 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       const fp = plansOf(e.first, plans);
       if (fp.length === 0) continue;
       const isClone = e.first.kind === 'clone';
-      // clone-min: what is ordered after the clone needs that many of its instances running.
+      // What is ordered after a clone needs one instance running whole (a group instance with
+      // all its members), or clone-min of them.
       const min = isClone ? cloneMin(e.first) : 0;
       const runs = !isClone
         ? fp.every(willRun)
-        : min > 0
-          ? runningInstances(e.first, plans) >= min
-          : fp.some(willRun);
+        : runningInstances(e.first, plans) >= Math.max(min, 1);
       const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
       // A restart required by an order on a group reaches its first member; the members' own
       // chain does the rest. An unrunnable start reaches every member.
