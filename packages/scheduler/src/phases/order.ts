@@ -160,6 +160,8 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       for (const tp of plansOf(e.then, plans)) {
         const isFirst = first === undefined || tp.rsc === first || e.then.kind !== 'group';
         if (tp.frozen || tp.next === null) continue;
+        // An order on the promotion concerns only instances that are to be promoted.
+        if (e.thenAction === 'promote' && tp.nextRole !== 'Promoted') continue;
         // Interleaved clones: an instance needs only the first clone's instance on its node.
         const peer = min > 0 ? undefined : interleavedPeer(e, tp, plans);
         if (peer !== undefined && !willRun(peer)) {
