@@ -214,6 +214,8 @@ export interface OrderConstraint {
   readonly symmetrical: boolean;
   /** For one-or-more sets: a pseudo-resource name standing for the set. */
   readonly requireAll: boolean;
+  /** The id of the one-or-more set (require-all=false) the first resource comes from. */
+  readonly firstSet?: string;
 }
 
 export interface ClusterOptions {

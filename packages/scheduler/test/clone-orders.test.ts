@@ -84,3 +84,39 @@ describe('a clone of groups before a resource', () => {
     );
   });
 });
+
+describe('one-or-more sets (require-all=false)', () => {
+  // B and C (a one-or-more set) before D.
+  const spec = (disabled: string[]): CibSpec => ({
+    nodes: [{ name: 'n1', history: {} }],
+    resources: ['B', 'C', 'D']
+      .map((id) => prim(id, disabled.includes(id) ? { 'target-role': 'Stopped' } : {}))
+      .join(''),
+    constraints:
+      '<rsc_order id="o1"><resource_set id="set1" require-all="false"><resource_ref id="B"/><resource_ref id="C"/></resource_set>' +
+      '<resource_set id="set2"><resource_ref id="D"/></resource_set></rsc_order>',
+  });
+
+  it('one member running is enough', () => {
+    assert.deepEqual(run(spec(['C'])), lines('* Start B ( n1 )', '* Start D ( n1 )'));
+  });
+
+  it('with none running, the dependent waits for the set', () => {
+    assert.deepEqual(
+      run(spec(['B', 'C'])),
+      lines('* Start D ( n1 ) due to unrunnable one-or-more:set1 (blocked)'),
+    );
+  });
+
+  it('require-all=false after a clone that cannot run names the clone one-or-more', () => {
+    const s: CibSpec = {
+      nodes: [{ name: 'n1', history: {} }],
+      resources: clone('A', prim('a'), { 'target-role': 'Stopped' }) + clone('B', prim('b')),
+      constraints: '<rsc_order id="o1" first="A" then="B" kind="Mandatory" require-all="false"/>',
+    };
+    assert.deepEqual(
+      run(s),
+      lines('* Start b:0 ( n1 ) due to unrunnable clone-one-or-more:o1 (blocked)'),
+    );
+  });
+});

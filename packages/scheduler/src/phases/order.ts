@@ -18,6 +18,8 @@ interface Edge {
   readonly internal?: boolean;
   /** False for a one-or-more set (require-all=false): any one of the first resources will do. */
   readonly requireAll?: boolean;
+  /** The one-or-more set the first resource comes from. */
+  readonly firstSet?: string;
   readonly first: WsResource;
   readonly symmetrical: boolean;
   readonly firstAction: string;
@@ -117,6 +119,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     edges.push({
       id: o.id,
       requireAll: o.requireAll,
+      ...(o.firstSet === undefined ? {} : { firstSet: o.firstSet }),
       first: f,
       firstAction: o.firstAction,
       then: t,
@@ -139,6 +142,20 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     }
   }
   const all = [...edges, ...internal];
+  // One-or-more sets: the alternatives for the same dependent, any one of which will do.
+  const alternatives = new Map<string, WsResource[]>();
+  const altKey = (e: Edge): string => `${e.id ?? ''}\u0000${e.firstSet ?? ''}\u0000${e.then.id}`;
+  for (const e of edges) {
+    if (e.firstSet === undefined) continue;
+    const list = alternatives.get(altKey(e)) ?? [];
+    list.push(e.first);
+    alternatives.set(altKey(e), list);
+  }
+  const anyRuns = (rs: WsResource[]): boolean =>
+    rs.some((r) => {
+      const ps = plansOf(r, plans);
+      return ps.length > 0 && (r.kind === 'clone' ? ps.some(willRun) : ps.every(willRun));
+    });
   for (let round = 0; round < 50; round++) {
     let changed = false;
     for (const e of all) {
@@ -146,10 +163,25 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       if (e.thenAction !== 'start' && e.thenAction !== 'promote') continue;
       const fp = plansOf(e.first, plans);
       if (fp.length === 0) continue;
+      if (e.firstSet !== undefined) {
+        // A one-or-more set: the dependent waits only when none of the set runs.
+        if (anyRuns(alternatives.get(altKey(e)) ?? [])) continue;
+        for (const tp of plansOf(e.then, plans)) {
+          if (tp.frozen || tp.next === null || tp.blocked !== undefined) continue;
+          // An asymmetrical order never stops what already runs.
+          const staying = tp.current.length === 1 && tp.current[0] === tp.next && !startsNow(tp);
+          if (!e.symmetrical && staying) continue;
+          tp.blocked = `unrunnable one-or-more:${e.firstSet}`;
+          changed = true;
+        }
+        continue;
+      }
       const isClone = e.first.kind === 'clone';
       // What is ordered after a clone needs one instance running whole (a group instance with
       // all its members), or clone-min of them.
       const min = isClone ? cloneMin(e.first) : 0;
+      // clone-min, or require-all=false on the order: reported as the clone's one-or-more.
+      const oneOrMore = isClone && (min > 0 || e.requireAll === false);
       const runs = !isClone
         ? fp.every(willRun)
         : runningInstances(e.first, plans) >= Math.max(min, 1);
@@ -163,7 +195,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
         // An order on the promotion concerns only instances that are to be promoted.
         if (e.thenAction === 'promote' && tp.nextRole !== 'Promoted') continue;
         // Interleaved clones: an instance needs only the first clone's instance on its node.
-        const peer = min > 0 ? undefined : interleavedPeer(e, tp, plans);
+        const peer = oneOrMore ? undefined : interleavedPeer(e, tp, plans);
         if (peer !== undefined && !willRun(peer)) {
           const staying = tp.current.length === 1 && tp.current[0] === tp.next && !startsNow(tp);
           if ((e.symmetrical || !staying) && tp.blocked === undefined) {
@@ -201,11 +233,10 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
             const stays = tp.current.includes(tp.next);
             const word =
               running && (e.internal === true || (firstWasUp && stays)) ? 'required' : 'unrunnable';
-            tp.blocked =
-              min > 0
-                ? `unrunnable clone-one-or-more:${e.id ?? e.first.id}`
-                : `${word} ${eventName(e.first, e.firstAction)}`;
-            if (min === 0 && isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
+            tp.blocked = oneOrMore
+              ? `unrunnable clone-one-or-more:${e.id ?? e.first.id}`
+              : `${word} ${eventName(e.first, e.firstAction)}`;
+            if (!oneOrMore && isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
               tp.silent = true;
             changed = true;
           }
