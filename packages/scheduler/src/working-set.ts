@@ -93,6 +93,10 @@ export interface NodeRscState {
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
   fatal?: boolean;
+  /** A failure here had on-fail=ignore: the failcount does not ban the node. */
+  ignoredFailure?: boolean;
+  /** A failure with on-fail=demote: it is demoted here (and promoted again if chosen). */
+  demoted?: boolean;
   /** A recurring monitor found it not running. */
   notRunning?: boolean;
   /** The operation that last (re)started it here, for digest comparison. */
@@ -210,6 +214,8 @@ export interface OrderConstraint {
   readonly symmetrical: boolean;
   /** For one-or-more sets: a pseudo-resource name standing for the set. */
   readonly requireAll: boolean;
+  /** The id of the one-or-more set (require-all=false) the first resource comes from. */
+  readonly firstSet?: string;
 }
 
 export interface ClusterOptions {

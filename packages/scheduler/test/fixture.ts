@@ -87,9 +87,9 @@ export interface NodeSpec {
   readonly name: string;
   /**
    * online (default), offline (left cleanly), lost (dropped out unexpectedly), unseen (the
-   * membership never recorded it).
+   * membership never recorded it), process-down (in the membership, its cluster process gone).
    */
-  readonly state?: 'online' | 'offline' | 'lost' | 'unseen';
+  readonly state?: 'online' | 'offline' | 'lost' | 'unseen' | 'process-down';
   readonly attrs?: Record<string, string>;
   readonly transient?: Record<string, string>;
   /** Resource id → its operations on this node. */
@@ -127,7 +127,9 @@ export function cibXml(s: CibSpec): string {
             ? 'in_ccm="false" crmd="offline" join="down" expected="down"'
             : st === 'unseen'
               ? 'crmd="offline" join="down"'
-              : 'in_ccm="false" crmd="offline" join="member" expected="member"';
+              : st === 'process-down'
+                ? 'in_ccm="true" crmd="offline" join="member" expected="member"'
+                : 'in_ccm="false" crmd="offline" join="member" expected="member"';
       const lrm = Object.entries(n.history ?? {})
         .map(([rid, ops]) => {
           const cls = rid.startsWith('fence')

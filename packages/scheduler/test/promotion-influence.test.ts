@@ -114,8 +114,11 @@ function crmAgrees(
         timeout: 60_000,
       });
     const theirs = new Map<string, number>();
-    for (const m of sim(['-s', '-R']).matchAll(/^\S+ promotion score on (\S+): (\S+)$/gm))
-      theirs.set(m[1]!, m[2] === 'INFINITY' ? 1_000_000 : Number(m[2]));
+    for (const m of sim(['-s', '-R']).matchAll(/^\S+ promotion score on (\S+): (\S+)$/gm)) {
+      // Only instances that may be promoted (score 0 or more) carry a score here.
+      const v = m[2] === 'INFINITY' ? 1_000_000 : m[2] === '-INFINITY' ? -1_000_000 : Number(m[2]);
+      if (v >= 0) theirs.set(m[1]!, v);
+    }
     assert.deepEqual(promotionScores(t), theirs);
     if (!opts.summary) return;
     const summary = extractTransitionSummary(sim(['-R']));
@@ -340,5 +343,30 @@ describe('colocation with a role of a promotable clone', () => {
     assert.deepEqual(promotedOn(t), ['n1']);
     assert.equal(t.ws.byId.get('X')!.assigned, 'n2');
     crmAgrees(xml, t);
+  });
+});
+
+describe('an order on the promotion', () => {
+  it('holds back only the promotion: the instances still run', () => {
+    // X is disabled; M may be promoted only after X starts, and only with X. Nothing is
+    // promoted, but both instances keep running.
+    const xml = cib({
+      masters: [10, 5],
+      prims: ['X'],
+      constraints: [
+        '<rsc_order id="ord1" first="X" then="M" then-action="promote"/>',
+        '<rsc_colocation id="c1" rsc="M" rsc-role="Promoted" with-rsc="X" score="INFINITY"/>',
+      ],
+    }).replace(
+      '<primitive id="X" class="ocf" provider="pacemaker" type="Dummy"/>',
+      '<primitive id="X" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="X-m"><nvpair id="X-m-t" name="target-role" value="Stopped"/></meta_attributes></primitive>',
+    );
+    const t = run(xml);
+    assert.deepEqual(promotedOn(t), []);
+    assert.deepEqual(
+      t.summary.map((l) => (l.kind === 'resource' ? `${l.verb} ${l.rsc}` : '')),
+      ['Demote d:0'],
+    );
+    crmAgrees(xml, t, { summary: true });
   });
 });

@@ -33,8 +33,16 @@ export function unpackOrder(
   const id = c.attrs.id ?? '';
   const kind = orderKind(c);
   const symmetrical = (c.attrs.symmetrical ?? (kind === 'Serialize' ? 'false' : 'true')) === 'true';
-  const add = (first: string, fa: string, then: string, ta: string, requireAll = true): void => {
+  const add = (
+    first: string,
+    fa: string,
+    then: string,
+    ta: string,
+    requireAll = true,
+    firstSet?: string,
+  ): void => {
     ws.orders.push({
+      ...(firstSet === undefined ? {} : { firstSet }),
       id,
       first,
       firstAction: fa,
@@ -48,8 +56,10 @@ export function unpackOrder(
   if (c.attrs.first !== undefined && c.attrs.then !== undefined) {
     const fa = c.attrs['first-action'] ?? 'start';
     const ta = c.attrs['then-action'] ?? fa;
+    // require-all=false: any one instance of a first clone is enough.
+    const requireAll = (c.attrs['require-all'] ?? 'true') !== 'false';
     for (const f of expandTag(c.attrs.first, tags))
-      for (const t of expandTag(c.attrs.then, tags)) add(f, fa, t, ta);
+      for (const t of expandTag(c.attrs.then, tags)) add(f, fa, t, ta, requireAll);
     return;
   }
   const sets = readSets(c, byId, tags);
@@ -61,9 +71,18 @@ export function unpackOrder(
   for (let k = 0; k + 1 < sets.length; k++) {
     const a = sets[k]!;
     const b = sets[k + 1]!;
-    const firsts = a.sequential ? a.ids.slice(-1) : a.ids;
+    // A one-or-more set (require-all=false) offers every member as an alternative.
+    const firsts = a.sequential && a.requireAll ? a.ids.slice(-1) : a.ids;
     const thens = b.sequential ? b.ids.slice(0, 1) : b.ids;
     for (const f of firsts)
-      for (const t of thens) add(f, a.action ?? 'start', t, b.action ?? 'start', a.requireAll);
+      for (const t of thens)
+        add(
+          f,
+          a.action ?? 'start',
+          t,
+          b.action ?? 'start',
+          a.requireAll,
+          a.requireAll ? undefined : a.id,
+        );
   }
 }

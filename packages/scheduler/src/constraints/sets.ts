@@ -8,6 +8,8 @@ import type { Role, WorkingSet } from '../working-set.js';
 import { parseRole } from '../phases/unpack.js';
 
 export interface SetInfo {
+  /** The set's own id. */
+  readonly id: string;
   readonly ids: string[];
   readonly sequential: boolean;
   readonly requireAll: boolean;
@@ -30,6 +32,7 @@ export function readSets(
       ids.push(...expandTag(r.attrs.id ?? '', tags));
     const role = parseRole(s.attrs.role);
     out.push({
+      id: s.attrs.id ?? '',
       ids,
       sequential: (s.attrs.sequential ?? 'true') === 'true',
       requireAll: (s.attrs['require-all'] ?? 'true') === 'true',

@@ -15,7 +15,7 @@ export interface Plan {
   readonly failed: boolean;
   next: string | null;
   nextRole: Role;
-  /** A start (or role change) is wanted but cannot run, and why. */
+  /** A start (or role change) is wanted but cannot run, and why ('' when no reason is shown). */
   blocked?: string;
   /** Must be stopped and started again in place, and why. */
   restart?: string;

@@ -130,7 +130,9 @@ function summaryFor(p: Plan): SummaryLine[] {
   if (p.next === null || p.blocked !== undefined) {
     const reason =
       p.blocked !== undefined
-        ? `due to ${p.blocked}`
+        ? p.blocked === ''
+          ? undefined
+          : `due to ${p.blocked}`
         : `due to ${p.stopReason ?? 'node availability'}`;
     for (const n of cur) {
       const role = p.rsc.history.get(n)?.role;
@@ -166,7 +168,15 @@ function summaryFor(p: Plan): SummaryLine[] {
     return out;
   }
   if (p.failed) {
-    line('Recover', promotable && p.currentRole === 'Promoted' ? `Promoted ${next}` : next);
+    // A promotable instance names its role, and the change when it comes back in another one.
+    const roles = (a: string, b: string): string => (a === b ? a : `${a} -> ${b}`);
+    const shown =
+      p.currentRole === 'Promoted' || p.currentRole === 'Unpromoted'
+        ? p.nextRole === 'Promoted' || p.nextRole === 'Unpromoted'
+          ? `${roles(p.currentRole, p.nextRole)} ${next}`
+          : `${p.currentRole} ${next}`
+        : next;
+    line('Recover', promotable ? shown : next);
     return out;
   }
   if (p.restart !== undefined) {
@@ -178,6 +188,11 @@ function summaryFor(p: Plan): SummaryLine[] {
         promotable && p.nextRole === 'Promoted' ? `Promoted ${next}` : next,
         p.restart === '' ? undefined : `due to ${p.restart}`,
       );
+    return out;
+  }
+  // A failure handled by demoting, and promoted here again: demote, then promote.
+  if (promotable && p.nextRole === 'Promoted' && p.rsc.history.get(next)?.demoted === true) {
+    line('Re-promote', `Promoted ${next}`);
     return out;
   }
   if (promotable && p.currentRole !== p.nextRole) {

@@ -57,12 +57,29 @@ function addMonitor(st: NodeRscState, intervalMs: number): void {
 }
 
 /** Records a failed operation in `st`, per the on-fail policy configured for it. */
+/** on-fail=demote is valid only for promote and for recurring monitors of the Promoted role. */
+function demoteApplies(r: WsResource, op: HistoryOp): boolean {
+  if (op.operation === 'promote') return true;
+  if (op.operation !== 'monitor' || op.intervalMs === 0) return false;
+  const def = r.ops.find((o) => o.name === 'monitor' && o.intervalMs === op.intervalMs);
+  return def?.role === 'Promoted';
+}
+
 function fail(st: NodeRscState, r: WsResource, stonith: boolean, op: HistoryOp, role: Role): void {
   const onFail = configuredOnFail(r, op, stonith);
   if (onFail === 'ignore') {
-    // An ignored stop failure counts as stopped; other ignored failures change nothing.
+    // An ignored stop failure counts as stopped; other ignored failures change nothing (and
+    // their failcount does not count toward migration-threshold).
+    st.ignoredFailure = true;
     if (op.operation === 'stop') st.role = 'Stopped';
     else st.role = role === 'Stopped' ? st.role : role;
+    return;
+  }
+  // on-fail=demote (valid for promote and for recurring monitors in the Promoted role): the
+  // instance is demoted in place, not recovered; promoted again if it is still the best.
+  if (onFail === 'demote' && demoteApplies(r, op)) {
+    st.role = 'Promoted';
+    st.demoted = true;
     return;
   }
   st.failed = true;
@@ -212,8 +229,9 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         } else fail(st, r, stonith, op, 'Promoted');
         break;
       case 'demote':
+        // A failed demote counts as demoted, and failed (crm_simulate recovers it as Unpromoted).
         if (succeeded) st.role = 'Unpromoted';
-        else fail(st, r, stonith, op, 'Promoted');
+        else fail(st, r, stonith, op, 'Unpromoted');
         break;
       case 'migrate_to':
         if (succeeded) {
@@ -305,6 +323,9 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
         entries.length = 0;
       }
     }
+    // Without fencing, what an unclean node that is down ran counts as stopped: nothing can
+    // be done about it, and waiting would keep it from running anywhere.
+    if (!stonith && node.type === 'member' && !node.online && node.unclean) entries.length = 0;
     // Clone entries on this node, grouped by clone.
     const cloneEntries = new Map<
       WsResource,

@@ -26,6 +26,9 @@ export function nodeUnavailable(ws: WorkingSet, n: WsNode): string | undefined {
 export function failureBan(ws: WorkingSet, r: WsResource, node: string): number | undefined {
   const fc = r.failcounts.get(node);
   if (!fc || fc.count <= 0) return undefined;
+  // Failures of operations with on-fail=ignore are pretended away: they ban nothing.
+  const h = r.history.get(node);
+  if (h?.ignoredFailure === true && !h.failed) return undefined;
   const thresholdText = r.meta.get('migration-threshold');
   const threshold = thresholdText === undefined ? INFINITY : parseScore(thresholdText, INFINITY);
   if (threshold <= 0) return undefined;

@@ -181,7 +181,12 @@ function readNodes(
             node.fenceReason = 'peer has not been seen by the cluster';
           }
         } else if (!inCcm) {
-          if (expected === 'member' || (expected === undefined && join === 'member' && crmd)) {
+          // Without fencing (stonith-enabled=false), a node that left the membership is taken
+          // to be safely down.
+          if (
+            options.stonithEnabled &&
+            (expected === 'member' || (expected === undefined && join === 'member' && crmd))
+          ) {
             node.unclean = true;
             node.fenceReason = 'peer is no longer part of the cluster';
           }

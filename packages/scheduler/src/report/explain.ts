@@ -209,12 +209,16 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     );
   }
   if (plan && plan.blocked !== undefined) {
-    const kind: ReasonKind = plan.blocked.includes('quorum') ? 'quorum' : 'order';
-    reasons.push({ kind, text: `its start on ${plan.next ?? '?'} cannot run: ${plan.blocked}` });
+    const blocked =
+      plan.blocked === ''
+        ? 'the instance it is ordered after (interleaved) on that node stops'
+        : plan.blocked;
+    const kind: ReasonKind = blocked.includes('quorum') ? 'quorum' : 'order';
+    reasons.push({ kind, text: `its start on ${plan.next ?? '?'} cannot run: ${blocked}` });
     sentences.push(
       kind === 'quorum'
         ? `The cluster has no quorum (no-quorum-policy=${ws.options.noQuorumPolicy}), so it may not start anything that needs quorum.`
-        : `It would go to ${plan.next ?? '?'}, but its start cannot run because of an ordering: ${plan.blocked}.`,
+        : `It would go to ${plan.next ?? '?'}, but its start cannot run because of an ordering: ${blocked}.`,
     );
   } else if (plan?.stopReason === 'no quorum' && outcome === 'stop') {
     reasons.push({ kind: 'quorum', text: 'no quorum' });

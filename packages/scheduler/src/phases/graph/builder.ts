@@ -51,10 +51,22 @@ export class GraphBuilder {
   private readonly edgeAfter: number[] = [];
   private readonly edgeWhy: string[] = [];
   private readonly edgeOptional: boolean[] = [];
-  /** Action id → indexes (into the edge arrays) of its outgoing edges, in insertion order. */
-  private readonly out: (number[] | undefined)[] = [];
+  /**
+   * Each action's outgoing edges, in insertion order, as a list linked through the edge arrays
+   * (no array per action): the first and last edge index by action id (-1: none; ids past the
+   * arrays' end have none), and each edge's successor in its list (-1: last).
+   */
+  private readonly outFirst: number[] = [];
+  private readonly outLast: number[] = [];
+  private readonly outCount: number[] = [];
+  private readonly edgeNext: number[] = [];
   /** Action id → target → edge index, for actions with more than SCAN_LIMIT outgoing edges. */
-  private readonly outIndex: (Map<number, number> | undefined)[] = [];
+  private readonly outIndex = new Map<number, Map<number, number>>();
+
+  /** The first outgoing edge of action `id`, or -1 (follow edgeNext for the rest). */
+  private firstOut(id: number): number {
+    return id < this.outFirst.length ? this.outFirst[id]! : -1;
+  }
 
   add(a: DraftAction): number {
     const have = this.byKey.get(a.key);
@@ -103,12 +115,11 @@ export class GraphBuilder {
 
   /** Index of the edge before → after, or -1. */
   private edgeOf(before: number, after: number): number {
-    const list = this.out[before];
-    if (list === undefined) return -1;
-    const index = this.outIndex[before];
-    if (index !== undefined) return index.get(after) ?? -1;
+    if (before >= this.outFirst.length) return -1;
+    if (this.outCount[before]! > SCAN_LIMIT) return this.outIndex.get(before)!.get(after) ?? -1;
     const to = this.edgeAfter;
-    for (let k = 0; k < list.length; k++) if (to[list[k]!] === after) return list[k]!;
+    for (let e = this.outFirst[before]!; e >= 0; e = this.edgeNext[e]!)
+      if (to[e] === after) return e;
     return -1;
   }
 
@@ -135,23 +146,24 @@ export class GraphBuilder {
     this.edgeAfter.push(after);
     this.edgeWhy.push(why);
     this.edgeOptional.push(optional);
-    const list = this.out[before];
-    if (list === undefined) {
-      // Filled up to `before` so the array stays dense (holes would make it slow).
-      while (this.out.length <= before) {
-        this.out.push(undefined);
-        this.outIndex.push(undefined);
-      }
-      this.out[before] = [e];
-      return;
+    this.edgeNext.push(-1);
+    // Filled up to `before` so the arrays stay dense (holes would make them slow).
+    while (this.outFirst.length <= before) {
+      this.outFirst.push(-1);
+      this.outLast.push(-1);
+      this.outCount.push(0);
     }
-    list.push(e);
-    const index = this.outIndex[before];
-    if (index !== undefined) index.set(after, e);
-    else if (list.length > SCAN_LIMIT) {
+    const last = this.outLast[before]!;
+    if (last < 0) this.outFirst[before] = e;
+    else this.edgeNext[last] = e;
+    this.outLast[before] = e;
+    const count = ++this.outCount[before]!;
+    if (count > SCAN_LIMIT + 1) this.outIndex.get(before)!.set(after, e);
+    else if (count === SCAN_LIMIT + 1) {
       const m = new Map<number, number>();
-      for (const k of list) m.set(this.edgeAfter[k]!, k);
-      this.outIndex[before] = m;
+      for (let k = this.outFirst[before]!; k >= 0; k = this.edgeNext[k]!)
+        m.set(this.edgeAfter[k]!, k);
+      this.outIndex.set(before, m);
     }
   }
 
@@ -174,7 +186,7 @@ export class GraphBuilder {
     while (stack.length > 0) {
       const x = stack.pop()!;
       if (x === to) return true;
-      for (const e of this.out[x] ?? []) {
+      for (let e = this.firstOut(x); e >= 0; e = this.edgeNext[e]!) {
         const n = this.edgeAfter[e]!;
         if (seen.has(n)) continue;
         seen.add(n);
@@ -188,14 +200,14 @@ export class GraphBuilder {
     const actions = this.actions;
     const optional = this.edgeOptional;
     // Whatever waits (by a mandatory order) on an unrunnable action can never run either.
+    // (Indexed loops: these run once over the whole graph, mostly before being optimised,
+    // where for-of would allocate an iterator result per step.)
     const stack: number[] = [];
-    for (const a of actions) if (!a.runnable) stack.push(a.id);
+    for (let i = 0; i < actions.length; i++) if (!actions[i]!.runnable) stack.push(i);
     while (stack.length > 0) {
       const id = stack.pop()!;
-      const list = this.out[id];
-      if (list === undefined) continue;
       const blocker = actions[id]!;
-      for (const e of list) {
+      for (let e = this.firstOut(id); e >= 0; e = this.edgeNext[e]!) {
         if (optional[e] === true) continue;
         const a = actions[this.edgeAfter[e]!]!;
         if (!a.runnable) continue;
@@ -225,14 +237,18 @@ export function assertAcyclic(count: number, edges: readonly GraphEdge[]): void 
   // Successor lists in one flat array (compressed rows), not one array per action.
   const indeg = new Int32Array(count);
   const start = new Int32Array(count + 1);
-  for (const e of edges) {
+  for (let k = 0; k < edges.length; k++) {
+    const e = edges[k]!;
     indeg[e.after]!++;
     start[e.before + 1]!++;
   }
   for (let i = 0; i < count; i++) start[i + 1]! += start[i]!;
   const fill = start.slice(0, count);
   const next = new Int32Array(edges.length);
-  for (const e of edges) next[fill[e.before]!++] = e.after;
+  for (let k = 0; k < edges.length; k++) {
+    const e = edges[k]!;
+    next[fill[e.before]!++] = e.after;
+  }
   const queue: number[] = [];
   for (let i = 0; i < count; i++) if (indeg[i] === 0) queue.push(i);
   let seen = 0;

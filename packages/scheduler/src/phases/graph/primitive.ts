@@ -315,18 +315,25 @@ function buildChanges(
     p.current.includes(p.next);
   for (const n of p.current) {
     const stopping = leaving && !(keepsOne && n === p.next);
+    // A failure with on-fail=demote demotes in place even when it is promoted here again.
+    const demotedHere = r.history.get(n)?.demoted === true;
     const demoting =
-      roleOn(n) === 'Promoted' && (stopping || p.nextRole !== 'Promoted' || p.next !== n);
+      roleOn(n) === 'Promoted' &&
+      (stopping || p.nextRole !== 'Promoted' || p.next !== n || demotedHere);
     let demote: number | undefined;
     if (demoting) {
       demote = fenceAction(
         n,
         'demote',
-        stopping ? `${r.id} stops on ${n}` : `${r.id} is no longer to be promoted on ${n}`,
+        stopping
+          ? `${r.id} stops on ${n}`
+          : demotedHere
+            ? `${r.id} failed while promoted on ${n} (on-fail=demote)`
+            : `${r.id} is no longer to be promoted on ${n}`,
       );
       out.demotes.set(n, demote);
       g.order(fenceIds.get(n), demote, 'demote implied by fencing');
-      if (!stopping) {
+      if (!stopping && !(demotedHere && p.nextRole === 'Promoted' && p.next === n)) {
         addCancels(g, r, n, 'Promoted', 'Unpromoted', demote);
         addMonitors(g, r, n, 'Unpromoted', demote, 'monitor in the new role after demote');
       }
@@ -426,10 +433,12 @@ function buildChanges(
   const node = p.next;
   const was = roleOn(node);
   const active = r.history.get(node)?.recurring ?? new Set<number>();
-  if (p.nextRole === 'Promoted' && was !== 'Promoted') {
+  const repromote = out.demotes.get(node);
+  if (p.nextRole === 'Promoted' && (was !== 'Promoted' || repromote !== undefined)) {
     const promote = addResourceAction(g, r, 'promote', node, `${r.id} is promoted on ${node}`);
     out.promote = promote;
-    addCancels(g, r, node, was, 'Promoted', promote);
+    g.order(repromote, promote, 'demote before promoting again');
+    if (repromote === undefined) addCancels(g, r, node, was, 'Promoted', promote);
     addMonitors(g, r, node, 'Promoted', promote, 'monitor after promote');
   } else if (!out.demotes.has(node)) {
     addMonitors(g, r, node, p.nextRole, undefined, '', active);
