@@ -22,6 +22,8 @@ interface Table {
   readonly next: Int32Array;
   /** The last string value of each attribute: an equal value reuses it (no new string). */
   readonly last: string[];
+  /** The quote character each of `last` was read with (0: none yet). */
+  readonly lastQuote: Int32Array;
   first: number;
 }
 
@@ -34,6 +36,7 @@ function table(specs: readonly FieldSpec[]): Table {
     byName,
     next: new Int32Array(specs.length).fill(-1),
     last: specs.map(() => ''),
+    lastQuote: new Int32Array(specs.length),
     first: -1,
   };
 }
@@ -72,7 +75,10 @@ class Scanner {
   ) {
     this.i = from;
     // Values remembered from an earlier document would keep its text alive: start afresh.
-    for (const t of TABLES) t.last.fill('');
+    for (const t of TABLES) {
+      t.last.fill('');
+      t.lastQuote.fill(0);
+    }
     this.clean = s.indexOf('&', from) < 0 && s.indexOf('\t', from) < 0 && s.indexOf('\r', from) < 0;
   }
 
@@ -211,7 +217,16 @@ class Scanner {
       const q = s.charCodeAt(i);
       if (q !== 0x22 && q !== 0x27) throw GIVE_UP;
       const vs = ++i;
-      const ve = this.valueEnd(vs, q);
+      // A string value equal to this attribute's previous one, read with the same quote (so
+      // the quote does not occur in it, nor anything else valueEnd rejects): the same string
+      // object, and its end known without searching.
+      let same: string | undefined;
+      if (idx >= 0 && t.lastQuote[idx] === q) {
+        const prevValue = t.last[idx]!;
+        if (s.charCodeAt(vs + prevValue.length) === q && s.startsWith(prevValue, vs))
+          same = prevValue;
+      }
+      const ve = same !== undefined ? vs + same.length : this.valueEnd(vs, q);
       i = ve + 1;
       if (++count > this.maxAttributes) throw GIVE_UP;
       if (idx === -2) {
@@ -225,12 +240,13 @@ class Scanner {
       if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
       mask |= 1 << idx;
       if (t.specs[idx]!.int === true) v[idx] = this.int(vs, ve);
-      else {
+      else if (same !== undefined) {
         // Most values repeat the previous element's (digests, feature sets, node names…): the
         // same string object then, which spares the allocation and the garbage collector.
-        const prevValue = t.last[idx]!;
-        if (prevValue.length === ve - vs && s.startsWith(prevValue, vs)) v[idx] = prevValue;
-        else v[idx] = t.last[idx] = s.slice(vs, ve);
+        v[idx] = same;
+      } else {
+        v[idx] = t.last[idx] = s.slice(vs, ve);
+        t.lastQuote[idx] = q;
       }
       prev = idx;
     }
