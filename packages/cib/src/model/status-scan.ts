@@ -151,6 +151,9 @@ class Scanner {
     return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x3e || c === 0x2f;
   }
 
+  /** The operations of the resource being read (see lrmResource). */
+  private readonly opsScratch: LrmRscOp[] = [];
+
   /** Bit k set: the tag just read has the attribute of spec index k (indexes below 31 only). */
   private mask = 0;
 
@@ -361,14 +364,19 @@ class Scanner {
       if (v[5] !== undefined) r.shutdownLock = v[5] as number;
     }
     if (!this.closed()) {
+      // Gathered in a scratch list, then copied at their exact count: an array grown by push
+      // keeps room for 17, and most resources have one or two operations.
+      const ops = this.opsScratch;
+      let n = 0;
       while (!this.atEndTag('lrm_resource')) {
         if (!this.atStart('lrm_rsc_op')) throw GIVE_UP;
         const orest = this.startTag('lrm_rsc_op', LRM_RSC_OP);
         const o = this.op();
         if (!this.closed() && !this.atEndTag('lrm_rsc_op')) throw GIVE_UP;
         if (orest !== undefined) o.extra = { attrs: orest };
-        r.ops.push(o);
+        ops[n++] = o;
       }
+      if (n > 0) r.ops = ops.slice(0, n);
     }
     if (rest !== undefined) r.extra = { attrs: rest };
     return r;
