@@ -25,6 +25,11 @@ interface Table {
   /** The quote character each of `last` was read with (0: none yet). */
   readonly lastQuote: Int32Array;
   first: number;
+  /** Per spec index, copied out of the specs (objects of several shapes, slow to read in the loop). */
+  readonly names: readonly string[];
+  readonly isInt: Uint8Array;
+  /** Bit k set: spec k is required. */
+  readonly requiredMask: number;
 }
 
 function table(specs: readonly FieldSpec[]): Table {
@@ -38,6 +43,9 @@ function table(specs: readonly FieldSpec[]): Table {
     last: specs.map(() => ''),
     lastQuote: new Int32Array(specs.length),
     first: -1,
+    names: specs.map((x) => x.xml),
+    isInt: Uint8Array.from(specs, (x) => (x.int === true ? 1 : 0)),
+    requiredMask: specs.reduce((m, x, k) => (x.required === true ? m | (1 << k) : m), 0),
   };
 }
 
@@ -46,6 +54,9 @@ const LRM = table(S.LRM_FIELDS);
 const LRM_RESOURCE = table(S.LRM_RESOURCE_FIELDS);
 const LRM_RSC_OP = table(S.LRM_RSC_OP_FIELDS);
 const TABLES = [NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP];
+// Attribute sets are bit masks of spec indexes (see startTag).
+for (const t of TABLES)
+  if (t.specs.length > 31) throw new Error('status-scan: an attribute table outgrew its bit mask');
 /** The largest table's size: the scratch array of values. */
 const MAX_FIELDS = Math.max(
   ...[NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP].map((t) => t.specs.length),
@@ -138,7 +149,8 @@ class Scanner {
     if (s.charCodeAt(this.i) !== 0x3c) throw GIVE_UP;
     if (s.charCodeAt(this.i + 1) !== 0x2f) return false;
     const j = this.i + 2;
-    if (!s.startsWith(name, j) || s.charCodeAt(j + name.length) !== 0x3e) throw GIVE_UP;
+    if (s.charCodeAt(j + name.length) !== 0x3e || s.slice(j, j + name.length) !== name)
+      throw GIVE_UP;
     this.i = j + name.length + 1;
     return true;
   }
@@ -146,7 +158,7 @@ class Scanner {
   /** At '<' of a start tag: true if it is `<name` followed by a space, '>' or '/'. */
   private atStart(name: string): boolean {
     const s = this.s;
-    if (!s.startsWith(name, this.i + 1)) return false;
+    if (s.slice(this.i + 1, this.i + 1 + name.length) !== name) return false;
     const c = s.charCodeAt(this.i + 1 + name.length);
     return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x3e || c === 0x2f;
   }
@@ -169,7 +181,7 @@ class Scanner {
   private startTag(name: string, t: Table): Record<string, string> | undefined {
     const s = this.s;
     const v = this.v;
-    for (let k = 0; k < t.specs.length; k++) v[k] = undefined;
+    for (let k = 0; k < t.names.length; k++) v[k] = undefined;
     let i = this.i + 1 + name.length;
     let rest: Record<string, string> | undefined;
     let count = 0;
@@ -195,13 +207,13 @@ class Scanner {
       // The attribute that usually comes next, when it is that name followed by '='; otherwise
       // look the name up (and check it).
       let idx = prev < 0 ? t.first : t.next[prev]!;
-      const guess = idx >= 0 ? t.specs[idx]!.xml : undefined;
+      const guess = idx >= 0 ? t.names[idx]! : undefined;
       let an: string | undefined;
       let eq: number;
       if (
         guess !== undefined &&
         s.charCodeAt(ns + guess.length) === 0x3d &&
-        s.startsWith(guess, ns)
+        s.slice(ns, ns + guess.length) === guess
       )
         eq = ns + guess.length;
       else {
@@ -226,7 +238,10 @@ class Scanner {
       let same: string | undefined;
       if (idx >= 0 && t.lastQuote[idx] === q) {
         const prevValue = t.last[idx]!;
-        if (s.charCodeAt(vs + prevValue.length) === q && s.startsWith(prevValue, vs))
+        if (
+          s.charCodeAt(vs + prevValue.length) === q &&
+          s.slice(vs, vs + prevValue.length) === prevValue
+        )
           same = prevValue;
       }
       const ve = same !== undefined ? vs + same.length : this.valueEnd(vs, q);
@@ -242,7 +257,7 @@ class Scanner {
       }
       if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
       mask |= 1 << idx;
-      if (t.specs[idx]!.int === true) v[idx] = this.int(vs, ve);
+      if (t.isInt[idx] === 1) v[idx] = this.int(vs, ve);
       else if (same !== undefined) {
         // Most values repeat the previous element's (digests, feature sets, node names…): the
         // same string object then, which spares the allocation and the garbage collector.
@@ -253,8 +268,7 @@ class Scanner {
       }
       prev = idx;
     }
-    for (let k = 0; k < t.specs.length; k++)
-      if (t.specs[k]!.required === true && v[k] === undefined) throw GIVE_UP;
+    if ((mask & t.requiredMask) !== t.requiredMask) throw GIVE_UP;
     this.mask = mask;
     return rest;
   }
