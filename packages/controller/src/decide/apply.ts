@@ -159,8 +159,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       checkDef(e.def);
       const ids = usedIds(cfg);
       const mine = defIds(e.def);
-      for (const id of mine)
-        if (ids.has(id)) throw new VigilError('VGL_E_EXISTS', `resource '${id}' exists already`);
+      for (const id of mine) if (ids.has(id)) throw idInUse(cfg, id);
       if (new Set(mine).size !== mine.length)
         throw new VigilError('VGL_E_INVALID_INPUT', `resource '${e.def.id}' repeats an id inside`);
       if (cfg.resources.length >= MAX_RESOURCES)
@@ -177,8 +176,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const g = cfg.resources.find((r) => r.id === e.group);
       if (g?.kind !== 'group') throw new VigilError('VGL_E_NOT_FOUND', `no group '${e.group}'`);
       const ids = usedIds(cfg);
-      if (ids.has(e.def.id))
-        throw new VigilError('VGL_E_EXISTS', `resource '${e.def.id}' exists already`);
+      if (ids.has(e.def.id)) throw idInUse(cfg, e.def.id);
       const member = primitiveModel(e.def, new Set(ids));
       config = {
         ...cfg,
@@ -477,6 +475,16 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
           ].slice(-MAX_HISTORY)
         : cib.history,
   };
+}
+
+/** VGL_E_EXISTS for an id a new resource would take: a resource's, or another element's. */
+function idInUse(cfg: CibConfig, id: string): VigilError {
+  return new VigilError(
+    'VGL_E_EXISTS',
+    findResource(cfg, id)
+      ? `resource '${id}' exists already`
+      : `id '${id}' is used by another element of the configuration (ids are unique in a CIB)`,
+  );
 }
 
 export function agentName(p: { class: string; provider: string; type: string }): string {
