@@ -26,6 +26,12 @@ import { cpuTicks } from './proc.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const VIGIL_CLI = join(REPO, 'packages/cli/bin/vigil.js');
 const VIGILD = join(REPO, 'packages/daemon/bin/vigild.js');
+/** Extra Node flags for every vigild (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile one run). */
+const NODE_ARGS = (process.env.VIGIL_BENCH_NODE_ARGS ?? '')
+  .split(' ')
+  .filter((a) => a !== '')
+  .map((a) => `'${a.replaceAll("'", '')}' `)
+  .join('');
 /** vigil's extra OCF agents (ocf:vigil:*); the bench's Dummy is the system's ocf:heartbeat one. */
 const AGENTS = join(REPO, 'packages/daemon/agents');
 
@@ -133,7 +139,7 @@ export class NetnsCluster {
         `#!/bin/sh\n` +
         `export VIGIL_FENCE_TAG='${this.tagPrefix}${n}' HA_RSCTMP='${rsctmp}' ` +
         `VIGIL_OCF_PATH='${join(AGENTS, 'ocf')}'\n` +
-        `exec ip netns exec '${this.netns(n)}' '${process.execPath}' '${VIGILD}' ` +
+        `exec ip netns exec '${this.netns(n)}' '${process.execPath}' ${NODE_ARGS}'${VIGILD}' ` +
         `--config '${this.configPath}' --node '${n}' >> '${this.logFile(n)}' 2>&1\n`;
       await writeFile(join(this.dir, `${n}.netns`), `${this.netns(n)}\n`);
       const p = join(this.dir, `${n}.start`);

@@ -30,6 +30,20 @@ export class DetectorChecks {
     this.check(now, dueMs);
   }
 
+  /**
+   * A heartbeat arrived: the deadline the timer waits for may have moved past the next round
+   * (heartbeats sent on the same round as ours arrive just after it), and then the timer goes.
+   */
+  heartbeat(): void {
+    if (this.timer === undefined) return;
+    const next = this.fd.nextCheckMs();
+    if (next !== undefined && next < this.nextRoundMs && next <= this.timerAt) return;
+    this.timer.cancel();
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.arm(this.clock.monotonicMs());
+  }
+
   close(): void {
     this.closed = true;
     this.timer?.cancel();

@@ -38,8 +38,6 @@ const MAX_INPUTS = 20_000;
  * hung leader can cause: 40 ticks of 25 ms = 1 s, and a persist that hangs 10 s is fatal anyway.
  */
 const MAX_HELD_TICKS = 40;
-/** Raft ticks a follower with a leader may take at once (one wake-up per 100 ms at 25 ms). */
-const MAX_FOLLOWER_BATCH = 4;
 /** Links per node (parseConfig allows 1..8); outbox keys are `peer id * MAX_LINKS + link`. */
 const MAX_LINKS = 8;
 const SUBSCRIBER_CAPACITY = 8192;
@@ -258,6 +256,9 @@ export class MessagingNode extends EventEmitter {
     | { index: number; data: Uint8Array; resolve: () => void; reject: (e: unknown) => void }
     | undefined;
   private readonly inbox = new AppInbox((m) => this.emit('app', m));
+  /** The periodic timer and the detector's deadline checks, once `run` started them. */
+  private ticker: Ticker | undefined;
+  private checks: DetectorChecks | undefined;
 
   private constructor(
     readonly config: MessagingConfig,
@@ -376,6 +377,7 @@ export class MessagingNode extends EventEmitter {
   private run(): void {
     this.transports.forEach((t, i) => t.onPacket((p) => this.receive(i, p)));
     const checks = new DetectorChecks(this.clock, this.fd, (ev) => this.handleDetector(ev));
+    this.checks = checks;
     const interval = this.config.detector.intervalMs;
     const ticker = new Ticker(this.clock, interval, this.config.tickMs, {
       round: (dueMs) => {
@@ -388,6 +390,7 @@ export class MessagingNode extends EventEmitter {
       },
       batch: () => this.tickBatch(),
     });
+    this.ticker = ticker;
     this.timers.push({ cancel: () => ticker.close() }, { cancel: () => checks.close() });
     ticker.start();
     this.sendHeartbeats();
@@ -396,19 +399,17 @@ export class MessagingNode extends EventEmitter {
 
   /**
    * Raft ticks the next wake-up may deliver at once (see Ticker): a leader's heartbeat interval;
-   * for a follower with a leader, as many as keep it short of the election timeout's earliest
-   * tick (the core's countdown restarts no earlier than `ticksSinceLeader` ago) with a tick to
-   * spare for the hold logic; otherwise one.
+   * for a follower with a leader, up to the same (one wake-up per round) as long as that does
+   * not go past the earliest tick at which its election timeout can fire (the core's countdown
+   * restarted no earlier than `ticksSinceLeader` ago), so a dead leader is not noticed late;
+   * otherwise one. Holding ticks (`shouldHoldTick`) is decided tick by tick within a batch.
    */
   private tickBatch(): number {
     const hb = this.config.heartbeatTicks;
     if (this.soft.role === 'leader') return hb;
     const leader = this.soft.leader;
     if (this.soft.role !== 'follower' || leader === null || leader === this.config.self) return 1;
-    return Math.max(
-      1,
-      Math.min(MAX_FOLLOWER_BATCH, this.config.electionTicks - 2 - this.ticksSinceLeader),
-    );
+    return Math.max(1, Math.min(hb, this.config.electionTicks - this.ticksSinceLeader));
   }
 
   // ---------------------------------------------------------------- heartbeats and detection
@@ -418,6 +419,7 @@ export class MessagingNode extends EventEmitter {
    * than 90 % of an interval ago (an answer to the leader's, see `answerHeartbeat`).
    */
   private sendHeartbeats(): void {
+    this.outbox.releaseDeferred();
     const now = this.clock.monotonicMs();
     const recent = 0.9 * this.config.detector.intervalMs;
     for (const p of this.peers.values()) {
@@ -512,6 +514,7 @@ export class MessagingNode extends EventEmitter {
         lc.rttMs = lc.rttMs === null ? rtt : lc.rttMs * 0.875 + rtt * 0.125;
     }
     this.handleDetector(this.fd.heartbeat(p.spec.name, link, now));
+    this.checks?.heartbeat();
   }
 
   private handleDetector(events: DetectorEvent[]): void {
@@ -588,8 +591,11 @@ export class MessagingNode extends EventEmitter {
         m.from === this.soft.leader &&
         (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot')
       ) {
+        const replan = this.ticksSinceLeader > 0;
         this.ticksSinceLeader = 0;
         this.heldTicks = 0;
+        // The election timeout moved away: the next batch of ticks may be longer again.
+        if (replan) this.ticker?.replan();
       }
       try {
         this.raft.step(m);
@@ -607,9 +613,13 @@ export class MessagingNode extends EventEmitter {
       this.oversizeMessages++;
       return;
     }
-    // The first link that is up carries it; with none known up, every link does.
+    // The first link that is up carries it; with none known up, every link does. A heartbeat
+    // response waits for the next packet to the leader (at the latest the next round): the
+    // leader only counts it toward its quorum window, which spans several rounds.
     const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
-    if (up >= 0) this.queue(p, up, MSG_RAFT, body);
+    if (up >= 0 && m.type === 'heartbeatResp')
+      this.outbox.defer(p.spec.id * MAX_LINKS + up, MSG_RAFT, body);
+    else if (up >= 0) this.queue(p, up, MSG_RAFT, body);
     else for (let i = 0; i < p.links.length; i++) this.queue(p, i, MSG_RAFT, body);
   }
 
@@ -759,6 +769,7 @@ export class MessagingNode extends EventEmitter {
         this.heldTicks = 0;
         this.leaderHeldTicks = 0;
         for (const n of this.config.nodes) this.lastHeardTick.set(n.name, this.raftTicks);
+        this.ticker?.replan();
       }
       if (changed) {
         this.emitEvent({

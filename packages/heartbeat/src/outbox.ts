@@ -9,6 +9,9 @@ export interface Part {
   readonly body: Uint8Array;
 }
 
+/** Deferred parts held at once (across peers); a node defers one per peer per round at idle. */
+const MAX_DEFERRED = 256;
+
 /** Bytes a part takes in a bundle: its type (u8) and length-prefixed body (u32 + bytes). */
 const PART_OVERHEAD = 5;
 
@@ -20,9 +23,16 @@ const PART_OVERHEAD = 5;
  *
  * Parts queued during a turn are flushed in a microtask, in order; a lone part goes out as a
  * plain packet of its own type, several as one MSG_BUNDLE (split when they exceed `maxBodyBytes`).
+ *
+ * A part that may wait (`defer`: an answer no one waits on, like a Raft heartbeat response) is
+ * held until something else goes to the same peer, or until `releaseDeferred` (the next heartbeat
+ * round), and then rides in that packet: at idle it costs no packet of its own.
  */
 export class Outbox<K> {
   private readonly queued = new Map<K, Part[]>();
+  private readonly deferred = new Map<K, Part[]>();
+  private deferredCount = 0;
+  private releaseAll = false;
   private scheduled = false;
 
   constructor(
@@ -34,18 +44,40 @@ export class Outbox<K> {
     const q = this.queued.get(key);
     if (q) q.push({ type, body });
     else this.queued.set(key, [{ type, body }]);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
+    this.schedule();
   }
 
-  /** Sends everything queued now. */
+  /**
+   * Holds a part until the next packet to `key` or the next `releaseDeferred`. At most
+   * `MAX_DEFERRED` parts wait: beyond that they are all released at once.
+   */
+  defer(key: K, type: number, body: Uint8Array): void {
+    const q = this.deferred.get(key);
+    if (q) q.push({ type, body });
+    else this.deferred.set(key, [{ type, body }]);
+    if (++this.deferredCount > MAX_DEFERRED) this.releaseDeferred();
+  }
+
+  /** Sends every deferred part with this turn's packets (or alone, for a peer with none). */
+  releaseDeferred(): void {
+    if (this.deferredCount === 0) return;
+    this.releaseAll = true;
+    this.schedule();
+  }
+
+  /** Sends everything queued now, each peer's deferred parts first. */
   flush(): void {
     this.scheduled = false;
-    const all = [...this.queued];
-    this.queued.clear();
-    for (const [key, parts] of all) {
+    const keys = new Set(this.queued.keys());
+    if (this.releaseAll) for (const k of this.deferred.keys()) keys.add(k);
+    this.releaseAll = false;
+    for (const key of keys) {
+      const held = this.deferred.get(key) ?? [];
+      const queued = this.queued.get(key) ?? [];
+      this.deferred.delete(key);
+      this.queued.delete(key);
+      this.deferredCount -= held.length;
+      const parts = held.length === 0 ? queued : [...held, ...queued];
       for (const packet of pack(parts, this.maxBodyBytes)) {
         if (packet.length === 1) this.send(key, packet[0]!.type, packet[0]!.body);
         else this.send(key, MSG_BUNDLE, encodeBundle(packet, this.maxBodyBytes));
@@ -53,8 +85,16 @@ export class Outbox<K> {
     }
   }
 
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
   clear(): void {
     this.queued.clear();
+    this.deferred.clear();
+    this.deferredCount = 0;
   }
 }
 

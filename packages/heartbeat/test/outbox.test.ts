@@ -56,6 +56,51 @@ describe('Outbox', () => {
     }
   });
 
+  it('a deferred part waits for the next packet to its peer and rides in front of it', async () => {
+    const sent: [number, number, Uint8Array][] = [];
+    const o = new Outbox<number>(1000, (k, type, body) => sent.push([k, type, body]));
+    o.defer(1, 2, bytes(3, 9));
+    await Promise.resolve();
+    assert.equal(sent.length, 0, 'a deferred part alone sends nothing');
+    o.push(2, 1, bytes(2, 5));
+    await Promise.resolve();
+    assert.deepEqual(sent, [[2, 1, bytes(2, 5)]], 'another peer does not carry it');
+    o.push(1, 1, bytes(4, 7));
+    await Promise.resolve();
+    assert.equal(sent.length, 2);
+    const [k, type, body] = sent[1]!;
+    assert.equal(k, 1);
+    assert.equal(type, MSG_BUNDLE);
+    assert.deepEqual(
+      decodeBundle(body).map((p) => [p.type, p.body[0]]),
+      [
+        [2, 9],
+        [1, 7],
+      ],
+    );
+  });
+
+  it('releaseDeferred sends held parts on their own; too many held release themselves', async () => {
+    const sent: [number, number, Uint8Array][] = [];
+    const o = new Outbox<number>(1000, (k, type, body) => sent.push([k, type, body]));
+    o.defer(3, 2, bytes(1, 1));
+    o.releaseDeferred();
+    await Promise.resolve();
+    assert.deepEqual(sent, [[3, 2, bytes(1, 1)]]);
+    sent.length = 0;
+    const count = (): number =>
+      sent.reduce(
+        (n, [, type, body]) => n + (type === MSG_BUNDLE ? decodeBundle(body).length : 1),
+        0,
+      );
+    for (let i = 0; i < 200; i++) o.defer(i % 5, 2, bytes(1, 1));
+    await Promise.resolve();
+    assert.equal(count(), 0, '200 held parts stay held');
+    for (let i = 0; i < 100; i++) o.defer(i % 5, 2, bytes(1, 1));
+    await Promise.resolve();
+    assert.equal(count(), 300, 'past the bound every held part goes, none lost');
+  });
+
   it('clear drops what is queued', async () => {
     const sent: unknown[] = [];
     const o = new Outbox<number>(100, (...a) => sent.push(a));

@@ -6,10 +6,12 @@ import { Ticker } from '../src/ticker.js';
 /** A manual clock: timers fire only when the test advances time. */
 class ManualClock implements Clock {
   now = 1000;
+  /** Wall time minus monotonic time; the wall clock has whole milliseconds only. */
+  wallOffsetMs = 0;
   wakeups = 0;
   private timers: { at: number; fn: () => void; live: boolean }[] = [];
   wallMs(): number {
-    return this.now;
+    return Math.floor(this.now + this.wallOffsetMs);
   }
   monotonicMs(): number {
     return this.now;
@@ -98,6 +100,72 @@ describe('Ticker', () => {
     const before = ticks.length;
     clock.advance(4000, 2000);
     assert.ok(Math.max(...ticks.slice(before)) <= 2, ticks.slice(before).join(','));
+  });
+
+  it('rounds fall on multiples of the period of wall time, whatever the monotonic origin', () => {
+    // Two nodes: different monotonic origins and start times, one wall clock (NTP).
+    const walls: number[][] = [];
+    for (const [offset, start] of [
+      [1_700_000_000_000.37, 1000],
+      [1_700_000_000_000.37 - 5123.61, 6123.61 + 77],
+    ] as const) {
+      const clock = new ManualClock();
+      clock.now = start;
+      clock.wallOffsetMs = offset;
+      const rounds: number[] = [];
+      const t = new Ticker(clock, 200, 25, {
+        round: () => rounds.push(clock.wallMs()),
+        ticks: () => undefined,
+        batch: () => 8,
+      });
+      t.start();
+      clock.advance(start + 5000, 0.4);
+      walls.push(rounds.slice(2));
+    }
+    for (const w of walls)
+      assert.ok(
+        w.every((x) => x % 200 <= 2),
+        `rounds off the wall-clock phase: ${w.map((x) => x % 200).join(',')}`,
+      );
+    assert.ok(
+      walls[0]!.some((x) => walls[1]!.includes(x)),
+      'the two nodes share round times',
+    );
+  });
+
+  it('batches of ticks end on rounds, so a leader heartbeat rides the round (late timers, whole-ms wall clock)', () => {
+    const clock = new ManualClock();
+    clock.wallOffsetMs = 1_700_000_000_000.45;
+    const events: string[] = [];
+    const t = new Ticker(clock, 200, 25, {
+      round: () => events.push('R'),
+      ticks: (n) => events.push(`T${n}`),
+      batch: () => 8,
+    });
+    t.start();
+    clock.advance(11_000, 0.3);
+    const steady = events.slice(events.indexOf('T8')).join(' ');
+    // Once the ticks are on the rounds' grid, every wake-up is a batch of 8 ticks and its round.
+    assert.match(steady, /^(T8 R ?)+$/, steady);
+    assert.ok(clock.wakeups <= 57, `${clock.wakeups} wake-ups for 10 s of 200 ms rounds`);
+  });
+
+  it('replan takes a larger batch at once (a follower heard its leader)', () => {
+    let allowed = 2;
+    const { clock, ticks, t } = run(() => allowed);
+    clock.advance(1500);
+    const before = clock.wakeups;
+    allowed = 4;
+    t.replan();
+    clock.advance(2500);
+    assert.ok(
+      ticks.slice(-10).every((n) => n === 4),
+      ticks.slice(-10).join(','),
+    );
+    assert.ok(
+      clock.wakeups - before <= 21,
+      `${clock.wakeups - before} wake-ups in 1 s of 50 ms rounds`,
+    );
   });
 
   it('close stops every wake-up', () => {

@@ -157,6 +157,8 @@ export interface WsResource {
   assigning: boolean;
   /** Primitive id in the clone's history (e.g. rsc:0), for clone instances. */
   instanceOf?: WsResource;
+  /** A promotable instance's promotion score on its node, with the parts that made it. */
+  promotion?: { readonly score: number; readonly parts: { score: number; why: string }[] };
 }
 
 export interface CloneSettings {

@@ -145,6 +145,9 @@ class Scanner {
     return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x3e || c === 0x2f;
   }
 
+  /** Bit k set: the tag just read has the attribute of spec index k (indexes below 31 only). */
+  private mask = 0;
+
   /** Values of the tag just read, by spec index (undefined: absent). */
   private readonly v: (string | number | undefined)[] = new Array<undefined>(MAX_FIELDS).fill(
     undefined,
@@ -162,6 +165,7 @@ class Scanner {
     let rest: Record<string, string> | undefined;
     let count = 0;
     let prev = -1;
+    let mask = 0;
     for (;;) {
       let c = s.charCodeAt(i);
       const before = i;
@@ -179,13 +183,21 @@ class Scanner {
       }
       if (i === before) throw GIVE_UP; // attributes must be separated by whitespace
       const ns = i;
-      const eq = s.indexOf('=', ns);
-      if (eq < 0) throw GIVE_UP;
-      // The attribute that usually comes next; otherwise look the name up (and check it).
+      // The attribute that usually comes next, when it is that name followed by '='; otherwise
+      // look the name up (and check it).
       let idx = prev < 0 ? t.first : t.next[prev]!;
       const guess = idx >= 0 ? t.specs[idx]!.xml : undefined;
       let an: string | undefined;
-      if (guess === undefined || guess.length !== eq - ns || !s.startsWith(guess, ns)) {
+      let eq: number;
+      if (
+        guess !== undefined &&
+        s.charCodeAt(ns + guess.length) === 0x3d &&
+        s.startsWith(guess, ns)
+      )
+        eq = ns + guess.length;
+      else {
+        eq = s.indexOf('=', ns);
+        if (eq < 0) throw GIVE_UP;
         an = s.slice(ns, eq);
         if (!NAME_RE.test(an)) throw GIVE_UP; // no spaces around '=' on this path either
         idx = t.byName.get(an) ?? -2;
@@ -211,6 +223,7 @@ class Scanner {
         continue;
       }
       if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
+      mask |= 1 << idx;
       if (t.specs[idx]!.int === true) v[idx] = this.int(vs, ve);
       else {
         // Most values repeat the previous element's (digests, feature sets, node names…): the
@@ -223,6 +236,7 @@ class Scanner {
     }
     for (let k = 0; k < t.specs.length; k++)
       if (t.specs[k]!.required === true && v[k] === undefined) throw GIVE_UP;
+    this.mask = mask;
     return rest;
   }
 
@@ -311,13 +325,25 @@ class Scanner {
   private lrmResource(): LrmResource {
     const rest = this.startTag('lrm_resource', LRM_RESOURCE);
     const v = this.v;
-    // Field by field (not through the table) so every object gets the same shape, fast.
-    const r = { ops: [], id: v[0] as string } as LrmResource;
-    if (v[1] !== undefined) r.class = v[1] as string;
-    if (v[2] !== undefined) r.provider = v[2] as string;
-    if (v[3] !== undefined) r.type = v[3] as string;
-    if (v[4] !== undefined) r.container = v[4] as string;
-    if (v[5] !== undefined) r.shutdownLock = v[5] as number;
+    // Field by field (not through the table) so every object gets the same shape, fast; the
+    // common shape in one literal, so its fields live in the object (no second, grown store).
+    let r: LrmResource;
+    if (this.mask === RESOURCE_COMMON)
+      r = {
+        ops: [],
+        id: v[0] as string,
+        class: v[1] as string,
+        provider: v[2] as string,
+        type: v[3] as string,
+      };
+    else {
+      r = { ops: [], id: v[0] as string };
+      if (v[1] !== undefined) r.class = v[1] as string;
+      if (v[2] !== undefined) r.provider = v[2] as string;
+      if (v[3] !== undefined) r.type = v[3] as string;
+      if (v[4] !== undefined) r.container = v[4] as string;
+      if (v[5] !== undefined) r.shutdownLock = v[5] as number;
+    }
     if (!this.closed()) {
       while (!this.atEndTag('lrm_resource')) {
         if (!this.atStart('lrm_rsc_op')) throw GIVE_UP;
@@ -335,6 +361,28 @@ class Scanner {
   /** The `lrm_rsc_op` just read, field by field in LRM_RSC_OP_FIELDS order. */
   private op(): LrmRscOp {
     const v = this.v;
+    // What Pacemaker records for a completed operation, in one literal (same fields, same order
+    // as the general case below builds them).
+    if (this.mask === OP_COMMON)
+      return {
+        id: v[0] as string,
+        operation: v[2] as string,
+        callId: v[7] as number,
+        rcCode: v[8] as number,
+        opStatus: v[9] as number,
+        interval: v[10] as number,
+        operationKey: v[1] as string,
+        crmDebugOrigin: v[3] as string,
+        crmFeatureSet: v[4] as string,
+        transitionKey: v[5] as string,
+        transitionMagic: v[6] as string,
+        lastRcChange: v[12] as number,
+        execTime: v[13] as number,
+        queueTime: v[14] as number,
+        opDigest: v[15] as string,
+        exitReason: v[20] as string,
+        onNode: v[21] as string,
+      };
     const o: LrmRscOp = {
       id: v[0] as string,
       operation: v[2] as string,
@@ -364,6 +412,17 @@ class Scanner {
     return o;
   }
 }
+
+/** Attribute set (by spec index) of a resource entry as Pacemaker writes it: id, class, provider, type. */
+const RESOURCE_COMMON = 0b1111;
+/**
+ * Attribute set of a completed operation as Pacemaker writes it: every field up to interval,
+ * then last-rc-change, exec-time, queue-time, op-digest, exit-reason and on_node.
+ */
+const OP_COMMON = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 20, 21].reduce(
+  (m, k) => m | (1 << k),
+  0,
+);
 
 /** The hand-written builders above follow these tables; a table change must update them. */
 function checkLayout(t: Table, keys: readonly string[]): void {

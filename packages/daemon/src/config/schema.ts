@@ -68,9 +68,9 @@ export interface ClusterConfig {
 export const DEFAULT_PORT = 5405;
 
 export const DEFAULT_TIMING: TimingConfig = {
-  heartbeatIntervalMs: 100,
-  warntimeMs: 250,
-  deadtimeMs: 450,
+  heartbeatIntervalMs: 200,
+  warntimeMs: 350,
+  deadtimeMs: 500,
   electionTimeoutMs: 400,
   schedulerDebounceMs: 5,
   quorumLossStopMs: 5000,

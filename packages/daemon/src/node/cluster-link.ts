@@ -101,10 +101,13 @@ export function messagingConfig(
     tickMs: TICK_MS,
     electionTicks,
     // The leader's Raft heartbeat rides the failure detector's round (one packet per peer per
-    // round), but a follower must hear at least three of them per election timeout.
+    // round), but a follower must hear at least two of them per election timeout. One lost
+    // round then still leaves the follower its leader; two make it ask for a pre-vote, which
+    // the other voters refuse while they still hear the leader (leases), so a lossy link costs
+    // no leader change.
     heartbeatTicks: Math.max(
       1,
-      Math.min(Math.floor(electionTicks / 3), Math.round(t.heartbeatIntervalMs / TICK_MS)),
+      Math.min(Math.floor(electionTicks / 2), Math.round(t.heartbeatIntervalMs / TICK_MS)),
     ),
     detector: {
       intervalMs: t.heartbeatIntervalMs,

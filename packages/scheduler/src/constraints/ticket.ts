@@ -47,11 +47,14 @@ export function unpackTickets(
       lossPolicy: lp === 'demote' || lp === 'fence' || lp === 'freeze' ? lp : 'stop',
       ...(role === undefined ? {} : { role }),
     } as const;
-    const rscs: string[] = [];
-    if (c.attrs.rsc !== undefined) rscs.push(c.attrs.rsc);
-    for (const s of elementChildren(c, 'resource_set'))
-      for (const r of elementChildren(s, 'resource_ref')) rscs.push(r.attrs.id ?? '');
-    for (const rsc of rscs) ws.ticketConstraints.push({ ...base, rsc });
+    if (c.attrs.rsc !== undefined) ws.ticketConstraints.push({ ...base, rsc: c.attrs.rsc });
+    // A set's role (role="Promoted": only promotion needs the ticket) applies to its members.
+    for (const s of elementChildren(c, 'resource_set')) {
+      const setRole = parseRole(s.attrs.role);
+      const withRole = setRole === undefined ? base : { ...base, role: setRole };
+      for (const r of elementChildren(s, 'resource_ref'))
+        ws.ticketConstraints.push({ ...withRole, rsc: r.attrs.id ?? '' });
+    }
   }
 }
 

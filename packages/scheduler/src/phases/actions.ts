@@ -36,6 +36,10 @@ export interface Plan {
    * stop it there, so it stays, and its stop is reported as blocked.
    */
   stuckNodes: string[];
+  /** Its stop must wait for a stop that cannot run (see blocked-stops.ts), and which. */
+  stopBlocked?: string;
+  /** It would migrate, but something it is ordered after stops: it moves instead, and why. */
+  migrationBlocked?: string;
 }
 
 export interface FenceDecision {

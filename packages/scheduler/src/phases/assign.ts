@@ -132,8 +132,12 @@ function applyOneColocation(
   why: (node: string, score: number, text: string) => void,
 ): void {
   let pNodes = nodesOf(p);
-  if (c.primaryRole === 'Promoted' && p.kind === 'clone') {
-    pNodes = p.children.filter((i) => i.nextRole === 'Promoted').flatMap((i) => nodesOf(i));
+  if ((c.primaryRole === 'Promoted' || c.primaryRole === 'Unpromoted') && p.kind === 'clone') {
+    // With a role: only the nodes where an instance will have that role.
+    const role = c.primaryRole;
+    pNodes = p.children
+      .filter((i) => i.nextRole === role || (role === 'Unpromoted' && i.nextRole === 'Started'))
+      .flatMap((i) => nodesOf(i));
   }
   if (c.score >= INFINITY) {
     for (const n of scores.keys()) {
@@ -182,6 +186,9 @@ function applyOneColocation(
  * scaled again (only the sign carries over). A group dependent counts as its first member, which
  * the next member follows with INFINITY, and so on down the group. Each dependent's part,
  * together with what follows it, is dropped when it would leave no usable node.
+ *
+ * With `clamp` (how a clone's node table and its promotion scores take the pull), a pull may not
+ * turn a score negative: a positive score falls to 1 at worst and a score of 0 stays 0.
  */
 export function applyDependentInfluence(
   ws: WorkingSet,
@@ -189,10 +196,11 @@ export function applyDependentInfluence(
   scores: Map<string, number>,
   seen: Set<string> = new Set(),
   sign: 1 | -1 = 1,
+  clamp = false,
 ): void {
   if (seen.has(r.id)) return;
   seen.add(r.id);
-  addDependents(ws, r, scores, seen, sign);
+  addDependents(ws, r, scores, seen, sign, clamp);
 }
 
 function addDependents(
@@ -201,26 +209,32 @@ function addDependents(
   scores: Map<string, number>,
   seen: Set<string>,
   sign: 1 | -1,
+  clamp: boolean,
 ): void {
   for (const c of colocationIndex(ws).byPrimary.get(r.id) ?? []) {
     if (!c.influence || c.score === 0) continue;
     const d = ws.byId.get(c.dependent);
     if (!d || d.assigned !== undefined) continue;
-    addDependent(ws, d, scores, (sign * c.score) / INFINITY, seen);
+    addDependentPull(ws, d, scores, (sign * c.score) / INFINITY, seen, clamp);
   }
 }
 
-function addDependent(
+/**
+ * Adds one dependent's pull at factor `f` (its colocation score over INFINITY), with what follows
+ * it; `seen` holds the resources already counted.
+ */
+export function addDependentPull(
   ws: WorkingSet,
   d: WsResource,
   scores: Map<string, number>,
   f: number,
   seen: Set<string>,
+  clamp = false,
 ): void {
   const next: 1 | -1 = f < 0 ? -1 : 1;
   if (d.kind !== 'group' || d.children.length === 0) {
-    mergeLevel(scores, ownScores(ws, d), f, (work) =>
-      applyDependentInfluence(ws, d, work, seen, next),
+    mergeLevel(scores, ownScores(ws, d), f, clamp, (work) =>
+      applyDependentInfluence(ws, d, work, seen, next, clamp),
     );
     return;
   }
@@ -228,37 +242,43 @@ function addDependent(
   const chain = (i: number, work: Map<string, number>): void => {
     if (i >= members.length) return;
     const m = members[i]!;
-    mergeLevel(work, ownScores(ws, m), next, (w) => {
+    mergeLevel(work, ownScores(ws, m), next, clamp, (w) => {
       chain(i + 1, w);
-      applyDependentInfluence(ws, m, w, seen, next);
+      applyDependentInfluence(ws, m, w, seen, next, clamp);
     });
   };
   const first = new Map(d.allowed);
   for (const [n, s] of ownScores(ws, members[0]!))
     if (first.has(n)) first.set(n, addScores(first.get(n)!, s));
-  mergeLevel(scores, first, f, (work) => {
+  mergeLevel(scores, first, f, clamp, (work) => {
     chain(1, work);
-    applyDependentInfluence(ws, members[0]!, work, seen, next);
+    applyDependentInfluence(ws, members[0]!, work, seen, next, clamp);
     // Resources colocated with the group follow it and its first member: crm_simulate counts
-    // their preferences twice here.
-    if (seen.has(d.id)) return;
+    // their preferences twice here, but only while the group itself is being placed (it is
+    // placed first, by priority, or for a dependent of its own); otherwise not at all.
+    if (!d.assigning || seen.has(d.id)) return;
     seen.add(d.id);
-    addDependents(ws, d, work, seen, next);
-    addDependents(ws, d, work, seen, next);
+    addDependents(ws, d, work, seen, next, clamp);
+    addDependents(ws, d, work, seen, next, clamp);
   });
 }
 
-/** Adds `own` at factor `f`, then what `nested` adds; keeps the result unless it leaves no usable node. */
+/**
+ * Adds `own` at factor `f`, then what `nested` adds; keeps the result unless it leaves no usable
+ * node (judged before clamping: a pull that would leave every node negative is dropped whole).
+ */
 function mergeLevel(
   scores: Map<string, number>,
   own: Map<string, number>,
   f: number,
+  clamp: boolean,
   nested: (work: Map<string, number>) => void,
 ): void {
   const work = new Map(scores);
-  addScaled(work, own, f);
-  if (usableTable(work)) nested(work);
-  if (usableTable(work) || !usableTable(scores)) for (const [n, v] of work) scores.set(n, v);
+  const usable = addScaled(work, own, f, clamp);
+  if (usable) nested(work);
+  if (clamp ? usable : usableTable(work) || !usableTable(scores))
+    for (const [n, v] of work) scores.set(n, v);
 }
 
 function usableTable(m: Map<string, number>): boolean {
@@ -266,22 +286,37 @@ function usableTable(m: Map<string, number>): boolean {
   return false;
 }
 
-/** Adds `from` scaled by `f` (|f| ≤ 1) into `scores`, on the nodes `scores` already has. */
-function addScaled(scores: Map<string, number>, from: Map<string, number>, f: number): void {
-  for (const [n, s] of from) {
-    const cur = scores.get(n);
-    if (cur === undefined || cur <= -INFINITY) continue;
-    if (s <= -INFINITY) {
-      // A ban passes whole through a mandatory colocation, scaled through an optional one.
-      // (An anti-colocation does not pass a ban on.)
-      if (f > 0) scores.set(n, f >= 1 ? -INFINITY : addScores(cur, -Math.round(f * INFINITY)));
-      continue;
+/**
+ * Adds `from` scaled by `f` (|f| ≤ 1) into `scores`, on the nodes `scores` already has; with
+ * `clamp`, a sum below 0 leaves a positive score at 1 and any other score as it was. Returns
+ * whether some node's unclamped sum is 0 or more.
+ */
+function addScaled(
+  scores: Map<string, number>,
+  from: Map<string, number>,
+  f: number,
+  clamp = false,
+): boolean {
+  let usable = false;
+  for (const [n, cur] of scores) {
+    const s = from.get(n);
+    let sum = cur;
+    if (s !== undefined && cur > -INFINITY) {
+      if (s <= -INFINITY) {
+        // A ban passes whole through a mandatory colocation, scaled through an optional one.
+        // (An anti-colocation does not pass a ban on.)
+        if (f > 0) sum = f >= 1 ? -INFINITY : addScores(cur, -Math.round(f * INFINITY));
+      } else {
+        // A scaled preference keeps its sign: a tiny pull still counts as 1.
+        const v = (s >= INFINITY ? INFINITY : s) * f;
+        const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
+        sum = addScores(cur, add);
+      }
     }
-    // A scaled preference keeps its sign: a tiny pull still counts as 1.
-    const v = (s >= INFINITY ? INFINITY : s) * f;
-    const add = v > 0 ? Math.max(1, Math.trunc(v)) : v < 0 ? Math.min(-1, Math.trunc(v)) : 0;
-    scores.set(n, addScores(cur, add));
+    if (sum >= 0) usable = true;
+    scores.set(n, clamp && sum < 0 && sum !== cur ? (cur > 0 ? 1 : cur) : sum);
   }
+  return usable;
 }
 
 /** A resource's own node scores plus stickiness on the node it runs on. */

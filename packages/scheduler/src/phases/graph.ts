@@ -107,7 +107,16 @@ function summaryFor(p: Plan): SummaryLine[] {
       const role = p.rsc.history.get(n)?.role;
       const where = promotable && role !== undefined && role !== 'Stopped' ? `${role} ${n}` : n;
       const stuck = p.stuckNodes.includes(n);
-      if (p.next !== null) line('Stop', where, stuck ? 'blocked' : undefined);
+      if (p.next !== null)
+        line(
+          'Stop',
+          where,
+          !stuck
+            ? undefined
+            : p.stopBlocked !== undefined
+              ? `due to ${p.stopBlocked} (blocked)`
+              : 'blocked',
+        );
       else
         line(
           'Stop',
@@ -151,7 +160,9 @@ function summaryFor(p: Plan): SummaryLine[] {
     if (promotable && (p.currentRole === 'Promoted' || p.nextRole === 'Promoted')) {
       if (p.currentRole === p.nextRole) line(verb, `${from} -> ${next} ${p.nextRole}`);
       else line(verb, `${p.currentRole} ${from} -> ${p.nextRole} ${next}`);
-    } else line(verb, `${from} -> ${next}`);
+    } else if (verb === 'Migrate' && p.migrationBlocked !== undefined)
+      line('Move', `${from} -> ${next}`, `due to ${p.migrationBlocked}`);
+    else line(verb, `${from} -> ${next}`);
     return out;
   }
   if (p.failed) {

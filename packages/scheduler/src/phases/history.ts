@@ -50,9 +50,52 @@ export function configuredOnFail(r: WsResource, op: HistoryOp, stonith: boolean)
 /** The shared monitors set of states without any; never added to (see addMonitor). */
 const NO_MONITORS = new Set<number>();
 
+/** Records a recurring monitor's result in `st` (a state's first gets its own set). */
+function addMonitor(st: NodeRscState, intervalMs: number): void {
+  if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
+  st.monitors.add(intervalMs);
+}
+
+/** Records a failed operation in `st`, per the on-fail policy configured for it. */
+function fail(st: NodeRscState, r: WsResource, stonith: boolean, op: HistoryOp, role: Role): void {
+  const onFail = configuredOnFail(r, op, stonith);
+  if (onFail === 'ignore') {
+    // An ignored stop failure counts as stopped; other ignored failures change nothing.
+    if (op.operation === 'stop') st.role = 'Stopped';
+    else st.role = role === 'Stopped' ? st.role : role;
+    return;
+  }
+  st.failed = true;
+  st.failedOp = op;
+  // "Not installed" bans the node; a configuration error (rc 6) bans every node.
+  if (op.rc === RC_NOT_INSTALLED) st.notInstalled = true;
+  if (op.rc === 6) st.fatal = true;
+  st.onFail = onFail;
+  st.role = role;
+}
+
 /** Folds one node's history into the resource state there. */
 export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean): NodeRscState {
   let ops = opsIn;
+  if (ops.length === 1) {
+    // The commonest history by far: one probe that found it not running, as expected. The
+    // general fold below gives exactly this.
+    const op = ops[0]!;
+    if (
+      op.operation === 'monitor' &&
+      op.intervalMs === 0 &&
+      op.opStatus === ST_DONE &&
+      op.rc === RC_NOT_RUNNING
+    )
+      return {
+        role: 'Stopped',
+        failed: false,
+        stopFailed: false,
+        pending: false,
+        probed: true,
+        monitors: NO_MONITORS,
+      };
+  }
   let sorted = true;
   for (let i = 1; i < ops.length && sorted; i++) sorted = opSortKey(ops[i - 1]!, ops[i]!) <= 0;
   // Sorted on a copy: the entry's own list stays as recorded.
@@ -65,26 +108,6 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
     probed: ops.length > 0,
     // Most entries (probes) never record a monitor: they share one empty set until they do.
     monitors: NO_MONITORS,
-  };
-  const addMonitor = (intervalMs: number): void => {
-    if (st.monitors === NO_MONITORS) (st as { monitors: Set<number> }).monitors = new Set();
-    st.monitors.add(intervalMs);
-  };
-  const fail = (op: HistoryOp, role: Role): void => {
-    const onFail = configuredOnFail(r, op, stonith);
-    if (onFail === 'ignore') {
-      // An ignored stop failure counts as stopped; other ignored failures change nothing.
-      if (op.operation === 'stop') st.role = 'Stopped';
-      else st.role = role === 'Stopped' ? st.role : role;
-      return;
-    }
-    st.failed = true;
-    st.failedOp = op;
-    // "Not installed" bans the node; a configuration error (rc 6) bans every node.
-    if (op.rc === RC_NOT_INSTALLED) st.notInstalled = true;
-    if (op.rc === 6) st.fatal = true;
-    st.onFail = onFail;
-    st.role = role;
   };
   for (const op of ops) {
     const isProbe = op.operation === 'monitor' && op.intervalMs === 0;
@@ -104,7 +127,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
     const target = op.targetRc ?? (isProbe ? RC_NOT_RUNNING : RC_OK);
     if (isProbe) {
       if (!okStatus && rc !== RC_NOT_RUNNING) {
-        fail(op, 'Started');
+        fail(st, r, stonith, op, 'Started');
         continue;
       }
       if (rc === RC_NOT_RUNNING) {
@@ -116,8 +139,8 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       else if (rc === RC_NOT_INSTALLED) {
         st.role = 'Stopped';
         st.notInstalled = true;
-      } else if (rc === RC_FAILED_PROMOTED) fail(op, 'Promoted');
-      else fail(op, 'Started');
+      } else if (rc === RC_FAILED_PROMOTED) fail(st, r, stonith, op, 'Promoted');
+      else fail(st, r, stonith, op, 'Started');
       continue;
     }
     const succeeded =
@@ -130,7 +153,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
       if (succeeded && rc === RC_NOT_RUNNING) {
         // The monitor was expected to find it stopped (target rc 7), and did; it keeps running.
         st.role = 'Stopped';
-        addMonitor(op.intervalMs);
+        addMonitor(st, op.intervalMs);
       } else if (succeeded) {
         // The same operation (key and call) recorded a failure earlier and has passed since:
         // the failure is over.
@@ -140,16 +163,19 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           delete st.failedOp;
           delete st.onFail;
         }
-        addMonitor(op.intervalMs);
+        addMonitor(st, op.intervalMs);
         if (rc === RC_PROMOTED) st.role = 'Promoted';
         else if (st.role === 'Stopped') st.role = r.promotable ? 'Unpromoted' : 'Started';
       } else if (okStatus && rc === RC_NOT_RUNNING) {
-        fail(op, 'Started');
+        fail(st, r, stonith, op, 'Started');
         st.notRunning = st.failed;
       } else if (okStatus && rc === RC_PROMOTED && target === RC_NOT_RUNNING) {
         st.role = 'Promoted';
       } else
         fail(
+          st,
+          r,
+          stonith,
           op,
           rc === RC_PROMOTED || rc === RC_FAILED_PROMOTED
             ? 'Promoted'
@@ -165,7 +191,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           st.lastStart = op;
           st.role = r.promotable ? 'Unpromoted' : 'Started';
           st.failed = false;
-        } else fail(op, 'Started');
+        } else fail(st, r, stonith, op, 'Started');
         break;
       case 'stop':
         if (succeeded) {
@@ -175,7 +201,7 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
           if (st.monitors !== NO_MONITORS) st.monitors.clear();
           st.recurring?.clear();
         } else {
-          fail(op, st.role === 'Stopped' ? 'Started' : st.role);
+          fail(st, r, stonith, op, st.role === 'Stopped' ? 'Started' : st.role);
           st.stopFailed = st.failed;
         }
         break;
@@ -183,26 +209,26 @@ export function stateFromOps(r: WsResource, opsIn: HistoryOp[], stonith: boolean
         if (succeeded) {
           st.role = 'Promoted';
           st.failed = false;
-        } else fail(op, 'Promoted');
+        } else fail(st, r, stonith, op, 'Promoted');
         break;
       case 'demote':
         if (succeeded) st.role = 'Unpromoted';
-        else fail(op, 'Promoted');
+        else fail(st, r, stonith, op, 'Promoted');
         break;
       case 'migrate_to':
         if (succeeded) {
           st.migratedTo = op.migrateTarget;
-        } else fail(op, 'Started');
+        } else fail(st, r, stonith, op, 'Started');
         break;
       case 'migrate_from':
         if (succeeded) {
           st.role = 'Started';
           st.lastStart = op;
           st.migratedFrom = op.migrateSource;
-        } else fail(op, 'Started');
+        } else fail(st, r, stonith, op, 'Started');
         break;
       default:
-        if (!succeeded) fail(op, st.role === 'Stopped' ? 'Started' : st.role);
+        if (!succeeded) fail(st, r, stonith, op, st.role === 'Stopped' ? 'Started' : st.role);
         break;
     }
   }
@@ -220,6 +246,17 @@ function baseId(id: string): { base: string; instance?: number } {
     if (c < 0x30 || c > 0x39) return { base: id };
   }
   return { base: id.slice(0, colon), instance: Number(id.slice(colon + 1)) };
+}
+
+/** baseId(id).base, without building the pair. */
+function baseName(id: string): string {
+  const colon = id.lastIndexOf(':');
+  if (colon < 0 || colon === id.length - 1) return id;
+  for (let i = colon + 1; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return id;
+  }
+  return id.slice(0, colon);
 }
 
 /** Template primitive id (without instance suffix) → clone, for clone children. */
@@ -275,10 +312,7 @@ export function applyHistory(ws: WorkingSet, history: NodeHistory[], nodes: WsNo
     >();
     for (const e of entries) {
       const direct = ws.byId.get(e.rid);
-      if (
-        direct?.kind === 'primitive' &&
-        (cloneOf.size === 0 || !cloneOf.has(baseId(e.rid).base))
-      ) {
+      if (direct?.kind === 'primitive' && (cloneOf.size === 0 || !cloneOf.has(baseName(e.rid)))) {
         direct.history.set(node.name, stateFromOps(direct, e.ops, stonith));
         continue;
       }

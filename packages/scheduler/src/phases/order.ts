@@ -8,6 +8,8 @@ import { INFINITY } from '../score.js';
 import { primitivesOf } from '../working-set.js';
 import type { Plan } from './actions.js';
 import { rewordGroupChains } from '../variants/group-chain.js';
+import { applyBlockedStops } from './blocked-stops.js';
+import { applyMigrationBlocks } from './migration-blocks.js';
 
 interface Edge {
   /** Implicit order between consecutive group members. */
@@ -121,7 +123,15 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
           if (!e.symmetrical && staying) continue;
           if (tp.blocked === undefined) {
             const running = tp.current.length > 0;
-            tp.blocked = `${e.internal === true && running ? 'required' : 'unrunnable'} ${eventName(e.first, e.firstAction)}`;
+            // A running dependent stops because what it needs stops too: "required" when that
+            // is a group predecessor, or a primitive that was running while the dependent would
+            // have stayed where it is; "unrunnable" otherwise.
+            const firstWasUp =
+              e.first.kind === 'primitive' && fp.every((p) => p.current.length > 0);
+            const stays = tp.current.includes(tp.next);
+            const word =
+              running && (e.internal === true || (firstWasUp && stays)) ? 'required' : 'unrunnable';
+            tp.blocked = `${word} ${eventName(e.first, e.firstAction)}`;
             if (isClone && tp.rsc.parent?.kind === 'clone' && tp.current.length === 0)
               tp.silent = true;
             changed = true;
@@ -158,4 +168,6 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
     if (!changed) break;
   }
   rewordGroupChains(ws, plans);
+  applyBlockedStops(ws, plans);
+  applyMigrationBlocks(ws, plans);
 }

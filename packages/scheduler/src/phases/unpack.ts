@@ -509,6 +509,35 @@ export function historyFromModel(status: Status): NodeHistory[] {
     for (const lr of ns.lrm?.resources ?? []) {
       const ops: HistoryOp[] = [];
       for (const o of lr.ops) {
+        const targetRc = targetRcOf(o.transitionKey);
+        // The usual record in one literal (the same fields in the same order as below).
+        if (
+          targetRc !== undefined &&
+          o.operationKey !== undefined &&
+          o.lastRcChange !== undefined &&
+          o.opDigest !== undefined &&
+          o.crmFeatureSet !== undefined &&
+          o.migrateSource === undefined &&
+          o.migrateTarget === undefined &&
+          o.opSecureParams === undefined &&
+          o.opRestartDigest === undefined &&
+          o.opForceRestart === undefined
+        ) {
+          ops.push({
+            id: o.id,
+            operation: o.operation,
+            intervalMs: o.interval,
+            callId: o.callId,
+            rc: o.rcCode,
+            opStatus: o.opStatus,
+            targetRc,
+            key: o.operationKey,
+            lastRcChange: o.lastRcChange,
+            digest: o.opDigest,
+            featureSet: o.crmFeatureSet,
+          });
+          continue;
+        }
         const h: MutableOp = {
           id: o.id,
           operation: o.operation,
@@ -517,7 +546,6 @@ export function historyFromModel(status: Status): NodeHistory[] {
           rc: o.rcCode,
           opStatus: o.opStatus,
         };
-        const targetRc = targetRcOf(o.transitionKey);
         if (targetRc !== undefined) h.targetRc = targetRc;
         if (o.operationKey !== undefined) h.key = o.operationKey;
         if (o.lastRcChange !== undefined) h.lastRcChange = o.lastRcChange;

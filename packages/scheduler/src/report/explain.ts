@@ -10,6 +10,7 @@ import { activeNodes, primitivesOf } from '../working-set.js';
 import { stickiness } from '../phases/assign.js';
 import { failureBan } from '../phases/node-criteria.js';
 import { fencingUnavailable } from '../phases/actions.js';
+import { explainPromotion } from './explain-promotion.js';
 
 export type ReasonKind =
   | 'location'
@@ -22,7 +23,8 @@ export type ReasonKind =
   | 'quorum'
   | 'tie-break'
   | 'not-managed'
-  | 'group';
+  | 'group'
+  | 'promotion';
 
 export interface Reason {
   readonly kind: ReasonKind;
@@ -193,6 +195,12 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
       );
       break;
   }
+  if (plan?.migrationBlocked !== undefined && outcome === 'move') {
+    reasons.push({ kind: 'order', text: `no live migration: ${plan.migrationBlocked}` });
+    sentences.push(
+      `It allows live migration, but it is stopped and started instead: it is ordered after a resource that is itself stopped and started (${plan.migrationBlocked}).`,
+    );
+  }
   if (plan && plan.blocked !== undefined) {
     const kind: ReasonKind = plan.blocked.includes('quorum') ? 'quorum' : 'order';
     reasons.push({ kind, text: `its start on ${plan.next ?? '?'} cannot run: ${plan.blocked}` });
@@ -264,6 +272,11 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     sentences.push(
       `As a member of group ${g.id}, it runs on the same node as the members before it and starts after them.`,
     );
+  }
+  if (p) {
+    const promo = explainPromotion(p);
+    sentences.push(...promo.sentences);
+    reasons.push(...promo.reasons);
   }
   sentences.push('Scores per node (a node needs a score of 0 or more; the highest wins):');
   const body: string[] = [];

@@ -117,6 +117,8 @@ export function executedLine(a: GraphAction): string {
 export function scoreLines(t: Transition): string[] {
   const out: string[] = [];
   for (const r of t.ws.byId.values()) {
+    if (r.promotion && typeof r.assigned === 'string')
+      out.push(`${r.id} promotion score on ${r.assigned}: ${formatScore(r.promotion.score)}`);
     const scores = r.finalScores;
     if (!scores) continue;
     const fn =

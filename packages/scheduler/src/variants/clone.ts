@@ -9,6 +9,7 @@ import type { WorkingSet, WsResource } from '../working-set.js';
 import { activeNodes, primitivesOf } from '../working-set.js';
 import { ticketUsable } from '../constraints/ticket.js';
 import { applyColocationsAsDependent, ownScores, place } from '../phases/assign.js';
+import { influencePromotion } from './promotion-influence.js';
 
 function instanceCurrent(inst: WsResource): string[] {
   if (inst.kind === 'group') {
@@ -146,9 +147,17 @@ function promotionScore(
   const n = ws.nodeByName.get(node);
   if (!n) return undefined;
   let total: number | undefined;
+  // A group instance is promoted whole: with a member that cannot run, it cannot be promoted.
+  if (inst.kind === 'group' && inst.children.some((m) => m.assigned !== node)) return undefined;
   for (const p of primitivesOf(inst)) {
     const base = p.id.replace(/:\d+$/, '');
-    const v = n.attrs.get(`master-${base}`) ?? n.attrs.get(`master-${p.id}`);
+    // An anonymous instance may be recorded here under another instance number: its
+    // attribute carries the name the status section uses.
+    const lrmId = p.history.get(node)?.lrmId;
+    const v =
+      n.attrs.get(`master-${base}`) ??
+      n.attrs.get(`master-${p.id}`) ??
+      (lrmId === undefined ? undefined : n.attrs.get(`master-${lrmId}`));
     if (v !== undefined) total = addScores(total ?? 0, parseScore(v, 0));
     const h = p.history.get(node);
     if (total === undefined && h?.role === 'Promoted') total = 0;
@@ -192,6 +201,23 @@ function choosePromoted(ws: WorkingSet, c: WsResource): void {
     if (sc === undefined || sc < 0) continue;
     const cur = primitivesOf(inst).some((p) => p.history.get(node)?.role === 'Promoted');
     cands.push({ inst, node, score: sc, cur });
+  }
+  // The clone's node table and the resources that follow its promoted instances shift the
+  // scores (a node holding several candidates is left as it is).
+  const single = new Map<string, number>();
+  for (const cand of cands)
+    single.set(cand.node, single.has(cand.node) ? -INFINITY - 1 : cand.score);
+  for (const [n, s] of single) if (s < -INFINITY) single.delete(n);
+  const shifted = influencePromotion(ws, c, single);
+  for (const cand of cands) {
+    const s = shifted.get(cand.node);
+    if (s === undefined) continue;
+    const base = {
+      score: cand.score,
+      why: 'its promotion score (master attribute, Promoted-role constraints)',
+    };
+    cand.inst.promotion = { score: s.score, parts: [base, ...s.parts] };
+    cand.score = s.score;
   }
   cands.sort(
     (a, b) =>

@@ -5,7 +5,7 @@
  */
 import type { WorkingSet } from '../../working-set.js';
 import type { GraphBuilder } from './builder.js';
-import { type PrimitiveActions, resourceAction } from './primitive.js';
+import { type PrimitiveActions, addResourceAction } from './primitive.js';
 
 export function addOrphanDeletes(
   ws: WorkingSet,
@@ -22,8 +22,12 @@ export function addOrphanDeletes(
       if (!n?.online || n.unclean || n.type !== 'member') continue;
       const stop = a.stops.get(node);
       if (stop === undefined && (st.role !== 'Stopped' || st.failed)) continue;
-      const d = g.add(
-        resourceAction(r, 'delete', node, `${r.id} is no longer configured: forget it on ${node}`),
+      const d = addResourceAction(
+        g,
+        r,
+        'delete',
+        node,
+        `${r.id} is no longer configured: forget it on ${node}`,
       );
       g.order(stop, d, 'stopped before its history is deleted');
     }

@@ -9,7 +9,8 @@ import type { OpDef, Role, WorkingSet, WsResource } from '../../working-set.js';
 import type { Plan } from '../actions.js';
 import { startsNow } from '../order.js';
 import { isManaged } from '../assign.js';
-import { type DraftAction, type GraphBuilder, pseudoKey, resourceKey } from './builder.js';
+import type { GraphAction } from '../graph.js';
+import { type GraphBuilder, type Mutable, flat, pseudoKey, resourceKey } from './builder.js';
 
 export interface PrimitiveActions {
   readonly rsc: WsResource;
@@ -26,7 +27,7 @@ export interface PrimitiveActions {
 
 /** The primitive's id in the configuration: "db:1" → "db". */
 export function primitiveId(r: WsResource): string {
-  return r.id.replace(/:\d+$/, '');
+  return r.id.includes(':') ? r.id.replace(/:\d+$/, '') : r.id;
 }
 
 function timeoutOf(r: WsResource, name: string, intervalMs: number): number | undefined {
@@ -106,32 +107,94 @@ export function nameOn(r: WsResource, node: string): string {
   return probed !== undefined && !/:\d+$/.test(probed) ? probed : r.id;
 }
 
-export function resourceAction(
+/**
+ * Adds the action of task `task` of primitive `r` on `node` (monitor and cancel: of
+ * `intervalMs`), unless the graph has one with its key already; returns its id. The action is
+ * built only when new, field by field, in the order the graph's JSON shows them.
+ */
+export function addResourceAction(
+  g: GraphBuilder,
   r: WsResource,
   task: string,
   node: string,
   reason: string,
-  extra: Partial<DraftAction> = {},
-): DraftAction {
-  const intervalMs = extra.intervalMs ?? 0;
-  const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
+  intervalMs = 0,
+  role?: 'Promoted' | 'Unpromoted',
+): number {
   // A clone instance keeps, on a node where it has history, the name the status section uses.
   const name = nameOn(r, node);
+  const key = resourceKey(name, task, intervalMs, node);
+  const have = g.find(key);
+  if (have !== undefined) return have;
+  const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   const meta = cloneMeta(r);
-  return {
-    key: resourceKey(name, task, intervalMs, node),
-    rsc: name,
-    primitive: primitiveId(r),
-    task,
-    ...(task === 'monitor' || task === 'cancel' ? { intervalMs } : {}),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    node,
-    pseudo: false,
-    runnable: true,
-    reason,
-    ...(meta === undefined ? {} : { meta }),
-    ...extra,
-  };
+  const id = g.nextId;
+  const primitive = primitiveId(r);
+  const pseudo = false;
+  const runnable = true;
+  // One literal per combination of the optional fields, so each action holds its fields itself
+  // (one added later would go to a second, grown store). The order is the graph's JSON order.
+  let a: Mutable<GraphAction>;
+  if (task === 'monitor' || task === 'cancel') {
+    if (timeoutMs !== undefined)
+      a =
+        meta === undefined
+          ? {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              timeoutMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+            }
+          : {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              timeoutMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+              meta,
+            };
+    else
+      a =
+        meta === undefined
+          ? { id, key, rsc: name, primitive, task, intervalMs, node, pseudo, runnable, reason }
+          : {
+              id,
+              key,
+              rsc: name,
+              primitive,
+              task,
+              intervalMs,
+              node,
+              pseudo,
+              runnable,
+              reason,
+              meta,
+            };
+  } else if (timeoutMs !== undefined)
+    a =
+      meta === undefined
+        ? { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason }
+        : { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason, meta };
+  else
+    a =
+      meta === undefined
+        ? { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason }
+        : { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason, meta };
+  if (role !== undefined) a.role = role;
+  return g.insert(a);
 }
 
 function isTrue(v: string | undefined): boolean {
@@ -143,6 +206,7 @@ export function migrates(ws: WorkingSet, p: Plan): boolean {
   if (!isTrue(p.rsc.meta.get('allow-migrate')) || p.rsc.parent !== undefined) return false;
   if (p.failed || p.restart !== undefined || p.blocked !== undefined || p.next === null)
     return false;
+  if (p.migrationBlocked !== undefined) return false;
   if (p.current.length !== 1 || p.current[0] === p.next) return false;
   if (p.fencedNodes.length > 0) return false;
   const from = ws.nodeByName.get(p.current[0]!);
@@ -160,18 +224,14 @@ function addMonitors(
 ): void {
   for (const op of recurringMonitors(r, role)) {
     if (skip.has(op.intervalMs)) continue;
-    const extra: Partial<DraftAction> = {
-      intervalMs: op.intervalMs,
-      ...(op.role === 'Promoted' || op.role === 'Unpromoted' ? { role: op.role } : {}),
-    };
-    const m = g.add(
-      resourceAction(
-        r,
-        'monitor',
-        node,
-        `recurring ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} (${role})`,
-        extra,
-      ),
+    const m = addResourceAction(
+      g,
+      r,
+      'monitor',
+      node,
+      `recurring ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} (${role})`,
+      op.intervalMs,
+      op.role === 'Promoted' || op.role === 'Unpromoted' ? op.role : undefined,
     );
     g.order(after, m, why);
   }
@@ -189,14 +249,13 @@ function addCancels(
   const keep = new Set(recurringMonitors(r, newRole).map((o) => o.intervalMs));
   for (const op of recurringMonitors(r, oldRole)) {
     if (!active.has(op.intervalMs) || keep.has(op.intervalMs)) continue;
-    const c = g.add(
-      resourceAction(
-        r,
-        'cancel',
-        node,
-        `the ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} checks the ${oldRole} role, which ends`,
-        { intervalMs: op.intervalMs },
-      ),
+    const c = addResourceAction(
+      g,
+      r,
+      'cancel',
+      node,
+      `the ${op.intervalMs / 1000}s monitor of ${r.id} on ${node} checks the ${oldRole} role, which ends`,
+      op.intervalMs,
     );
     g.order(c, before, 'cancel the superseded monitor before the role changes');
   }
@@ -226,9 +285,7 @@ function buildChanges(
   const out: PrimitiveActions = { rsc: r, probes: [], stops: new Map(), demotes: new Map() };
   for (const n of probeNodes) {
     out.probes.push(
-      g.add(
-        resourceAction(r, 'monitor', n, `probe: no record of ${r.id} on ${n}`, { intervalMs: 0 }),
-      ),
+      addResourceAction(g, r, 'monitor', n, flat('probe: no record of ', r.id, ' on ', n)),
     );
   }
   if (p.frozen) return out;
@@ -236,9 +293,9 @@ function buildChanges(
   const leaving = p.next === null || p.blocked !== undefined || startsNow(p);
   const roleOn = (n: string): Role => r.history.get(n)?.role ?? 'Stopped';
   const pseudoOn = (n: string): boolean => p.fencedNodes.includes(n);
-  const fenceAction = (n: string, task: string, reason: string): DraftAction =>
+  const fenceAction = (n: string, task: string, reason: string): number =>
     pseudoOn(n)
-      ? {
+      ? g.add({
           key: pseudoKey(nameOn(r, n), task),
           rsc: nameOn(r, n),
           task,
@@ -246,8 +303,8 @@ function buildChanges(
           pseudo: true,
           runnable: true,
           reason: `${reason}: implied by fencing of ${n}`,
-        }
-      : resourceAction(r, task, n, reason);
+        })
+      : addResourceAction(g, r, task, n, reason);
 
   const migrating = migrates(ws, p);
   // multiple-active=stop_unexpected: only the unexpected copies stop; the one kept is not touched.
@@ -262,12 +319,10 @@ function buildChanges(
       roleOn(n) === 'Promoted' && (stopping || p.nextRole !== 'Promoted' || p.next !== n);
     let demote: number | undefined;
     if (demoting) {
-      demote = g.add(
-        fenceAction(
-          n,
-          'demote',
-          stopping ? `${r.id} stops on ${n}` : `${r.id} is no longer to be promoted on ${n}`,
-        ),
+      demote = fenceAction(
+        n,
+        'demote',
+        stopping ? `${r.id} stops on ${n}` : `${r.id} is no longer to be promoted on ${n}`,
       );
       out.demotes.set(n, demote);
       g.order(fenceIds.get(n), demote, 'demote implied by fencing');
@@ -290,9 +345,15 @@ function buildChanges(
                 : migrating
                   ? `${r.id} migrates to ${p.next}`
                   : `${r.id} moves to ${p.next}`;
-      const stop = g.add(fenceAction(n, 'stop', why));
+      const stop = fenceAction(n, 'stop', why);
       out.stops.set(n, stop);
-      if (p.stuckNodes.includes(n)) g.block(stop, `${n} is unclean and cannot be fenced`);
+      if (p.stuckNodes.includes(n))
+        g.block(
+          stop,
+          p.stopBlocked !== undefined
+            ? `it must wait for the ${p.stopBlocked}`
+            : `${n} is unclean and cannot be fenced`,
+        );
       g.order(demote, stop, 'demote before stop');
       g.order(fenceIds.get(n), stop, 'stop implied by fencing');
     }
@@ -311,9 +372,13 @@ function buildChanges(
     let start: number;
     if (migrating) {
       const from = p.current[0]!;
-      const to = g.add(resourceAction(r, 'migrate_to', from, `${r.id} migrates live to ${next}`));
-      const fr = g.add(
-        resourceAction(r, 'migrate_from', next, `${r.id} migrates live from ${from}`),
+      const to = addResourceAction(g, r, 'migrate_to', from, `${r.id} migrates live to ${next}`);
+      const fr = addResourceAction(
+        g,
+        r,
+        'migrate_from',
+        next,
+        `${r.id} migrates live from ${from}`,
       );
       out.migrateTo = to;
       out.migrateFrom = fr;
@@ -341,14 +406,14 @@ function buildChanges(
             runnable: true,
             reason: `${r.id} keeps running on ${next} once its unexpected copies stopped`,
           })
-        : g.add(resourceAction(r, 'start', next, reason));
+        : addResourceAction(g, r, 'start', next, reason);
       for (const s of out.stops.values()) g.order(s, start, 'stop before start');
       for (const pr of out.probes) g.order(pr, start, 'probe before start');
     }
     if (p.blocked !== undefined) g.block(start, p.blocked);
     out.start = start;
     if (p.nextRole === 'Promoted') {
-      const promote = g.add(resourceAction(r, 'promote', next, `${r.id} is promoted on ${next}`));
+      const promote = addResourceAction(g, r, 'promote', next, `${r.id} is promoted on ${next}`);
       out.promote = promote;
       g.order(start, promote, 'start before promote');
       addMonitors(g, r, next, 'Promoted', promote, 'monitor after promote');
@@ -362,7 +427,7 @@ function buildChanges(
   const was = roleOn(node);
   const active = r.history.get(node)?.recurring ?? new Set<number>();
   if (p.nextRole === 'Promoted' && was !== 'Promoted') {
-    const promote = g.add(resourceAction(r, 'promote', node, `${r.id} is promoted on ${node}`));
+    const promote = addResourceAction(g, r, 'promote', node, `${r.id} is promoted on ${node}`);
     out.promote = promote;
     addCancels(g, r, node, was, 'Promoted', promote);
     addMonitors(g, r, node, 'Promoted', promote, 'monitor after promote');
@@ -391,27 +456,25 @@ function addStoppedMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan, out: Primi
     for (const op of ops) {
       if (n.name === runsOn) {
         if (!active.has(op.intervalMs) || runningHere) continue;
-        const c = g.add(
-          resourceAction(
-            r,
-            'cancel',
-            n.name,
-            `${r.id} starts on ${n.name}: its stopped-role monitor there ends`,
-            { intervalMs: op.intervalMs },
-          ),
+        const c = addResourceAction(
+          g,
+          r,
+          'cancel',
+          n.name,
+          `${r.id} starts on ${n.name}: its stopped-role monitor there ends`,
+          op.intervalMs,
         );
         g.order(c, out.start, 'cancel the stopped-role monitor before start');
         continue;
       }
       if (active.has(op.intervalMs) && !runningHere) continue;
-      const m = g.add(
-        resourceAction(
-          r,
-          'monitor',
-          n.name,
-          `${r.id} is not to run on ${n.name}: a ${op.intervalMs / 1000}s monitor checks it stays stopped`,
-          { intervalMs: op.intervalMs },
-        ),
+      const m = addResourceAction(
+        g,
+        r,
+        'monitor',
+        n.name,
+        `${r.id} is not to run on ${n.name}: a ${op.intervalMs / 1000}s monitor checks it stays stopped`,
+        op.intervalMs,
       );
       g.order(probeOn.get(n.name), m, 'probe before the stopped-role monitor');
       g.order(out.stops.get(n.name), m, 'stop before the stopped-role monitor');
@@ -451,16 +514,15 @@ function adjustMonitors(ws: WorkingSet, g: GraphBuilder, p: Plan): void {
     if (failed > 0) candidates.add(failed);
     for (const interval of [...candidates].sort((a, b) => a - b)) {
       if (!maintenance && configured.has(interval)) continue;
-      g.add(
-        resourceAction(
-          r,
-          'cancel',
-          n,
-          maintenance
-            ? `${r.id} is in maintenance: its ${interval / 1000}s monitor on ${n} stops`
-            : `the ${interval / 1000}s monitor of ${r.id} on ${n} is no longer configured`,
-          { intervalMs: interval },
-        ),
+      addResourceAction(
+        g,
+        r,
+        'cancel',
+        n,
+        maintenance
+          ? `${r.id} is in maintenance: its ${interval / 1000}s monitor on ${n} stops`
+          : `the ${interval / 1000}s monitor of ${r.id} on ${n} is no longer configured`,
+        interval,
       );
     }
     if (!p.frozen || maintenance || h === undefined || h.role === 'Stopped') continue;
