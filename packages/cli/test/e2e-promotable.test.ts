@@ -118,6 +118,11 @@ async function onePromoted(what: string, not?: string): Promise<string> {
   );
 }
 
+/** Where heartbeat's Dummy says `old` runs: its state file in the node's HA_RSCTMP. */
+function oldRunsOn(): string[] {
+  return NODES.filter((n) => existsSync(join(cluster.rscTmp(n), 'Dummy-old.state')));
+}
+
 function fenceLog(): string {
   return existsSync(cluster.fenceLog) ? readFileSync(cluster.fenceLog, 'utf8') : '';
 }
@@ -159,10 +164,18 @@ describe(
     });
 
     it('imports the CIB whole, and exports it back the same', async () => {
+      // Something runs before the import; the import replaces the configuration.
+      const made = await vigil('resource', 'create', 'old', 'ocf:heartbeat:Dummy');
+      assert.equal(made.code, 0, made.err);
+      await waitFor(() => (oldRunsOn().length === 1 ? true : undefined), {
+        timeoutMs: WAIT_MS,
+        what: 'old running',
+      });
       const imp = await vigil('config', 'import', FIXTURE);
       assert.equal(imp.code, 0, imp.err);
       assert.match(imp.out, /imported 4 resources and 3 constraints/);
       assert.match(imp.err, /fence devices fence-all are kept in the configuration but not run/);
+      assert.doesNotMatch(imp.err, /are not nodes of this cluster/);
       const exp = await vigil('config', 'export');
       assert.equal(exp.code, 0, exp.err);
       assert.deepEqual(
@@ -179,6 +192,26 @@ describe(
       const list = await vigil('constraint', 'list');
       assert.match(list.out, /loc-east: location state-clone by 1 rule \(loc-east-rule\)/);
       assert.match(list.out, /col-set: colocation sets \(d1\) \(state-clone role=Promoted\)/);
+    });
+
+    it('what the import dropped is stopped by its agent and forgotten', async () => {
+      await waitFor(
+        async () =>
+          oldRunsOn().length === 0 && !(await status()).resources.some((r) => r.id === 'old')
+            ? true
+            : undefined,
+        { timeoutMs: WAIT_MS, what: 'old stopped' },
+      );
+      await waitFor(
+        async () => {
+          const c = (await callDaemon(await anySocket(), 'cib', {}, 5000)) as {
+            status: { lrm?: Record<string, Record<string, unknown>>; orphans?: unknown };
+          };
+          const left = Object.values(c.status.lrm ?? {}).some((m) => 'old' in m);
+          return !left && c.status.orphans === undefined ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: 'old forgotten in the status section' },
+      );
     });
 
     it('the DC promotes exactly one instance on the real agent; d1 follows it (resource sets)', async () => {

@@ -79,6 +79,10 @@ const FULL = `<cib validate-with="pacemaker-3.9" epoch="4" num_updates="0" admin
     </constraints>
     <rsc_defaults>
       <meta_attributes id="rsc-options"><nvpair id="rsc-options-st" name="resource-stickiness" value="100"/></meta_attributes>
+      <meta_attributes id="rsc-stateful" score="10">
+        <rule id="rsc-stateful-rule"><rsc_expression id="rsc-stateful-expr" class="ocf" provider="pacemaker" type="Stateful"/></rule>
+        <nvpair id="rsc-stateful-ft" name="failure-timeout" value="60s"/>
+      </meta_attributes>
     </rsc_defaults>
     <op_defaults>
       <meta_attributes id="op-options"><nvpair id="op-options-timeout" name="timeout" value="30s"/></meta_attributes>
@@ -126,6 +130,12 @@ describe('Pacemaker CIB XML import and export', () => {
     assert.equal(web.params.state, '/tmp/web');
     assert.equal(web.meta['migration-threshold'], '2');
     assert.equal(web.meta['resource-stickiness'], '100', 'rsc_defaults reach the primitive');
+    assert.equal(web.meta['failure-timeout'], undefined, 'a Dummy is not a Stateful');
+    assert.equal(
+      resolvePrimitive(config, 'db')?.meta['failure-timeout'],
+      '60s',
+      'rsc_defaults for ocf:pacemaker:Stateful (rsc_expression)',
+    );
     assert.deepEqual(web.ops, [{ name: 'monitor', intervalMs: 7000, timeoutMs: 9000 }]);
     assert.deepEqual(
       primitives(config).map((p) => [p.prim.id, p.top.id, p.top.promotable]),

@@ -258,4 +258,41 @@ describe('planTransition: the real scheduler drives the controller', () => {
     const keys = planTransition(c, view(), NOW, 3).graph.actions.map((a) => a.key);
     assert.ok(keys.includes(`r1_monitor_0@${home}`), keys.join(' '));
   });
+
+  it('a resource an import drops while it runs is stopped with its last definition, then forgotten', () => {
+    const world: World = new Map();
+    let c = members(
+      apply(
+        emptyCib(),
+        { op: 'rsc-create', def: prim('r1') },
+        { op: 'rsc-create', def: prim('r2') },
+      ),
+    );
+    ({ cib: c } = converge(c, world));
+    assert.equal(world.get('r1')?.size, 1);
+    // r2 is stopped first (as `vigil resource delete` does): it is simply forgotten.
+    c = apply(c, { op: 'rsc-update', id: 'r2', params: {}, meta: { 'target-role': 'Stopped' } });
+    ({ cib: c } = converge(c, world));
+    assert.equal(world.get('r2')?.size ?? 0, 0);
+    c = apply(c, {
+      op: 'config-replace',
+      xml: '<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration></cib>',
+    });
+    assert.deepEqual(Object.keys(c.status.orphans ?? {}), ['r1'], 'r1 runs: kept as an orphan');
+    const plan = planTransition(c, view(), NOW + 50, 50);
+    const stop = plan.graph.actions.find((a) => a.task === 'stop' && a.rsc === 'r1');
+    assert.ok(stop?.runnable, plan.lines.join('\n'));
+    assert.equal(stop.def?.params.state, '/tmp/r1.state', 'stopped with its last definition');
+    const done = converge(c, world);
+    c = done.cib;
+    const keys = done.keys;
+    assert.equal(world.get('r1')?.size ?? 0, 0, keys.join(' '));
+    assert.ok(
+      keys.some((k) => k.startsWith('r1_delete_0@')),
+      keys.join(' '),
+    );
+    for (const n of NODES)
+      assert.deepEqual(Object.keys(c.status.lrm?.[n] ?? {}), [], `nothing left on ${n}`);
+    assert.equal(c.status.orphans, undefined);
+  });
 });

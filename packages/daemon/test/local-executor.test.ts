@@ -94,6 +94,16 @@ describe('local executor (node side, real agents)', req, () => {
       assert.equal(stop.rec.active, false);
       assert.ok(!existsSync(join(rscTmp, 'Dummy-d1.state')));
       assert.deepEqual(lrm.activeResources(), []);
+      // delete (no longer configured): the node forgets it, and a refresh with no definition of
+      // it leaves it out; no agent runs.
+      assert.deepEqual(Object.keys(lrm.table()), ['d1']);
+      const del = await lrm.execute(1, 'k4', {
+        primitive: { ...def, type: 'none', provider: 'vigil' },
+        task: 'delete',
+      });
+      assert.equal(del.ok, true);
+      assert.equal(del.rec.op, 'delete');
+      assert.deepEqual(await lrm.refresh([], 5000), {});
     } finally {
       await lrm.close();
     }

@@ -199,3 +199,53 @@ describe('the replicated CIB over the Raft log', { timeout: 120_000 }, () => {
     assert.ok(back.rcib.snapshotIndex > 0, 'it started from a snapshot');
   });
 });
+
+describe('CIB snapshots written by an older vigild', () => {
+  it('are converted: its own configuration shape becomes a CIB configuration section', () => {
+    const rcib = new ReplicatedState(
+      cibModel,
+      () => undefined,
+      () => undefined,
+    );
+    const old = {
+      term: 3,
+      version: 12,
+      configVersion: 4,
+      config: {
+        resources: [
+          {
+            kind: 'primitive',
+            id: 'd1',
+            class: 'ocf',
+            provider: 'heartbeat',
+            type: 'Dummy',
+            params: {},
+            meta: {},
+            ops: [],
+          },
+        ],
+        constraints: [{ kind: 'order', id: 'o1', first: 'd1', then: 'd1x' }],
+        nodes: { a: { standby: true, maintenance: false } },
+        properties: { 'no-quorum-policy': 'freeze' },
+      },
+      status: { nodes: {}, ops: {}, failcounts: {}, failures: [] },
+      history: [],
+    };
+    // The snapshot's encoding: a format byte (0: plain JSON), then the state.
+    const json = Buffer.from(JSON.stringify(old));
+    rcib.onSnapshot({ index: 40, term: 3, data: Uint8Array.of(0, ...json) });
+    const c = rcib.state;
+    assert.equal(c.version, 12);
+    assert.deepEqual(
+      c.config.resources.map((r) => [r.kind, r.id]),
+      [['primitive', 'd1']],
+    );
+    assert.equal(c.config.crmConfig[0]?.nvpairs[0]?.value, 'freeze');
+    assert.equal(c.config.nodes[0]?.uname, 'a');
+    assert.equal(c.config.constraints[0]?.id, 'o1');
+    // A current snapshot is taken as it is.
+    const again = Buffer.from(JSON.stringify(c));
+    rcib.onSnapshot({ index: 41, term: 3, data: Uint8Array.of(0, ...again) });
+    assert.deepEqual(rcib.state.config, c.config);
+  });
+});

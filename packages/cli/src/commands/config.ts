@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { VigilError } from '@vigil/base';
 import { configFromCibXml, configToCibXml, type Cib } from '@vigil/controller';
+import type { StatusView } from '@vigil/daemon';
 import type { Command } from '../command.js';
 import { call, takeSocket } from './daemon-client.js';
 
@@ -25,6 +26,14 @@ export const configCommands: Command[] = [
       // configuration section alone, rewritten, so a file's status section never reaches the log.
       const { config, warnings } = configFromCibXml(text);
       for (const w of warnings) io.err(`vigil: warning: ${w}\n`);
+      // Node settings and constraints name nodes by uname: say which ones this cluster lacks.
+      const status = (await call(socket, 'status')) as StatusView;
+      const known = new Set(status.nodes.map((n) => n.name));
+      const strangers = config.nodes.map((n) => n.uname).filter((n) => !known.has(n));
+      if (strangers.length > 0)
+        io.err(
+          `vigil: warning: the CIB's nodes ${strangers.join(', ')} are not nodes of this cluster (${[...known].join(', ')}): what it says of them applies to no node\n`,
+        );
       const xml = configToCibXml(config, 0);
       const r = (await call(socket, 'change', { entry: { op: 'config-replace', xml } })) as {
         version: number;

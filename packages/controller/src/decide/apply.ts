@@ -9,6 +9,7 @@ import {
   fmtScore,
   type Cib,
   type CibConfig,
+  type CibStatus,
   type Constraint,
   type NodeState,
   type OpRecord,
@@ -24,6 +25,8 @@ import {
   mapResource,
   nodeSettings,
   primitiveModel,
+  primitives,
+  resolvePrimitive,
   resourceModel,
   setNodeNv,
   setNv,
@@ -34,6 +37,7 @@ import {
 import { configFromCibXml } from './cib-xml.js';
 import {
   OP_STATUS,
+  activeInHistory,
   cleanupHistory,
   clearFailcount,
   dropHistory,
@@ -159,8 +163,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       checkDef(e.def);
       const ids = usedIds(cfg);
       const mine = defIds(e.def);
-      for (const id of mine)
-        if (ids.has(id)) throw new VigilError('VGL_E_EXISTS', `resource '${id}' exists already`);
+      for (const id of mine) if (ids.has(id)) throw idInUse(cfg, id);
       if (new Set(mine).size !== mine.length)
         throw new VigilError('VGL_E_INVALID_INPUT', `resource '${e.def.id}' repeats an id inside`);
       if (cfg.resources.length >= MAX_RESOURCES)
@@ -177,8 +180,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const g = cfg.resources.find((r) => r.id === e.group);
       if (g?.kind !== 'group') throw new VigilError('VGL_E_NOT_FOUND', `no group '${e.group}'`);
       const ids = usedIds(cfg);
-      if (ids.has(e.def.id))
-        throw new VigilError('VGL_E_EXISTS', `resource '${e.def.id}' exists already`);
+      if (ids.has(e.def.id)) throw idInUse(cfg, e.def.id);
       const member = primitiveModel(e.def, new Set(ids));
       config = {
         ...cfg,
@@ -197,7 +199,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         { ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) },
         gone,
       );
-      status = dropHistory(status, gone);
+      status = orphaned(cfg, config, status);
       what = `delete resource ${e.id}`;
       break;
     }
@@ -319,6 +321,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
         throw new VigilError('VGL_E_LIMIT', `at most ${MAX_RESOURCES} top-level resources`);
       if (config.constraints.length > MAX_CONSTRAINTS)
         throw new VigilError('VGL_E_LIMIT', `at most ${MAX_CONSTRAINTS} constraints`);
+      status = orphaned(cfg, config, status);
       what = `replace configuration (${config.resources.length} resources, ${config.constraints.length} constraints)`;
       break;
     }
@@ -354,6 +357,11 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       break;
     }
     case 'op-result': {
+      if (opOf(e.rec).operation === 'delete') {
+        // The node forgot the resource (the scheduler's `delete` of an orphan): so does the CIB.
+        status = forget(status, e.node, e.rsc);
+        break;
+      }
       const nodeOps = { ...(status.ops[e.node] ?? {}), [e.rsc]: e.rec };
       let failcounts = status.failcounts;
       let failures = status.failures;
@@ -476,6 +484,66 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
             { version: cib.version + 1, wallMs: meta.wallMs, who: meta.who, what },
           ].slice(-MAX_HISTORY)
         : cib.history,
+  };
+}
+
+/** VGL_E_EXISTS for an id a new resource would take: a resource's, or another element's. */
+function idInUse(cfg: CibConfig, id: string): VigilError {
+  return new VigilError(
+    'VGL_E_EXISTS',
+    findResource(cfg, id)
+      ? `resource '${id}' exists already`
+      : `id '${id}' is used by another element of the configuration (ids are unique in a CIB)`,
+  );
+}
+
+/**
+ * The status after a configuration change from `before` to `after`: primitives that left the
+ * configuration are forgotten where nothing runs them, and kept as orphans (their last
+ * definition) where the history shows them active, for the scheduler to stop.
+ */
+function orphaned(before: CibConfig, after: CibConfig, status: CibStatus): CibStatus {
+  const orphans = new Map(Object.entries(status.orphans ?? {}));
+  const idle = new Set<string>();
+  for (const { prim } of primitives(before)) {
+    if (resolvePrimitive(after, prim.id) !== undefined) continue;
+    if (activeSomewhere(status, prim.id)) orphans.set(prim.id, prim);
+    else idle.add(prim.id);
+  }
+  for (const id of [...orphans.keys()])
+    if (resolvePrimitive(after, id) !== undefined) orphans.delete(id);
+  // Bounded: the oldest orphans' definitions go first (their stops then wait for a cleanup).
+  const kept = [...orphans].slice(-MAX_RESOURCES);
+  const { orphans: _, ...rest } = dropHistory(status, idle);
+  return kept.length === 0 ? rest : { ...rest, orphans: Object.fromEntries(kept) };
+}
+
+function activeSomewhere(status: CibStatus, id: string): boolean {
+  for (const m of Object.values(status.lrm ?? {}))
+    for (const [r, ops] of Object.entries(m))
+      if (r.replace(/:\d+$/, '') === id && activeInHistory(ops)) return true;
+  return false;
+}
+
+/** A node's history of one resource instance, dropped; its orphan definition too once unused. */
+function forget(status: CibStatus, node: string, rsc: string): CibStatus {
+  const without = <T>(m: Readonly<Record<string, T>> | undefined): Record<string, T> =>
+    Object.fromEntries(Object.entries(m ?? {}).filter(([r]) => r !== rsc));
+  const lrm = { ...status.lrm, [node]: without(status.lrm?.[node]) };
+  const ops = { ...status.ops, [node]: without(status.ops[node]) };
+  const base = rsc.replace(/:\d+$/, '');
+  const used = Object.values(lrm).some((m) =>
+    Object.keys(m).some((r) => r.replace(/:\d+$/, '') === base),
+  );
+  const orphans = Object.fromEntries(
+    Object.entries(status.orphans ?? {}).filter(([id]) => used || id !== base),
+  );
+  const { orphans: _, ...rest } = status;
+  return {
+    ...rest,
+    lrm,
+    ops,
+    ...(Object.keys(orphans).length > 0 ? { orphans } : {}),
   };
 }
 

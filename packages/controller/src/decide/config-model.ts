@@ -84,7 +84,6 @@ function derive(config: Configuration): Derived {
   const cached = derivedCache.get(config);
   if (cached) return cached;
   const index = CibIndex.of(asPcmkCib(config));
-  const defaults = mapOf(evaluateNvSets(config.rscDefaults, {}, { index }));
   const primitives: ResolvedPrimitive[] = [];
   for (const r of config.resources) {
     const top: TopResource = {
@@ -95,13 +94,8 @@ function derive(config: Configuration): Derived {
         (r.legacyMaster === true || isTrue(metaOf(index, r.metaAttributes).promotable)),
       meta: metaOf(index, r.metaAttributes),
     };
-    const inherited = (chain: readonly Resource[]): Record<string, string> => {
-      let m = { ...defaults };
-      for (const c of chain) m = { ...m, ...metaOf(index, c.metaAttributes) };
-      return m;
-    };
     const add = (p: Primitive, chain: readonly Resource[]): void => {
-      const def = resolve(index, p, inherited(chain));
+      const def = resolve(index, p, chain, config.rscDefaults);
       // Fence devices are not run as resources: vigild fences with its own devices.
       if (def && def.class !== 'stonith') primitives.push({ prim: def, top });
     };
@@ -131,13 +125,30 @@ function metaOf(index: CibIndex, sets: readonly NvSet[]): Record<string, string>
   return mapOf(evaluateNvSets(sets, {}, { index }));
 }
 
+/**
+ * A primitive as the node side runs it. Sets are evaluated as the scheduler evaluates a
+ * resource's own: with its agent known to the rules (`rsc_expression`, as rsc_defaults use them)
+ * and no node; meta is rsc_defaults, then each containing resource's, then its own.
+ */
 function resolve(
   index: CibIndex,
   p: Primitive,
-  inheritedMeta: Record<string, string>,
+  chain: readonly Resource[],
+  rscDefaults: readonly NvSet[],
 ): PrimitiveDef | undefined {
   const e = index.effectivePrimitive(p);
   if (e.class === undefined || e.type === undefined) return undefined;
+  const ctx = {
+    resource: {
+      class: e.class,
+      type: e.type,
+      ...(e.provider === undefined ? {} : { provider: e.provider }),
+    },
+  };
+  const evaluate = (sets: readonly NvSet[]): Record<string, string> =>
+    mapOf(evaluateNvSets(sets, ctx, { index }));
+  let meta = evaluate(rscDefaults);
+  for (const c of chain) meta = { ...meta, ...evaluate(c.metaAttributes) };
   const ops: PrimitiveDef['ops'][number][] = [];
   for (const o of e.ops) {
     if (o.name !== 'monitor' || o.interval === undefined) continue;
@@ -152,8 +163,8 @@ function resolve(
     class: e.class,
     provider: e.provider ?? '',
     type: e.type,
-    params: mapOf(evaluateNvSets(e.instanceAttributes, {}, { index })),
-    meta: { ...inheritedMeta, ...mapOf(evaluateNvSets(e.metaAttributes, {}, { index })) },
+    params: evaluate(e.instanceAttributes),
+    meta: { ...meta, ...evaluate(e.metaAttributes) },
     ops,
   };
 }

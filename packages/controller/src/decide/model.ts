@@ -125,6 +125,13 @@ export interface CibStatus {
   readonly failcounts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Last failures, newest last, bounded. */
   readonly failures: readonly FailureRecord[];
+  /**
+   * Primitives removed from the configuration while the status shows them active somewhere
+   * (an import that drops them, a delete of a running resource): their last definition, so the
+   * scheduler's stop (and `delete`, which forgets them on a node) can still be run. Gone once
+   * no node has history of them.
+   */
+  readonly orphans?: Readonly<Record<string, PrimitiveDef>>;
 }
 
 export interface FailureRecord {

@@ -76,7 +76,12 @@ function toPlanned(a: ContractAction, state: Cib): PlannedAction {
   if (a.pseudo || a.task === 'stonith' || a.rsc === undefined || DC_TASKS.has(a.task))
     return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
   const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
-  const def = resolvePrimitive(state.config, primId);
+  // An orphan (removed from the configuration, still active somewhere) is stopped and
+  // forgotten with its last definition; `delete` runs no agent, so it needs none.
+  const def =
+    resolvePrimitive(state.config, primId) ??
+    state.status.orphans?.[primId] ??
+    (a.task === 'delete' ? forgetOnly(primId) : undefined);
   const interval = a.intervalMs ?? 0;
   const op: NodeOp = a.task === 'monitor' ? (interval > 0 ? 'monitor' : 'probe') : a.task;
   const configured =
@@ -92,6 +97,20 @@ function toPlanned(a: ContractAction, state: Cib): PlannedAction {
       ? { runnable: false, reason: `${a.reason} (no definition of ${primId})` }
       : {}),
     timeoutMs: a.timeoutMs ?? configured ?? DEFAULT_OP_TIMEOUT_MS,
+  };
+}
+
+/** What a `delete` carries for a primitive vigild has no definition of: no agent is run. */
+function forgetOnly(id: string): PrimitiveDef {
+  return {
+    kind: 'primitive',
+    id,
+    class: 'ocf',
+    provider: 'vigil',
+    type: 'none',
+    params: {},
+    meta: {},
+    ops: [],
   };
 }
 

@@ -128,7 +128,8 @@ export function schedulerCib(state: Cib, view: ClusterView): PcmkCib {
         : { inCcm: 'false', crmd: 'offline', join: 'down', expected: 'down' };
     const resources: LrmResource[] = [];
     for (const [rsc, ops] of Object.entries(state.status.lrm?.[n] ?? {})) {
-      const d = resolvePrimitive(state.config, rsc.replace(/:\d+$/, ''));
+      const base = rsc.replace(/:\d+$/, '');
+      const d = resolvePrimitive(state.config, base) ?? state.status.orphans?.[base];
       resources.push({
         id: rsc,
         ...(d !== undefined

@@ -246,6 +246,7 @@ export class LocalExecutor {
     const timeoutMs = a.timeoutMs ?? this.o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(intervalMs) || intervalMs < 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `${rsc} ${task}: bad interval ${intervalMs}`);
+    if (task === 'delete') return this.forgetOne(a, rsc);
     this.defs.set(rsc, a.primitive);
     if (task === 'cancel') return this.cancelOne(a, rsc, intervalMs);
     if (task === 'start' || task === 'stop') this.cancelMonitors(rsc, () => true);
@@ -284,6 +285,54 @@ export class LocalExecutor {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
+  }
+
+  /**
+   * `delete` (the scheduler's, for a resource no longer configured, after its stop): this node
+   * forgets it (last result, definition, recurring monitors); runs no agent, always succeeds.
+   */
+  private forgetOne(a: LocalAction, rsc: string): LocalOpResult {
+    this.cancelMonitors(rsc, () => true);
+    this.last.delete(rsc);
+    this.defs.delete(rsc);
+    const i = this.startOrder.indexOf(rsc);
+    if (i >= 0) this.startOrder.splice(i, 1);
+    const callId = this.nextCallId++;
+    const wallMs = this.o.wallMs();
+    const rec: OpRecord = {
+      op: 'delete',
+      rc: OCF_RC.SUCCESS,
+      active: false,
+      failed: false,
+      wallMs,
+      durationMs: 0,
+      reason: '',
+      task: 'delete',
+      intervalMs: 0,
+      callId,
+      opStatus: OP_STATUS.DONE,
+      queueMs: 0,
+    };
+    this.log(`forget ${rsc}: no longer configured`);
+    return {
+      node: this.o.node,
+      rsc,
+      primitive: a.primitive.id,
+      task: 'delete',
+      intervalMs: 0,
+      rc: OCF_RC.SUCCESS,
+      rcName: 'SUCCESS',
+      opStatus: OP_STATUS.DONE,
+      exitReason: '',
+      callId,
+      opDigest: '',
+      featureSet: CRM_FEATURE_SET,
+      startedWallMs: wallMs,
+      execMs: 0,
+      queueMs: 0,
+      ok: true,
+      rec,
+    };
   }
 
   /** `cancel`: stops the recurring monitor at `intervalMs`; runs nothing, always succeeds. */
