@@ -30,8 +30,8 @@ export const MAX_QUEUED_MESSAGES = 8;
 export const MAX_QUEUED_BYTES = 48 * 1024 * 1024;
 /**
  * After the last fragment of a message went out, a message with the same key (a Raft resend of
- * the same snapshot or append) is not sent again for this long: the first may still be on its
- * way or being persisted.
+ * the same snapshot or append) is not sent again for this long plus the time the message took
+ * to send: the first may still be on its way or being persisted.
  */
 export const RESEND_HOLD_MS = 200;
 
@@ -74,10 +74,21 @@ interface Outgoing {
   readonly count: number;
   next: number;
   acked: number;
+  /** When its first fragment went out. */
+  startMs: number;
+}
+
+/** A message all sent whose fragments are not all acknowledged yet: it still fills the window. */
+interface Awaiting {
+  readonly count: number;
+  sent: number;
+  acked: number;
 }
 
 interface PeerQueue {
   readonly items: Outgoing[];
+  /** Messages all sent and not all acknowledged, by id (at most MAX_QUEUED_MESSAGES). */
+  readonly awaiting: Map<number, Awaiting>;
   bytes: number;
   stall: TimerHandle | undefined;
   /** Keys of messages sent lately, with the time until which a resend is held back. */
@@ -142,7 +153,7 @@ export class LargeMessages {
     if (this.closed || body.length > this.limits.maxMessageBytes) return false;
     let q = this.queues.get(peer);
     if (!q) {
-      q = { items: [], bytes: 0, stall: undefined, recent: new Map() };
+      q = { items: [], awaiting: new Map(), bytes: 0, stall: undefined, recent: new Map() };
       this.queues.set(peer, q);
     }
     if (key !== undefined) {
@@ -166,6 +177,7 @@ export class LargeMessages {
       count: fragmentCount(body.length, this.chunkBytes),
       next: 0,
       acked: 0,
+      startMs: -1,
     });
     q.bytes += body.length;
     this.pump(peer, q);
@@ -177,11 +189,14 @@ export class LargeMessages {
     const a = decodeAck(body);
     if (!a) return false;
     const q = this.queues.get(peer);
-    const cur = q?.items[0];
-    if (!q || !cur || cur.id !== a.messageId) return true;
-    const acked = Math.min(a.received, cur.next);
-    if (acked <= cur.acked) return true;
-    cur.acked = acked;
+    if (!q) return true;
+    const cur = q.items[0];
+    const m = cur?.id === a.messageId ? cur : q.awaiting.get(a.messageId);
+    if (!m) return true;
+    const acked = Math.min(a.received, m === cur ? cur.next : (m as Awaiting).sent);
+    if (acked <= m.acked) return true;
+    m.acked = acked;
+    if (m !== cur && acked >= m.count) q.awaiting.delete(a.messageId);
     this.pump(peer, q);
     return true;
   }
@@ -231,38 +246,67 @@ export class LargeMessages {
     this.reassembler.clear();
   }
 
+  /** Fragments sent to the peer and not acknowledged, across its messages. */
+  private outstanding(q: PeerQueue): number {
+    let n = 0;
+    for (const a of q.awaiting.values()) n += a.sent - a.acked;
+    const cur = q.items[0];
+    return cur ? n + cur.next - cur.acked : n;
+  }
+
   /** Sends what the window allows; moves to the next message once one is all sent. */
   private pump(peer: number, q: PeerQueue): void {
     q.stall?.cancel();
     q.stall = undefined;
+    let open = FRAGMENT_WINDOW - this.outstanding(q);
     for (;;) {
       const cur = q.items[0];
       if (!cur || this.closed) return;
-      while (cur.next < cur.count && cur.next - cur.acked < FRAGMENT_WINDOW) {
+      if (cur.startMs < 0) cur.startMs = this.clock.monotonicMs();
+      while (cur.next < cur.count && open > 0) {
         const body = encodeFragment(cur.id, cur.type, cur.body, this.chunkBytes, cur.next);
         cur.next++;
+        open--;
         this.sent.fragmentsSent++;
         this.hooks.sendFragment(peer, body);
       }
       if (cur.next < cur.count) {
-        q.stall = this.clock.setTimer(STALL_MS, () => {
-          q.stall = undefined;
-          if (q.items[0] !== cur) return;
-          this.sent.stalled++;
-          this.finish(q, cur);
-          this.pump(peer, q);
-        });
+        q.stall = this.clock.setTimer(STALL_MS, () => this.onStall(peer, q, cur));
         return;
       }
       this.sent.messagesSent++;
+      if (cur.acked < cur.count) {
+        q.awaiting.set(cur.id, { count: cur.count, sent: cur.next, acked: cur.acked });
+        // Bounded: the oldest is forgotten (its fragments count as lost).
+        if (q.awaiting.size > MAX_QUEUED_MESSAGES)
+          q.awaiting.delete(q.awaiting.keys().next().value!);
+      }
       this.finish(q, cur);
     }
+  }
+
+  /**
+   * No ack for STALL_MS with the window full: the fragments still unacknowledged are taken as
+   * lost. Messages all sent stop counting; the one being sent is given up if it alone fills
+   * the window (its receiver is gone or cannot keep up), else it goes on.
+   */
+  private onStall(peer: number, q: PeerQueue, cur: Outgoing): void {
+    q.stall = undefined;
+    if (q.items[0] !== cur || this.closed) return;
+    q.awaiting.clear();
+    if (cur.next - cur.acked >= FRAGMENT_WINDOW) {
+      this.sent.stalled++;
+      this.finish(q, cur);
+    }
+    this.pump(peer, q);
   }
 
   private finish(q: PeerQueue, cur: Outgoing): void {
     q.items.shift();
     q.bytes -= cur.body.length;
-    if (cur.key !== undefined) q.recent.set(cur.key, this.clock.monotonicMs() + RESEND_HOLD_MS);
+    if (cur.key === undefined) return;
+    const now = this.clock.monotonicMs();
+    q.recent.set(cur.key, now + RESEND_HOLD_MS + (now - cur.startMs));
   }
 
   /** One timer, at the earliest reassembly deadline, while any message is partial. */
