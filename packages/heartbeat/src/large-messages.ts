@@ -59,6 +59,8 @@ export interface FragmentStats {
     readonly queueFull: number;
     /** Messages given up by the sender: no ack while its window was full. */
     readonly stalled: number;
+    /** Messages not sent or given up because the failure detector had the peer down. */
+    readonly peerDown: number;
   };
   /** Messages being reassembled now, and the bytes they reserve. */
   readonly reassembling: { readonly messages: number; readonly bytes: number };
@@ -124,6 +126,7 @@ export class LargeMessages {
     coalesced: 0,
     queueFull: 0,
     stalled: 0,
+    peerDown: 0,
   };
 
   constructor(
@@ -231,10 +234,28 @@ export class LargeMessages {
         coalesced: this.sent.coalesced,
         queueFull: this.sent.queueFull,
         stalled: this.sent.stalled,
+        peerDown: this.sent.peerDown,
       },
       reassembling: this.reassembler.pending(),
       queued,
     };
+  }
+
+  /**
+   * The peer is down (or was never seen up): drops what is queued for it; megabytes sent into
+   * the void would only hold up what it needs once back (Raft sends it again then).
+   */
+  dropPeer(peer: number): void {
+    const q = this.queues.get(peer);
+    if (!q) return;
+    q.stall?.cancel();
+    this.sent.peerDown += q.items.length;
+    this.queues.delete(peer);
+  }
+
+  /** Counts a message the caller did not send because its peer is down. */
+  refusePeerDown(): void {
+    this.sent.peerDown++;
   }
 
   close(): void {

@@ -580,6 +580,7 @@ export class MessagingNode extends EventEmitter {
           phi: e.phi,
         });
       } else {
+        if (!e.up) this.large.dropPeer(this.peers.get(e.peer)?.spec.id ?? -1);
         this.emitEvent({ type: 'membership', peer: e.peer, up: e.up, members: this.members() });
       }
     }
@@ -656,6 +657,7 @@ export class MessagingNode extends EventEmitter {
     if (body.length > this.wire.maxBodyBytes) {
       // Larger than one packet: in fragments, at most limits.maxMessageBytes.
       if (body.length > this.large.limits.maxMessageBytes) this.oversizeMessages++;
+      else if (!this.fd.isMember(p.spec.name)) this.large.refusePeerDown();
       else this.large.send(p.spec.id, MSG_RAFT, body, raftMessageKey(m));
       return;
     }
