@@ -965,7 +965,8 @@ export class MessagingNode extends EventEmitter {
 
   /**
    * Sends an application message to `to` on the first link that is up (every link while none
-   * is known up). Unreliable and unordered: the caller retries. Throws VGL_E_LIMIT beyond
+   * is known up). Unreliable and unordered: the caller retries. Beyond one packet it goes in
+   * fragments, paced, and only while the failure detector has `to` up. Throws VGL_E_LIMIT beyond
    * `maxAppBytes`, VGL_E_NOT_FOUND for an unknown node. Receivers get an `app` event
    * (`node.on('app', ({ from, data }) => …)`).
    */
@@ -975,8 +976,9 @@ export class MessagingNode extends EventEmitter {
     AppInbox.check(data, this.maxAppBytes, to);
     if (this.closed) return;
     this.inbox.sent();
-    if (data.length > this.wire.maxBodyBytes) this.large.send(p.spec.id, MSG_APP, data);
-    else this.sendAnyLink(p, this.wire.seal(MSG_APP, data));
+    if (data.length <= this.wire.maxBodyBytes) this.sendAnyLink(p, this.wire.seal(MSG_APP, data));
+    else if (!this.fd.isMember(to)) this.large.refusePeerDown();
+    else this.large.send(p.spec.id, MSG_APP, data);
   }
 
   private sendAnyLink(p: Peer, packet: Uint8Array): void {
