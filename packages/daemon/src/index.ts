@@ -22,6 +22,8 @@ export {
   ReplicatedState,
   cibModel,
   DEFAULT_CHECKPOINT_EVERY,
+  MAX_ENTRY_BYTES,
+  MAX_SNAPSHOT_BYTES,
   type StateModel,
   type LogPort,
   type Applied,

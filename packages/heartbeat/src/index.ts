@@ -20,3 +20,11 @@ export { parseConfig, parseAddr, DEFAULTS, type MessagingConfig, type NodeSpec }
 export { BoundedQueue } from './queue.js';
 export { UdpTransport } from './udp.js';
 export * from './core/index.js';
+export {
+  LargeMessages,
+  MSG_FRAGMENT,
+  MSG_FRAGMENT_ACK,
+  FRAGMENT_WINDOW,
+  type FragmentStats,
+} from './large-messages.js';
+export { raftSizeLimits } from './large-raft.js';

@@ -20,6 +20,13 @@ import { MSG_BUNDLE, Outbox, decodeBundle } from './outbox.js';
 import { BoundedQueue } from './queue.js';
 import { AppInbox, MSG_APP, type AppStats } from './app-channel.js';
 import { Ticker } from './ticker.js';
+import {
+  LargeMessages,
+  MSG_FRAGMENT,
+  MSG_FRAGMENT_ACK,
+  type FragmentStats,
+} from './large-messages.js';
+import { raftMessageKey, raftSizeLimits } from './large-raft.js';
 import { UdpTransport } from './udp.js';
 
 /** Wire message types of the messaging layer. */
@@ -145,6 +152,8 @@ export interface NodeStatus {
   readonly detectorStalls: number;
   /** The application channel (`sendApp`, `app` events). */
   readonly app: AppStats;
+  /** Messages larger than one packet, sent and received in fragments (`large-messages.ts`). */
+  readonly fragments: FragmentStats;
   /** First index still in the log (after the last snapshot). */
   readonly firstIndex: number;
   /** Raft I/O: Readies handled, persists (with their time) and entries written. */
@@ -208,13 +217,14 @@ function rethrowable(e: unknown): Error {
  * clock, those sockets and the real disk.
  *
  * Raft messages travel in the same authenticated, encrypted UDP packets as heartbeats. Appends
- * are bounded by the core's `maxBatchBytes` (32 KiB) so every message fits one datagram. The
- * log is compacted only when the state machine asks (`compactLog`); a follower behind it is then
- * sent the snapshot, which must fit one datagram too. A message that does not fit is dropped and
- * counted (`dropped.oversizeMessages`).
+ * are bounded by the core's `maxBatchBytes` (32 KiB), or one entry when it is larger. The log is
+ * compacted only when the state machine asks (`compactLog`); a follower behind it is then sent
+ * the snapshot. A message larger than one datagram (a large entry, a snapshot) travels in
+ * fragments (`large-messages.ts`, at most 16 MiB); one larger still is dropped and counted
+ * (`dropped.oversizeMessages`), which `propose` and `compactLog` prevent by their own limits.
  *
- * Application messages (`sendApp`, `app` events) share the sockets: unreliable, one packet each,
- * a bounded inbox on receipt (`app-channel.ts`).
+ * Application messages (`sendApp`, `app` events) share the sockets: unreliable, in fragments
+ * beyond one packet, a bounded inbox on receipt (`app-channel.ts`).
  *
  * Every Raft input (tick, message, proposal) goes through one queue drained by a single pump,
  * so the core is only touched between `advance` and the next `ready`.
@@ -256,6 +266,7 @@ export class MessagingNode extends EventEmitter {
     | { index: number; data: Uint8Array; resolve: () => void; reject: (e: unknown) => void }
     | undefined;
   private readonly inbox = new AppInbox((m) => this.emit('app', m));
+  private readonly large: LargeMessages;
   /** The periodic timer and the detector's deadline checks, once `run` started them. */
   private ticker: Ticker | undefined;
   private checks: DetectorChecks | undefined;
@@ -275,6 +286,25 @@ export class MessagingNode extends EventEmitter {
     this.outbox = new Outbox(wire.maxBodyBytes, (key, type, body) => {
       const p = this.peersById.get(Math.floor(key / MAX_LINKS));
       if (p) this.sendOn(p, key % MAX_LINKS, this.wire.seal(type, body));
+    });
+    this.large = new LargeMessages(clock, wire.maxBodyBytes, {
+      sendFragment: (peer, body) => {
+        const p = this.peersById.get(peer);
+        if (p) this.sendAnyLink(p, this.wire.seal(MSG_FRAGMENT, body));
+      },
+      sendAck: (peer, body) => {
+        const p = this.peersById.get(peer);
+        if (!p) return;
+        const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
+        this.queue(p, Math.max(0, up), MSG_FRAGMENT_ACK, body);
+      },
+      deliver: (peer, type, body) => {
+        const p = this.peersById.get(peer);
+        if (!p) return;
+        if (type === MSG_RAFT) this.onRaftPacket(p, -1, body);
+        else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
+        else this.wire.reject('bad-type', peer);
+      },
     });
     for (const spec of config.nodes) {
       if (spec.name === config.self) continue;
@@ -328,6 +358,8 @@ export class MessagingNode extends EventEmitter {
       applied: restore.snapshot?.index ?? 0,
       electionTicks: config.electionTicks,
       heartbeatTicks: config.heartbeatTicks,
+      maxEntryBytes: raftSizeLimits().maxEntryBytes,
+      maxUncommittedBytes: raftSizeLimits().maxUncommittedBytes,
       random: new SystemRandom(),
     });
     const fd = new FailureDetector(
@@ -479,19 +511,31 @@ export class MessagingNode extends EventEmitter {
       const lc = p.links[link];
       if (lc) lc.packetsIn++;
       if (o.type === MSG_BUNDLE) {
-        for (const part of decodeBundle(o.body)) this.dispatch(p, link, part.type, part.body);
-      } else this.dispatch(p, link, o.type, o.body);
+        for (const part of decodeBundle(o.body))
+          this.dispatch(p, link, part.type, part.body, o.incarnation);
+      } else this.dispatch(p, link, o.type, o.body, o.incarnation);
     } catch {
       // Nothing may escape the receive path: a body that broke a decoder is just counted.
       this.wire.reject('malformed-body', sender);
     }
   }
 
-  private dispatch(p: Peer, link: number, type: number, body: Uint8Array): void {
+  private dispatch(
+    p: Peer,
+    link: number,
+    type: number,
+    body: Uint8Array,
+    incarnation: number,
+  ): void {
     if (type === MSG_HEARTBEAT) this.onHeartbeat(p, link, body);
     else if (type === MSG_RAFT) this.onRaftPacket(p, link, body);
     else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
-    else this.wire.reject('bad-type', p.spec.id);
+    else if (type === MSG_FRAGMENT) {
+      if (!this.large.onFragment(p.spec.id, incarnation, body))
+        this.wire.reject('malformed-body', p.spec.id);
+    } else if (type === MSG_FRAGMENT_ACK) {
+      if (!this.large.onAck(p.spec.id, body)) this.wire.reject('malformed-body', p.spec.id);
+    } else this.wire.reject('bad-type', p.spec.id);
   }
 
   private onHeartbeat(p: Peer, link: number, body: Uint8Array): void {
@@ -536,6 +580,7 @@ export class MessagingNode extends EventEmitter {
           phi: e.phi,
         });
       } else {
+        if (!e.up) this.large.dropPeer(this.peers.get(e.peer)?.spec.id ?? -1);
         this.emitEvent({ type: 'membership', peer: e.peer, up: e.up, members: this.members() });
       }
     }
@@ -584,7 +629,7 @@ export class MessagingNode extends EventEmitter {
       this.wire.reject('malformed-body', p.spec.id);
       return;
     }
-    if (m.type === 'heartbeat') this.answerHeartbeat(p, link);
+    if (m.type === 'heartbeat' && link >= 0) this.answerHeartbeat(p, link);
     this.submit(() => {
       this.lastHeardTick.set(m.from, this.raftTicks);
       if (
@@ -610,7 +655,10 @@ export class MessagingNode extends EventEmitter {
     if (!p) return;
     const body = encodeMessage(m);
     if (body.length > this.wire.maxBodyBytes) {
-      this.oversizeMessages++;
+      // Larger than one packet: in fragments, at most limits.maxMessageBytes.
+      if (body.length > this.large.limits.maxMessageBytes) this.oversizeMessages++;
+      else if (!this.fd.isMember(p.spec.name)) this.large.refusePeerDown();
+      else this.large.send(p.spec.id, MSG_RAFT, body, raftMessageKey(m));
       return;
     }
     // The first link that is up carries it; with none known up, every link does. A heartbeat
@@ -900,14 +948,25 @@ export class MessagingNode extends EventEmitter {
 
   // ---------------------------------------------------------------- application channel
 
-  /** Largest payload `sendApp` accepts: one packet. */
+  /** Largest payload `sendApp` accepts (beyond one packet it travels in fragments). */
   get maxAppBytes(): number {
-    return this.wire.maxBodyBytes;
+    return this.large.limits.maxMessageBytes;
+  }
+
+  /** Largest entry `propose` accepts. */
+  get maxEntryBytes(): number {
+    return raftSizeLimits().maxEntryBytes;
+  }
+
+  /** Largest snapshot `compactLog` accepts (it must reach a follower behind the log). */
+  get maxSnapshotBytes(): number {
+    return raftSizeLimits().maxSnapshotBytes;
   }
 
   /**
    * Sends an application message to `to` on the first link that is up (every link while none
-   * is known up). Unreliable and unordered: the caller retries. Throws VGL_E_LIMIT beyond
+   * is known up). Unreliable and unordered: the caller retries. Beyond one packet it goes in
+   * fragments, paced, and only while the failure detector has `to` up. Throws VGL_E_LIMIT beyond
    * `maxAppBytes`, VGL_E_NOT_FOUND for an unknown node. Receivers get an `app` event
    * (`node.on('app', ({ from, data }) => …)`).
    */
@@ -917,7 +976,9 @@ export class MessagingNode extends EventEmitter {
     AppInbox.check(data, this.maxAppBytes, to);
     if (this.closed) return;
     this.inbox.sent();
-    this.sendAnyLink(p, this.wire.seal(MSG_APP, data));
+    if (data.length <= this.wire.maxBodyBytes) this.sendAnyLink(p, this.wire.seal(MSG_APP, data));
+    else if (!this.fd.isMember(to)) this.large.refusePeerDown();
+    else this.large.send(p.spec.id, MSG_APP, data);
   }
 
   private sendAnyLink(p: Peer, packet: Uint8Array): void {
@@ -931,13 +992,21 @@ export class MessagingNode extends EventEmitter {
   /**
    * Compacts the log: `data` is the state machine as of `index` (≤ the last entry handed to
    * `onCommitted`). The snapshot is written to disk and the log entries it covers are dropped;
-   * a follower behind it is sent the snapshot (one packet: a snapshot larger than
-   * `maxAppBytes` cannot be sent and is counted in `dropped.oversizeMessages`).
+   * a follower behind it is sent the snapshot, in fragments when larger than one packet. A
+   * snapshot larger than `maxSnapshotBytes` is refused with VGL_E_LIMIT.
    */
   compactLog(index: number, data: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new VigilError('VGL_E_CANCELLED', 'node is closed'));
     if (this.compaction)
       return Promise.reject(new VigilError('VGL_E_LIMIT', 'a compaction is already under way'));
+    if (data.length > this.maxSnapshotBytes)
+      return Promise.reject(
+        new VigilError(
+          'VGL_E_LIMIT',
+          `snapshot of ${data.length} bytes exceeds the ${this.maxSnapshotBytes}-byte limit`,
+          { bytes: data.length, maxBytes: this.maxSnapshotBytes },
+        ),
+      );
     return new Promise<void>((resolve, reject) => {
       this.compaction = { index, data, resolve, reject };
       this.kick();
@@ -1059,6 +1128,7 @@ export class MessagingNode extends EventEmitter {
       },
       detectorStalls: this.fd.stallCount,
       app: this.inbox.counters,
+      fragments: this.large.stats(),
       firstIndex: rs.firstIndex,
       raftIo: { ...this.io },
     };
@@ -1075,6 +1145,7 @@ export class MessagingNode extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.outbox.clear();
+    this.large.close();
     for (const t of this.timers) t.cancel();
     for (const [, p] of this.pending) {
       p.timer.cancel();

@@ -111,7 +111,7 @@ describe('MessagingNode application channel and log compaction', { timeout: 120_
     assert.ok(a.node.status().app.sent >= 1);
   });
 
-  it('refuses oversize, empty and misaddressed application messages with stable errors', () => {
+  it('refuses oversize, empty and misaddressed application messages with stable errors', async () => {
     const a = hosts.get('a')!.node;
     const code = (f: () => void): string | undefined => {
       try {
@@ -136,6 +136,17 @@ describe('MessagingNode application channel and log compaction', { timeout: 120_
     assert.equal(
       code(() => a.sendApp('b', new Uint8Array(a.maxAppBytes))),
       undefined,
+    );
+    // Entries and snapshots beyond what fragments carry: refused, naming the size and limit.
+    const limited = (max: number) => (e: unknown) =>
+      isVigilError(e) &&
+      e.code === 'VGL_E_LIMIT' &&
+      e.message.includes(String(max + 1)) &&
+      e.message.includes(String(max));
+    await assert.rejects(a.propose(new Uint8Array(a.maxEntryBytes + 1)), limited(a.maxEntryBytes));
+    await assert.rejects(
+      a.compactLog(1, new Uint8Array(a.maxSnapshotBytes + 1)),
+      limited(a.maxSnapshotBytes),
     );
   });
 

@@ -57,6 +57,8 @@ export function callDaemon(
       buf += chunk;
       if (buf.length > MAX_API_LINE_BYTES * 8)
         return finish(() => reject(new VigilError('VGL_E_LIMIT', 'vigild answer too large')));
+      // An answer may be many MiB: only a chunk with a line end makes it worth a search.
+      if (!chunk.includes('\n')) return;
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       let r: ApiResponse;

@@ -3,7 +3,8 @@
  * matched by `id`. Every line is at most MAX_API_LINE_BYTES; every request has a deadline on both
  * sides. Errors carry a stable code: `{ code: 'VGL_E_…', message }`.
  */
-export const MAX_API_LINE_BYTES = 1024 * 1024;
+/** A request may carry a whole CIB (`vigil config import` of a multi-MiB Pacemaker CIB). */
+export const MAX_API_LINE_BYTES = 32 * 1024 * 1024;
 export const API_REQUEST_TIMEOUT_MS = 30_000;
 export const MAX_API_CONNECTIONS = 64;
 

@@ -49,11 +49,13 @@ export class ApiServer {
     this.conns.add(s);
     s.on('close', () => this.conns.delete(s));
     s.on('error', () => undefined);
+    // A line may be many MiB (a whole CIB): only each new chunk is searched for its end.
     let buf = '';
     s.setEncoding('utf8');
     s.on('data', (chunk: string) => {
+      const ended = chunk.includes('\n');
       buf += chunk;
-      if (buf.length > MAX_API_LINE_BYTES && !buf.includes('\n')) {
+      if (buf.length > MAX_API_LINE_BYTES && !ended) {
         this.reply(s, {
           id: 0,
           ok: false,
@@ -66,6 +68,7 @@ export class ApiServer {
         buf = '';
         return;
       }
+      if (!ended) return;
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);

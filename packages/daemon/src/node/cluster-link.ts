@@ -36,6 +36,8 @@ const FIRST_RESEND_MS = 200;
 const MAX_RESEND_MS = 2000;
 /** Payloads larger than this are deflated before they are sent. */
 const DEFLATE_ABOVE_BYTES = 1024;
+/** Largest JSON a message, entry or snapshot may hold before deflating (and after inflating). */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 export interface RequestOptions {
   readonly timeoutMs: number;
@@ -364,6 +366,12 @@ function asCode(code: string): ErrorCode {
 /** JSON, deflated when large: first byte 0 = plain, 1 = deflate-raw. */
 export function encode(v: unknown, maxBytes: number, what: string): Uint8Array {
   const json = Buffer.from(JSON.stringify(v));
+  if (json.length > MAX_JSON_BYTES)
+    throw new VigilError(
+      'VGL_E_LIMIT',
+      `${what}: ${mib(json.length)} of JSON exceed the ${mib(MAX_JSON_BYTES)} limit`,
+      { bytes: json.length, maxBytes: MAX_JSON_BYTES },
+    );
   const body = json.length > DEFLATE_ABOVE_BYTES ? deflateRawSync(json) : json;
   const out = new Uint8Array(body.length + 1);
   out[0] = body === json ? 0 : 1;
@@ -371,7 +379,7 @@ export function encode(v: unknown, maxBytes: number, what: string): Uint8Array {
   if (out.length > maxBytes)
     throw new VigilError(
       'VGL_E_LIMIT',
-      `${what}: ${out.length} bytes after compression exceed the ${maxBytes}-byte limit`,
+      `${what}: ${mib(out.length)} after compression exceed the ${mib(maxBytes)} limit`,
       { bytes: out.length, maxBytes },
     );
   return out;
@@ -382,10 +390,17 @@ export function decode(data: Uint8Array): unknown {
   const body = data.subarray(1);
   const json =
     data[0] === 1
-      ? inflateRawSync(body, { maxOutputLength: 16 * 1024 * 1024 })
+      ? inflateRawSync(body, { maxOutputLength: MAX_JSON_BYTES })
       : data[0] === 0
         ? Buffer.from(body)
         : undefined;
   if (json === undefined) throw new VigilError('VGL_E_PARSE', `unknown encoding ${data[0]}`);
   return JSON.parse(json.toString('utf8')) as unknown;
+}
+
+/** A byte count for error messages: exact bytes, and MiB when large. */
+function mib(bytes: number): string {
+  return bytes < 1024 * 1024
+    ? `${bytes} bytes`
+    : `${bytes} bytes (${(bytes / 1048576).toFixed(1)} MiB)`;
 }

@@ -1,5 +1,5 @@
 import { VigilError, isVigilError } from '@vigil/base';
-import type { CommittedEntry, StateSnapshot } from '@vigil/heartbeat';
+import { raftSizeLimits, type CommittedEntry, type StateSnapshot } from '@vigil/heartbeat';
 import {
   applyEntry,
   emptyCib,
@@ -57,10 +57,13 @@ export interface LogPort {
   compactLog(index: number, data: Uint8Array): Promise<void>;
 }
 
-/** Largest encoded entry: the Raft core's default entry bound. */
-export const MAX_ENTRY_BYTES = 16 * 1024;
-/** Largest snapshot: it must fit one packet to reach a follower behind the log. */
-export const MAX_SNAPSHOT_BYTES = 60 * 1024 - 128;
+/**
+ * Largest encoded (deflated) entry: 8 MiB, a CIB of tens of MiB of XML. The messaging layer
+ * carries it in fragments (its own bound is `raftSizeLimits().maxEntryBytes`, about 16 MiB).
+ */
+export const MAX_ENTRY_BYTES = Math.min(8 * 1024 * 1024, raftSizeLimits().maxEntryBytes);
+/** Largest encoded snapshot: what the messaging layer can send a follower behind the log. */
+export const MAX_SNAPSHOT_BYTES = raftSizeLimits().maxSnapshotBytes;
 export const DEFAULT_CHECKPOINT_EVERY = 256;
 /** Refusals remembered for proposers that have not looked yet. */
 const MAX_REFUSALS = 256;

@@ -8,7 +8,12 @@
  * Control channel: one command per line on stdin, one JSON reply per line on stdout.
  *   propose ID TEXT     → {"id":ID,"ok":true,"index":N} or {"id":ID,"ok":false,"code":…}
  *   status ID           → {"id":ID,"ok":true,"status":{…}}
- *   log ID FROM         → {"id":ID,"ok":true,"entries":[[index,text],…]} (≤ 1000 entries)
+ *   log ID FROM         → {"id":ID,"ok":true,"entries":[[index,text],…]} (≤ 1000 entries;
+ *                         an entry over 4 KiB shows as "big:LENGTH:SHA256")
+ *   propose-big ID BYTES [TIMEOUT_MS]
+ *                       → proposes BYTES random bytes: {"id":ID,"ok":true,"index":N,"text":…,"ms":…}
+ *   compact ID          → compacts the log at the last applied entry, the snapshot being every
+ *                         applied entry (large ones whole): {"id":ID,"ok":true,"index":N,"bytes":…}
  * Events are written as {"event":{…},"monoMs":…}; late heartbeats are also logged on stderr.
  * The first line is {"ready":true,…} once the node is up. SIGTERM closes it cleanly.
  *
@@ -20,12 +25,15 @@ import { readFile } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { isVigilError, exitCodeOf, VigilError } from '@vigil/base';
+import { randomBytes } from 'node:crypto';
 import { generateAuthkeyFile } from '@vigil/wire';
+import { MsgdState, describeEntry } from './msgd-state.js';
 import { MessagingNode } from '../node.js';
 import { parseConfig } from '../config.js';
 
 const MAX_LINE_BYTES = 64 * 1024;
-const MAX_LOG_KEPT = 200_000;
+/** Largest entry `propose-big` makes. */
+const MAX_BIG_PROPOSAL_BYTES = 32 * 1024 * 1024;
 const MAX_LOG_REPLY = 1000;
 
 function out(obj: unknown): void {
@@ -61,14 +69,11 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`msgd: warning: cannot set nice ${nice}: ${String(e)}\n`);
     }
   }
-  // The replicated state machine of this host: the committed entries, as text, in order.
-  const applied: { index: number; text: string }[] = [];
-  const decoder = new TextDecoder();
+  // The replicated state machine of this host: the committed entries in order.
+  const state = new MsgdState();
   const node = await MessagingNode.start(config, {
-    onCommitted: (e) => {
-      applied.push({ index: e.index, text: decoder.decode(e.data) });
-      if (applied.length > MAX_LOG_KEPT) applied.splice(0, applied.length - MAX_LOG_KEPT);
-    },
+    onCommitted: (e) => state.add(e.index, e.data),
+    onSnapshot: (s) => state.restore(s.data),
   });
   node.on('event', (ev: { type: string }) => {
     out({ event: ev, monoMs: performance.now() });
@@ -117,12 +122,42 @@ async function main(argv: string[]): Promise<void> {
         }
         break;
       case 'log': {
-        const from = Number(arg || '1');
-        const entries = applied
-          .filter((a) => a.index >= from)
-          .slice(0, MAX_LOG_REPLY)
-          .map((a) => [a.index, a.text]);
-        reply({ ok: true, entries });
+        reply({ ok: true, entries: state.entries(Number(arg || '1'), MAX_LOG_REPLY) });
+        break;
+      }
+      case 'propose-big': {
+        const [bytes, timeout] = arg.split(' ').map(Number);
+        if (!Number.isInteger(bytes) || bytes! < 1 || bytes! > MAX_BIG_PROPOSAL_BYTES) {
+          reply({
+            ok: false,
+            code: 'VGL_E_USAGE',
+            message: `propose-big needs 1..${MAX_BIG_PROPOSAL_BYTES} bytes`,
+          });
+          break;
+        }
+        const data = new Uint8Array(randomBytes(bytes!));
+        const t0 = performance.now();
+        node
+          .propose(data, timeout ? { timeoutMs: timeout } : {})
+          .then(
+            (index) =>
+              reply({ ok: true, index, text: describeEntry(data), ms: performance.now() - t0 }),
+            replyErr,
+          );
+        break;
+      }
+      case 'compact': {
+        const index = state.lastIndex;
+        let data: Uint8Array;
+        try {
+          data = state.snapshot();
+        } catch (e) {
+          replyErr(e);
+          break;
+        }
+        node
+          .compactLog(index, data)
+          .then(() => reply({ ok: true, index, bytes: data.length }), replyErr);
         break;
       }
       default:
