@@ -24,6 +24,8 @@ export const FRAGMENT_WINDOW = 8;
 export const ACK_EVERY = 2;
 /** A sender whose window stays full this long without an ack gives the message up. */
 export const STALL_MS = 1000;
+/** While the window is full, how often the sender checks whether the peer restarted. */
+export const RESTART_CHECK_MS = 100;
 /** Messages queued for one peer (the one being sent included); beyond, new ones are dropped. */
 export const MAX_QUEUED_MESSAGES = 8;
 /** Bytes queued for one peer; beyond, new messages are dropped. */
@@ -61,6 +63,8 @@ export interface FragmentStats {
     readonly stalled: number;
     /** Messages not sent or given up because the failure detector had the peer down. */
     readonly peerDown: number;
+    /** Messages given up because the peer restarted while they were on their way. */
+    readonly peerRestarted: number;
   };
   /** Messages being reassembled now, and the bytes they reserve. */
   readonly reassembling: { readonly messages: number; readonly bytes: number };
@@ -78,6 +82,8 @@ interface Outgoing {
   acked: number;
   /** When its first fragment went out. */
   startMs: number;
+  /** The peer's incarnation then (a restarted peer has lost the fragments before). */
+  peerIncarnation: number | undefined;
 }
 
 /** A message all sent whose fragments are not all acknowledged yet: it still fills the window. */
@@ -92,7 +98,9 @@ interface PeerQueue {
   /** Messages all sent and not all acknowledged, by id (at most MAX_QUEUED_MESSAGES). */
   readonly awaiting: Map<number, Awaiting>;
   bytes: number;
+  /** The check while the window is full (`onBlocked`), and since when it has been full. */
   stall: TimerHandle | undefined;
+  blockedSinceMs: number;
   /** Keys of messages sent lately, with the time until which a resend is held back. */
   readonly recent: Map<string, number>;
 }
@@ -104,6 +112,8 @@ export interface LargeMessageHooks {
   readonly sendAck: (peer: number, body: Uint8Array) => void;
   /** A reassembled message from `peer`. */
   readonly deliver: (peer: number, type: number, body: Uint8Array) => void;
+  /** The peer's current incarnation as the wire knows it (absent: never checked). */
+  readonly peerIncarnation?: (peer: number) => number | undefined;
 }
 
 /**
@@ -127,6 +137,7 @@ export class LargeMessages {
     queueFull: 0,
     stalled: 0,
     peerDown: 0,
+    peerRestarted: 0,
   };
 
   constructor(
@@ -156,7 +167,14 @@ export class LargeMessages {
     if (this.closed || body.length > this.limits.maxMessageBytes) return false;
     let q = this.queues.get(peer);
     if (!q) {
-      q = { items: [], awaiting: new Map(), bytes: 0, stall: undefined, recent: new Map() };
+      q = {
+        items: [],
+        awaiting: new Map(),
+        bytes: 0,
+        stall: undefined,
+        blockedSinceMs: 0,
+        recent: new Map(),
+      };
       this.queues.set(peer, q);
     }
     if (key !== undefined) {
@@ -181,9 +199,11 @@ export class LargeMessages {
       next: 0,
       acked: 0,
       startMs: -1,
+      peerIncarnation: undefined,
     });
     q.bytes += body.length;
-    this.pump(peer, q);
+    // While the window is full the message waits its turn: only acks (or the check) move on.
+    if (!q.stall) this.pump(peer, q);
     return true;
   }
 
@@ -235,6 +255,7 @@ export class LargeMessages {
         queueFull: this.sent.queueFull,
         stalled: this.sent.stalled,
         peerDown: this.sent.peerDown,
+        peerRestarted: this.sent.peerRestarted,
       },
       reassembling: this.reassembler.pending(),
       queued,
@@ -283,7 +304,10 @@ export class LargeMessages {
     for (;;) {
       const cur = q.items[0];
       if (!cur || this.closed) return;
-      if (cur.startMs < 0) cur.startMs = this.clock.monotonicMs();
+      if (cur.startMs < 0) {
+        cur.startMs = this.clock.monotonicMs();
+        cur.peerIncarnation = this.hooks.peerIncarnation?.(peer);
+      }
       while (cur.next < cur.count && open > 0) {
         const body = encodeFragment(cur.id, cur.type, cur.body, this.chunkBytes, cur.next);
         cur.next++;
@@ -292,7 +316,8 @@ export class LargeMessages {
         this.hooks.sendFragment(peer, body);
       }
       if (cur.next < cur.count) {
-        q.stall = this.clock.setTimer(STALL_MS, () => this.onStall(peer, q, cur));
+        q.blockedSinceMs = this.clock.monotonicMs();
+        q.stall = this.clock.setTimer(RESTART_CHECK_MS, () => this.onBlocked(peer, q, cur));
         return;
       }
       this.sent.messagesSent++;
@@ -307,17 +332,29 @@ export class LargeMessages {
   }
 
   /**
-   * No ack for STALL_MS with the window full: the fragments still unacknowledged are taken as
-   * lost. Messages all sent stop counting; the one being sent is given up if it alone fills
-   * the window (its receiver is gone or cannot keep up), else it goes on.
+   * The window is still full, no ack came. If the peer restarted, it lost the fragments it had:
+   * the message is given up at once. After STALL_MS the fragments still unacknowledged are
+   * taken as lost: messages all sent stop counting, and the one being sent is given up if it
+   * alone fills the window (its receiver is gone or cannot keep up), else it goes on.
    */
-  private onStall(peer: number, q: PeerQueue, cur: Outgoing): void {
+  private onBlocked(peer: number, q: PeerQueue, cur: Outgoing): void {
     q.stall = undefined;
     if (q.items[0] !== cur || this.closed) return;
-    q.awaiting.clear();
-    if (cur.next - cur.acked >= FRAGMENT_WINDOW) {
-      this.sent.stalled++;
+    const now = this.clock.monotonicMs();
+    const inc = this.hooks.peerIncarnation?.(peer);
+    if (inc !== cur.peerIncarnation) {
+      q.awaiting.clear();
+      this.sent.peerRestarted++;
       this.finish(q, cur);
+    } else if (now - q.blockedSinceMs >= STALL_MS) {
+      q.awaiting.clear();
+      if (cur.next - cur.acked >= FRAGMENT_WINDOW) {
+        this.sent.stalled++;
+        this.finish(q, cur);
+      }
+    } else {
+      q.stall = this.clock.setTimer(RESTART_CHECK_MS, () => this.onBlocked(peer, q, cur));
+      return;
     }
     this.pump(peer, q);
   }

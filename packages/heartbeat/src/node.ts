@@ -305,6 +305,7 @@ export class MessagingNode extends EventEmitter {
         else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
         else this.wire.reject('bad-type', peer);
       },
+      peerIncarnation: (peer) => this.wire.peerIncarnation(peer),
     });
     for (const spec of config.nodes) {
       if (spec.name === config.self) continue;
