@@ -25,6 +25,8 @@ export {
   MSG_FRAGMENT,
   MSG_FRAGMENT_ACK,
   FRAGMENT_WINDOW,
+  MIN_FRAGMENT_WINDOW,
+  windowFor,
   STALL_MS,
   RESTART_CHECK_MS,
   type FragmentStats,

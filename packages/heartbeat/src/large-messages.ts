@@ -15,11 +15,25 @@ export const MSG_FRAGMENT = 5;
 export const MSG_FRAGMENT_ACK = 6;
 
 /**
- * Fragments sent to one peer and not yet acknowledged: the sender's window. 8 fragments of
- * about 60 KiB stay within a receive buffer of Linux's default maximum (2 x 208 KiB counted
- * by the kernel) only roughly; udp.ts asks for 4 MiB where the host allows it.
+ * Fragments sent to one peer and not yet acknowledged: the sender's window, at most. The
+ * window actually used is `windowFor` this node's receive buffer (peers are set up alike).
  */
 export const FRAGMENT_WINDOW = 8;
+/** The smallest window: below it a round trip per fragment would bound the throughput. */
+export const MIN_FRAGMENT_WINDOW = 2;
+/** What the kernel counts per datagram beyond its bytes (sk_buff and allocation slack). */
+const PER_PACKET_OVERHEAD_BYTES = 8 * 1024;
+
+/**
+ * The window for a receive buffer of `recvBufferBytes` (as the kernel reports it): fragments
+ * filling half of it, the rest left to heartbeats and other traffic, within
+ * MIN_FRAGMENT_WINDOW..FRAGMENT_WINDOW. On Linux's default maximum (208 KiB asked, 416 KiB
+ * counted) that is 3; where the host allows the 4 MiB udp.ts asks for, 8.
+ */
+export function windowFor(recvBufferBytes: number, maxPacketBytes: number): number {
+  const fit = Math.floor(recvBufferBytes / 2 / (maxPacketBytes + PER_PACKET_OVERHEAD_BYTES));
+  return Math.max(MIN_FRAGMENT_WINDOW, Math.min(FRAGMENT_WINDOW, fit));
+}
 /** The receiver acknowledges every this many fragments of a message, and its last one. */
 export const ACK_EVERY = 2;
 /** A sender whose window stays full this long without an ack gives the message up. */
@@ -70,6 +84,8 @@ export interface FragmentStats {
   readonly reassembling: { readonly messages: number; readonly bytes: number };
   /** Messages queued for sending now (across peers). */
   readonly queued: number;
+  /** Fragments this node sends ahead of a peer's acks at most. */
+  readonly window: number;
 }
 
 interface Outgoing {
@@ -117,7 +133,7 @@ export interface LargeMessageHooks {
 }
 
 /**
- * Messages larger than one packet, both ways: cut into fragments sent at most FRAGMENT_WINDOW
+ * Messages larger than one packet, both ways: cut into fragments sent at most `window`
  * ahead of the receiver's acks (so a multi-MiB snapshot does not overrun the receiver's socket
  * buffer), one message at a time per peer, and reassembled within the bounds of
  * `FragmentLimits`. The acks only pace: a lost fragment loses the whole message, and the layer
@@ -146,6 +162,8 @@ export class LargeMessages {
     private readonly maxBodyBytes: number,
     private readonly hooks: LargeMessageHooks,
     readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS,
+    /** Fragments unacknowledged at most (see `windowFor`). */
+    readonly window: number = FRAGMENT_WINDOW,
   ) {
     this.reassembler = new Reassembler(
       limits,
@@ -259,6 +277,7 @@ export class LargeMessages {
       },
       reassembling: this.reassembler.pending(),
       queued,
+      window: this.window,
     };
   }
 
@@ -300,7 +319,7 @@ export class LargeMessages {
   private pump(peer: number, q: PeerQueue): void {
     q.stall?.cancel();
     q.stall = undefined;
-    let open = FRAGMENT_WINDOW - this.outstanding(q);
+    let open = this.window - this.outstanding(q);
     for (;;) {
       const cur = q.items[0];
       if (!cur || this.closed) return;
@@ -348,7 +367,7 @@ export class LargeMessages {
       this.finish(q, cur);
     } else if (now - q.blockedSinceMs >= STALL_MS) {
       q.awaiting.clear();
-      if (cur.next - cur.acked >= FRAGMENT_WINDOW) {
+      if (cur.next - cur.acked >= this.window) {
         this.sent.stalled++;
         this.finish(q, cur);
       }

@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Clock, TimerHandle } from '@vigil/base';
-import { FRAGMENT_WINDOW, LargeMessages, RESTART_CHECK_MS, STALL_MS } from '@vigil/heartbeat';
+import {
+  FRAGMENT_WINDOW,
+  LargeMessages,
+  MIN_FRAGMENT_WINDOW,
+  RESTART_CHECK_MS,
+  STALL_MS,
+  windowFor,
+} from '@vigil/heartbeat';
 import { decodeFragment } from '@vigil/heartbeat/core';
 
 /** The sender's pacing and bounds, on a hand-driven clock; both ends wired back to back. */
@@ -64,6 +71,29 @@ function pair() {
 }
 
 describe('large messages: the sender window', () => {
+  it('sizes the window to the receive buffer the kernel granted', () => {
+    const packet = 60 * 1024;
+    // Linux's default maximum: 212992 asked, twice that counted.
+    assert.equal(windowFor(2 * 212_992, packet), 3);
+    assert.equal(windowFor(2 * 4 * 1024 * 1024, packet), FRAGMENT_WINDOW);
+    assert.equal(windowFor(0, packet), MIN_FRAGMENT_WINDOW, 'unknown: the smallest');
+    const sent: Uint8Array[] = [];
+    const tx = new LargeMessages(
+      new ManualClock(),
+      BODY,
+      {
+        sendFragment: (_p, b) => sent.push(b),
+        sendAck: () => undefined,
+        deliver: () => undefined,
+      },
+      undefined,
+      3,
+    );
+    tx.send(2, 2, new Uint8Array(1024 * 1024));
+    assert.equal(sent.length, 3);
+    assert.equal(tx.stats().window, 3);
+  });
+
   it('never has more than the window unacknowledged, and acks release the rest', () => {
     const { wire, tx, delivered, deliverAll } = pair();
     const msg = new Uint8Array(2 * 1024 * 1024).map((_, i) => i * 31);
