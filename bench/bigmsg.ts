@@ -4,13 +4,17 @@
 // this process's time from the request until every node has applied it. Then a follower is
 // stopped, the log compacted, and catchup_ms is the time from its restart until it has the
 // snapshot and the entries after it. Fragment counters show what was lost on the way.
-// Usage: node bench/dist/bigmsg.js [--trials 5] [--snapshot-mib 4]
+// `--socket-buffer BYTES` asks msgd for smaller socket buffers (Linux's default maximum is
+// 212992), to see the loss and the smaller window such hosts get.
+// Usage: node bench/dist/bigmsg.js [--trials 5] [--snapshot-mib 4] [--socket-buffer BYTES]
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchLine, summarize } from './lib/stats.js';
 import { MsgdCluster, argNum, stable, type MsgdProc } from './lib/msg.js';
 
 const trials = argNum('trials', 5);
 const snapshotMib = argNum('snapshot-mib', 4);
+const socketBuffer = argNum('socket-buffer', 4 * 1024 * 1024);
+process.env.VIGIL_MSGD_SOCKET_BUFFER = String(socketBuffer);
 const MiB = 1024 * 1024;
 
 interface Frag {
@@ -20,6 +24,7 @@ interface Frag {
   messagesReceived: number;
   expired: number;
   dropped: Record<string, number>;
+  window: number;
 }
 
 async function applied(n: MsgdProc, index: number): Promise<boolean> {
@@ -102,6 +107,7 @@ try {
   // catch-up cluster also sent fragments to the stopped follower, lost by design.
   const sum = (fr: Frag[], k: string): number => fr.reduce((n, f) => n + (f.dropped[k] ?? 0), 0);
   const sent = first.reduce((n, f) => n + f.fragmentsSent, 0);
+  figures.window_fragments = first[0]?.window ?? 0;
   figures.fragments_sent = sent;
   figures.fragments_lost = sent - first.reduce((n, f) => n + f.fragmentsReceived, 0);
   figures.messages_stalled = sum(first, 'stalled');

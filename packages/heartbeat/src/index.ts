@@ -25,6 +25,10 @@ export {
   MSG_FRAGMENT,
   MSG_FRAGMENT_ACK,
   FRAGMENT_WINDOW,
+  MIN_FRAGMENT_WINDOW,
+  windowFor,
+  STALL_MS,
+  RESTART_CHECK_MS,
   type FragmentStats,
 } from './large-messages.js';
 export { raftSizeLimits } from './large-raft.js';

@@ -15,15 +15,31 @@ export const MSG_FRAGMENT = 5;
 export const MSG_FRAGMENT_ACK = 6;
 
 /**
- * Fragments sent to one peer and not yet acknowledged: the sender's window. 8 fragments of
- * about 60 KiB stay within a receive buffer of Linux's default maximum (2 x 208 KiB counted
- * by the kernel) only roughly; udp.ts asks for 4 MiB where the host allows it.
+ * Fragments sent to one peer and not yet acknowledged: the sender's window, at most. The
+ * window actually used is `windowFor` this node's receive buffer (peers are set up alike).
  */
 export const FRAGMENT_WINDOW = 8;
+/** The smallest window: below it a round trip per fragment would bound the throughput. */
+export const MIN_FRAGMENT_WINDOW = 2;
+/** What the kernel counts per datagram beyond its bytes (sk_buff and allocation slack). */
+const PER_PACKET_OVERHEAD_BYTES = 8 * 1024;
+
+/**
+ * The window for a receive buffer of `recvBufferBytes` (as the kernel reports it): fragments
+ * filling half of it, the rest left to heartbeats and other traffic, within
+ * MIN_FRAGMENT_WINDOW..FRAGMENT_WINDOW. On Linux's default maximum (208 KiB asked, 416 KiB
+ * counted) that is 3; where the host allows the 4 MiB udp.ts asks for, 8.
+ */
+export function windowFor(recvBufferBytes: number, maxPacketBytes: number): number {
+  const fit = Math.floor(recvBufferBytes / 2 / (maxPacketBytes + PER_PACKET_OVERHEAD_BYTES));
+  return Math.max(MIN_FRAGMENT_WINDOW, Math.min(FRAGMENT_WINDOW, fit));
+}
 /** The receiver acknowledges every this many fragments of a message, and its last one. */
 export const ACK_EVERY = 2;
 /** A sender whose window stays full this long without an ack gives the message up. */
 export const STALL_MS = 1000;
+/** While the window is full, how often the sender checks whether the peer restarted. */
+export const RESTART_CHECK_MS = 100;
 /** Messages queued for one peer (the one being sent included); beyond, new ones are dropped. */
 export const MAX_QUEUED_MESSAGES = 8;
 /** Bytes queued for one peer; beyond, new messages are dropped. */
@@ -61,11 +77,15 @@ export interface FragmentStats {
     readonly stalled: number;
     /** Messages not sent or given up because the failure detector had the peer down. */
     readonly peerDown: number;
+    /** Messages given up because the peer restarted while they were on their way. */
+    readonly peerRestarted: number;
   };
   /** Messages being reassembled now, and the bytes they reserve. */
   readonly reassembling: { readonly messages: number; readonly bytes: number };
   /** Messages queued for sending now (across peers). */
   readonly queued: number;
+  /** Fragments this node sends ahead of a peer's acks at most. */
+  readonly window: number;
 }
 
 interface Outgoing {
@@ -78,6 +98,8 @@ interface Outgoing {
   acked: number;
   /** When its first fragment went out. */
   startMs: number;
+  /** The peer's incarnation then (a restarted peer has lost the fragments before). */
+  peerIncarnation: number | undefined;
 }
 
 /** A message all sent whose fragments are not all acknowledged yet: it still fills the window. */
@@ -92,7 +114,9 @@ interface PeerQueue {
   /** Messages all sent and not all acknowledged, by id (at most MAX_QUEUED_MESSAGES). */
   readonly awaiting: Map<number, Awaiting>;
   bytes: number;
+  /** The check while the window is full (`onBlocked`), and since when it has been full. */
   stall: TimerHandle | undefined;
+  blockedSinceMs: number;
   /** Keys of messages sent lately, with the time until which a resend is held back. */
   readonly recent: Map<string, number>;
 }
@@ -104,10 +128,12 @@ export interface LargeMessageHooks {
   readonly sendAck: (peer: number, body: Uint8Array) => void;
   /** A reassembled message from `peer`. */
   readonly deliver: (peer: number, type: number, body: Uint8Array) => void;
+  /** The peer's current incarnation as the wire knows it (absent: never checked). */
+  readonly peerIncarnation?: (peer: number) => number | undefined;
 }
 
 /**
- * Messages larger than one packet, both ways: cut into fragments sent at most FRAGMENT_WINDOW
+ * Messages larger than one packet, both ways: cut into fragments sent at most `window`
  * ahead of the receiver's acks (so a multi-MiB snapshot does not overrun the receiver's socket
  * buffer), one message at a time per peer, and reassembled within the bounds of
  * `FragmentLimits`. The acks only pace: a lost fragment loses the whole message, and the layer
@@ -127,6 +153,7 @@ export class LargeMessages {
     queueFull: 0,
     stalled: 0,
     peerDown: 0,
+    peerRestarted: 0,
   };
 
   constructor(
@@ -135,6 +162,8 @@ export class LargeMessages {
     private readonly maxBodyBytes: number,
     private readonly hooks: LargeMessageHooks,
     readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS,
+    /** Fragments unacknowledged at most (see `windowFor`). */
+    readonly window: number = FRAGMENT_WINDOW,
   ) {
     this.reassembler = new Reassembler(
       limits,
@@ -156,7 +185,14 @@ export class LargeMessages {
     if (this.closed || body.length > this.limits.maxMessageBytes) return false;
     let q = this.queues.get(peer);
     if (!q) {
-      q = { items: [], awaiting: new Map(), bytes: 0, stall: undefined, recent: new Map() };
+      q = {
+        items: [],
+        awaiting: new Map(),
+        bytes: 0,
+        stall: undefined,
+        blockedSinceMs: 0,
+        recent: new Map(),
+      };
       this.queues.set(peer, q);
     }
     if (key !== undefined) {
@@ -181,9 +217,11 @@ export class LargeMessages {
       next: 0,
       acked: 0,
       startMs: -1,
+      peerIncarnation: undefined,
     });
     q.bytes += body.length;
-    this.pump(peer, q);
+    // While the window is full the message waits its turn: only acks (or the check) move on.
+    if (!q.stall) this.pump(peer, q);
     return true;
   }
 
@@ -235,9 +273,11 @@ export class LargeMessages {
         queueFull: this.sent.queueFull,
         stalled: this.sent.stalled,
         peerDown: this.sent.peerDown,
+        peerRestarted: this.sent.peerRestarted,
       },
       reassembling: this.reassembler.pending(),
       queued,
+      window: this.window,
     };
   }
 
@@ -279,11 +319,14 @@ export class LargeMessages {
   private pump(peer: number, q: PeerQueue): void {
     q.stall?.cancel();
     q.stall = undefined;
-    let open = FRAGMENT_WINDOW - this.outstanding(q);
+    let open = this.window - this.outstanding(q);
     for (;;) {
       const cur = q.items[0];
       if (!cur || this.closed) return;
-      if (cur.startMs < 0) cur.startMs = this.clock.monotonicMs();
+      if (cur.startMs < 0) {
+        cur.startMs = this.clock.monotonicMs();
+        cur.peerIncarnation = this.hooks.peerIncarnation?.(peer);
+      }
       while (cur.next < cur.count && open > 0) {
         const body = encodeFragment(cur.id, cur.type, cur.body, this.chunkBytes, cur.next);
         cur.next++;
@@ -292,7 +335,8 @@ export class LargeMessages {
         this.hooks.sendFragment(peer, body);
       }
       if (cur.next < cur.count) {
-        q.stall = this.clock.setTimer(STALL_MS, () => this.onStall(peer, q, cur));
+        q.blockedSinceMs = this.clock.monotonicMs();
+        q.stall = this.clock.setTimer(RESTART_CHECK_MS, () => this.onBlocked(peer, q, cur));
         return;
       }
       this.sent.messagesSent++;
@@ -307,17 +351,29 @@ export class LargeMessages {
   }
 
   /**
-   * No ack for STALL_MS with the window full: the fragments still unacknowledged are taken as
-   * lost. Messages all sent stop counting; the one being sent is given up if it alone fills
-   * the window (its receiver is gone or cannot keep up), else it goes on.
+   * The window is still full, no ack came. If the peer restarted, it lost the fragments it had:
+   * the message is given up at once. After STALL_MS the fragments still unacknowledged are
+   * taken as lost: messages all sent stop counting, and the one being sent is given up if it
+   * alone fills the window (its receiver is gone or cannot keep up), else it goes on.
    */
-  private onStall(peer: number, q: PeerQueue, cur: Outgoing): void {
+  private onBlocked(peer: number, q: PeerQueue, cur: Outgoing): void {
     q.stall = undefined;
     if (q.items[0] !== cur || this.closed) return;
-    q.awaiting.clear();
-    if (cur.next - cur.acked >= FRAGMENT_WINDOW) {
-      this.sent.stalled++;
+    const now = this.clock.monotonicMs();
+    const inc = this.hooks.peerIncarnation?.(peer);
+    if (inc !== cur.peerIncarnation) {
+      q.awaiting.clear();
+      this.sent.peerRestarted++;
       this.finish(q, cur);
+    } else if (now - q.blockedSinceMs >= STALL_MS) {
+      q.awaiting.clear();
+      if (cur.next - cur.acked >= this.window) {
+        this.sent.stalled++;
+        this.finish(q, cur);
+      }
+    } else {
+      q.stall = this.clock.setTimer(RESTART_CHECK_MS, () => this.onBlocked(peer, q, cur));
+      return;
     }
     this.pump(peer, q);
   }

@@ -24,6 +24,7 @@ import {
   LargeMessages,
   MSG_FRAGMENT,
   MSG_FRAGMENT_ACK,
+  windowFor,
   type FragmentStats,
 } from './large-messages.js';
 import { raftMessageKey, raftSizeLimits } from './large-raft.js';
@@ -182,6 +183,8 @@ export interface StartOptions {
    * machine replaces its state with `data`, then sees the entries after `index`.
    */
   readonly onSnapshot?: (s: StateSnapshot) => void;
+  /** Socket buffers to ask the kernel for, per link (default 4 MiB; tests use less). */
+  readonly socketBufferBytes?: number;
 }
 
 interface Pending {
@@ -287,25 +290,32 @@ export class MessagingNode extends EventEmitter {
       const p = this.peersById.get(Math.floor(key / MAX_LINKS));
       if (p) this.sendOn(p, key % MAX_LINKS, this.wire.seal(type, body));
     });
-    this.large = new LargeMessages(clock, wire.maxBodyBytes, {
-      sendFragment: (peer, body) => {
-        const p = this.peersById.get(peer);
-        if (p) this.sendAnyLink(p, this.wire.seal(MSG_FRAGMENT, body));
+    this.large = new LargeMessages(
+      clock,
+      wire.maxBodyBytes,
+      {
+        sendFragment: (peer, body) => {
+          const p = this.peersById.get(peer);
+          if (p) this.sendAnyLink(p, this.wire.seal(MSG_FRAGMENT, body));
+        },
+        sendAck: (peer, body) => {
+          const p = this.peersById.get(peer);
+          if (!p) return;
+          const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
+          this.queue(p, Math.max(0, up), MSG_FRAGMENT_ACK, body);
+        },
+        deliver: (peer, type, body) => {
+          const p = this.peersById.get(peer);
+          if (!p) return;
+          if (type === MSG_RAFT) this.onRaftPacket(p, -1, body);
+          else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
+          else this.wire.reject('bad-type', peer);
+        },
+        peerIncarnation: (peer) => this.wire.peerIncarnation(peer),
       },
-      sendAck: (peer, body) => {
-        const p = this.peersById.get(peer);
-        if (!p) return;
-        const up = p.links.findIndex((_, i) => this.fd.linkState(p.spec.name, i) === 'up');
-        this.queue(p, Math.max(0, up), MSG_FRAGMENT_ACK, body);
-      },
-      deliver: (peer, type, body) => {
-        const p = this.peersById.get(peer);
-        if (!p) return;
-        if (type === MSG_RAFT) this.onRaftPacket(p, -1, body);
-        else if (type === MSG_APP) this.inbox.push({ from: p.spec.name, data: body });
-        else this.wire.reject('bad-type', peer);
-      },
-    });
+      undefined,
+      windowFor(transports[0]?.recvBufferBytes ?? 0, wire.maxPacketBytes),
+    );
     for (const spec of config.nodes) {
       if (spec.name === config.self) continue;
       const p: Peer = {
@@ -371,7 +381,9 @@ export class MessagingNode extends EventEmitter {
     const transports: UdpTransport[] = [];
     try {
       for (const [i, l] of self.links.entries()) {
-        transports.push(await UdpTransport.bind(parseAddr(l, `links[${i}]`)));
+        transports.push(
+          await UdpTransport.bind(parseAddr(l, `links[${i}]`), undefined, opts.socketBufferBytes),
+        );
       }
     } catch (e) {
       await Promise.all(transports.map((t) => t.close()));

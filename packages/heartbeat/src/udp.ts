@@ -3,6 +3,9 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import { LIMITS, VigilError, type LinkAddress, type Transport } from '@vigil/base';
 
+/** Socket buffer size asked for by default. */
+export const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
  * The real `Transport` for one link: a UDP socket bound to this node's address on that link.
  * Socket errors are counted, never thrown: the network is lossy.
@@ -23,7 +26,15 @@ export class UdpTransport implements Transport {
     });
   }
 
-  static bind(addr: LinkAddress, timeoutMs = 5000): Promise<UdpTransport> {
+  /**
+   * Binds `addr`. The socket buffers are asked for `bufferBytes` each (default 4 MiB; the
+   * kernel caps them at net.core.rmem_max / wmem_max).
+   */
+  static bind(
+    addr: LinkAddress,
+    timeoutMs = 5000,
+    bufferBytes = DEFAULT_SOCKET_BUFFER_BYTES,
+  ): Promise<UdpTransport> {
     const sock = createSocket({
       type: isIPv6(addr.host) ? 'udp6' : 'udp4',
       reuseAddr: false,
@@ -47,14 +58,23 @@ export class UdpTransport implements Transport {
         clearTimeout(timer);
         sock.removeAllListeners('error');
         try {
-          sock.setRecvBufferSize(4 * 1024 * 1024);
-          sock.setSendBufferSize(4 * 1024 * 1024);
+          sock.setRecvBufferSize(bufferBytes);
+          sock.setSendBufferSize(bufferBytes);
         } catch {
           // the kernel caps these; the defaults still work
         }
         resolve(new UdpTransport(sock, addr));
       });
     });
+  }
+
+  /** The receive buffer the kernel granted, in bytes (as it counts them), or 0 if unknown. */
+  get recvBufferBytes(): number {
+    try {
+      return this.sock.getRecvBufferSize();
+    } catch {
+      return 0;
+    }
   }
 
   send(to: LinkAddress, packet: Uint8Array): void {

@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Clock, TimerHandle } from '@vigil/base';
-import { FRAGMENT_WINDOW, LargeMessages } from '@vigil/heartbeat';
+import {
+  FRAGMENT_WINDOW,
+  LargeMessages,
+  MIN_FRAGMENT_WINDOW,
+  RESTART_CHECK_MS,
+  STALL_MS,
+  windowFor,
+} from '@vigil/heartbeat';
 import { decodeFragment } from '@vigil/heartbeat/core';
 
 /** The sender's pacing and bounds, on a hand-driven clock; both ends wired back to back. */
@@ -22,12 +29,17 @@ class ManualClock implements Clock {
   sleep(): Promise<void> {
     return Promise.resolve();
   }
+  /** Moves time on by `ms`, firing each timer at its own time (timers set meanwhile too). */
   advance(ms: number): void {
-    this.now += ms;
-    for (const t of this.timers.filter((x) => x.live && x.at <= this.now)) {
-      t.live = false;
-      t.fn();
+    const end = this.now + ms;
+    for (;;) {
+      const due = this.timers.filter((x) => x.live && x.at <= end).sort((x, y) => x.at - y.at)[0];
+      if (!due) break;
+      this.now = due.at;
+      due.live = false;
+      due.fn();
     }
+    this.now = end;
   }
 }
 
@@ -59,6 +71,29 @@ function pair() {
 }
 
 describe('large messages: the sender window', () => {
+  it('sizes the window to the receive buffer the kernel granted', () => {
+    const packet = 60 * 1024;
+    // Linux's default maximum: 212992 asked, twice that counted.
+    assert.equal(windowFor(2 * 212_992, packet), 3);
+    assert.equal(windowFor(2 * 4 * 1024 * 1024, packet), FRAGMENT_WINDOW);
+    assert.equal(windowFor(0, packet), MIN_FRAGMENT_WINDOW, 'unknown: the smallest');
+    const sent: Uint8Array[] = [];
+    const tx = new LargeMessages(
+      new ManualClock(),
+      BODY,
+      {
+        sendFragment: (_p, b) => sent.push(b),
+        sendAck: () => undefined,
+        deliver: () => undefined,
+      },
+      undefined,
+      3,
+    );
+    tx.send(2, 2, new Uint8Array(1024 * 1024));
+    assert.equal(sent.length, 3);
+    assert.equal(tx.stats().window, 3);
+  });
+
   it('never has more than the window unacknowledged, and acks release the rest', () => {
     const { wire, tx, delivered, deliverAll } = pair();
     const msg = new Uint8Array(2 * 1024 * 1024).map((_, i) => i * 31);
@@ -97,13 +132,38 @@ describe('large messages: the sender window', () => {
     tx.send(2, 2, a);
     tx.send(2, 2, b);
     assert.equal(wire.length, FRAGMENT_WINDOW);
-    clock.advance(999);
+    clock.advance(STALL_MS - 1);
     assert.equal(wire.length, FRAGMENT_WINDOW, 'still waiting');
-    clock.advance(1);
+    clock.advance(RESTART_CHECK_MS);
     assert.equal(tx.stats().dropped.stalled, 1);
     const next = wire.slice(FRAGMENT_WINDOW).map((f) => decodeFragment(f)!);
     assert.equal(next.length, Math.ceil(b.length / tx.chunkBytes));
     assert.ok(next.every((f) => f.totalBytes === b.length && f.messageId === next[0]!.messageId));
+  });
+
+  it('gives a message up at once when the peer restarts (it lost the fragments it had)', () => {
+    const clock = new ManualClock();
+    const wire: Uint8Array[] = [];
+    let inc = 5;
+    const tx = new LargeMessages(clock, BODY, {
+      sendFragment: (_peer, body) => wire.push(body),
+      sendAck: () => undefined,
+      deliver: () => undefined,
+      peerIncarnation: () => inc,
+    });
+    tx.send(2, 2, new Uint8Array(1024 * 1024));
+    tx.send(2, 2, new Uint8Array(200 * 1024));
+    clock.advance(3 * RESTART_CHECK_MS);
+    assert.equal(onWire(wire), FRAGMENT_WINDOW, 'the same peer: it waits for acks');
+    inc = 6;
+    clock.advance(RESTART_CHECK_MS);
+    assert.equal(tx.stats().dropped.peerRestarted, 1);
+    assert.equal(tx.stats().dropped.stalled, 0);
+    assert.equal(
+      wire.length,
+      FRAGMENT_WINDOW + 4,
+      'the next message went out to the new incarnation',
+    );
   });
 
   it('does not queue the same keyed message twice while it is on its way, and bounds the queue', () => {

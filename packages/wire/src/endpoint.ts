@@ -156,6 +156,11 @@ export class WireEndpoint {
     return this.windows.has(nodeId);
   }
 
+  /** The newest incarnation of `nodeId` that authenticated (-1 before any; undefined if unknown). */
+  peerIncarnation(nodeId: number): number | undefined {
+    return this.windows.get(nodeId)?.currentIncarnation;
+  }
+
   /** Builds one packet. Throws VGL_E_LIMIT if the body does not fit. */
   seal(type: number, body: Uint8Array): Uint8Array {
     if (!Number.isInteger(type) || type < 1 || type > 255) {

@@ -17,6 +17,8 @@
  * Events are written as {"event":{…},"monoMs":…}; late heartbeats are also logged on stderr.
  * The first line is {"ready":true,…} once the node is up. SIGTERM closes it cleanly.
  *
+ * `VIGIL_MSGD_SOCKET_BUFFER` (bytes) asks for smaller socket buffers than the default 4 MiB.
+ *
  * Like Corosync (which runs with real-time scheduling), msgd raises its own CPU priority so a
  * loaded machine does not starve its heartbeats: nice `VIGIL_MSGD_NICE` (default -10) when
  * permitted; otherwise it warns on stderr and runs at the inherited priority.
@@ -71,9 +73,12 @@ async function main(argv: string[]): Promise<void> {
   }
   // The replicated state machine of this host: the committed entries in order.
   const state = new MsgdState();
+  // Smaller socket buffers than the default, to try what hosts with Linux's defaults see.
+  const socketBufferBytes = Number(process.env.VIGIL_MSGD_SOCKET_BUFFER ?? '0') || undefined;
   const node = await MessagingNode.start(config, {
     onCommitted: (e) => state.add(e.index, e.data),
     onSnapshot: (s) => state.restore(s.data),
+    ...(socketBufferBytes === undefined ? {} : { socketBufferBytes }),
   });
   node.on('event', (ev: { type: string }) => {
     out({ event: ev, monoMs: performance.now() });
