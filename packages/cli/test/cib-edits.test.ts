@@ -12,6 +12,7 @@ import {
 } from '@vigil/controller';
 import { needs, run, tempDir } from '@vigil/testkit';
 import { demoConfiguration } from '../src/commands/demo.js';
+import { parsePrimitive } from '../src/commands/resource.js';
 
 /**
  * What the CLI's changes build is a Pacemaker CIB configuration that Pacemaker itself accepts:
@@ -28,7 +29,7 @@ function apply(c: Cib, es: readonly CibEntry[]): Cib {
 
 describe('CLI changes make a CIB Pacemaker accepts', () => {
   it(
-    'demo configuration, group member, move/ban, standby, properties: crm_verify finds no error',
+    'demo configuration, group member, a promotable clone, move/ban, standby, properties: crm_verify finds no error',
     needs('cmd:crm_verify'),
     async () => {
       const c = apply(emptyCib(), [
@@ -75,6 +76,16 @@ describe('CLI changes make a CIB Pacemaker accepts', () => {
           op: 'constraint-add',
           constraint: { kind: 'order', id: 'o1', first: 'ping-clone', then: 'web' },
         },
+        {
+          // As `vigil resource create db ocf:pacemaker:Stateful --promotable` makes it.
+          op: 'rsc-create',
+          def: {
+            kind: 'clone',
+            id: 'db-clone',
+            meta: { promotable: 'true' },
+            child: parsePrimitive(['db', 'ocf:pacemaker:Stateful'], true),
+          },
+        },
         { op: 'node-set', node: 'a', standby: true },
         { op: 'node-set', node: 'b', maintenance: true },
         { op: 'node-set', node: 'b', maintenance: false },
@@ -97,14 +108,40 @@ describe('CLI changes make a CIB Pacemaker accepts', () => {
           'web/web-server',
           'web/web-log',
           'ping-clone/ping',
+          'db-clone/db',
         ],
       );
+      assert.equal(primitives(c.config).find((p) => p.prim.id === 'db')?.top.promotable, true);
       await using dir = await tempDir('cib-edits');
       const file = join(dir.path, 'cib.xml');
       await writeFile(file, configToCibXml(c.config, c.configVersion));
+      const xml = configToCibXml(c.config, c.configVersion);
+      assert.match(xml, /<op [^>]*interval="10s"[^>]*role="Promoted"/);
+      assert.match(xml, /<op [^>]*interval="11s"[^>]*role="Unpromoted"/);
       const v = await run('crm_verify', ['-V', '-x', file], { timeoutMs: 30_000 });
       assert.doesNotMatch(`${v.stdout}${v.stderr}`, /error/i);
       assert.equal(v.code, 0, v.stderr);
     },
   );
+
+  it('a promotable clone by default monitors each role at its own interval; a bad role is refused', () => {
+    assert.deepEqual(
+      parsePrimitive(['db', 'ocf:pacemaker:Stateful'], true).ops.map((o) => [o.intervalMs, o.role]),
+      [
+        [10_000, 'Promoted'],
+        [11_000, 'Unpromoted'],
+      ],
+    );
+    assert.deepEqual(
+      parsePrimitive(
+        ['db', 'ocf:pacemaker:Stateful', 'op', 'monitor', 'interval=5s', 'role=Promoted'],
+        true,
+      ).ops.map((o) => [o.intervalMs, o.role]),
+      [[5_000, 'Promoted']],
+    );
+    assert.throws(
+      () => parsePrimitive(['db', 'ocf:pacemaker:Stateful', 'op', 'monitor', 'role=Master']),
+      /Promoted or Unpromoted/,
+    );
+  });
 });

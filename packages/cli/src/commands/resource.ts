@@ -5,8 +5,11 @@ import type { StatusView } from '@vigil/daemon';
 import type { Command } from '../command.js';
 import { call, nameValues, parseDurationMs, takeSocket } from './daemon-client.js';
 
-/** Parses `ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s [timeout=20s]]`. */
-export function parsePrimitive(words: readonly string[]): PrimitiveDef {
+/**
+ * Parses `ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s [timeout=20s]
+ * [role=Promoted|Unpromoted]]`; a promotable clone's primitive gets a monitor per role by default.
+ */
+export function parsePrimitive(words: readonly string[], promotable = false): PrimitiveDef {
   const [id, agent, ...rest] = words;
   if (id === undefined || agent === undefined)
     throw new VigilError('VGL_E_USAGE', 'resource create needs ID and AGENT');
@@ -37,10 +40,14 @@ export function parsePrimitive(words: readonly string[]): PrimitiveDef {
         `op '${name ?? ''}': only 'op monitor interval=…' is configurable`,
       );
     const v = nameValues(kv, 'op monitor');
+    const role = v.role;
+    if (role !== undefined && role !== 'Promoted' && role !== 'Unpromoted')
+      throw new VigilError('VGL_E_USAGE', `op monitor role=${role}: Promoted or Unpromoted`);
     ops.push({
       name: 'monitor',
       intervalMs: parseDurationMs(v.interval ?? '10s', 'op monitor interval'),
       timeoutMs: parseDurationMs(v.timeout ?? '20s', 'op monitor timeout'),
+      ...(role === undefined ? {} : { role }),
     });
     opWords = [];
   };
@@ -55,7 +62,13 @@ export function parsePrimitive(words: readonly string[]): PrimitiveDef {
     else opWords.push(w);
   }
   flushOp();
-  if (ops.length === 0) ops.push({ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 });
+  if (ops.length === 0 && promotable)
+    // One monitor per role, at different intervals (Pacemaker needs them distinct).
+    ops.push(
+      { name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000, role: 'Promoted' },
+      { name: 'monitor', intervalMs: 11_000, timeoutMs: 20_000, role: 'Unpromoted' },
+    );
+  else if (ops.length === 0) ops.push({ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 });
   return {
     kind: 'primitive',
     id,
@@ -123,20 +136,26 @@ const need = (args: string[], n: number, what: string): void => {
 export const resourceCommands: Command[] = [
   sub(
     'create',
-    'vigil resource create ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s] [--group G] [--clone]',
-    'Create a primitive (optionally in group G, or as a clone ID-clone).',
+    'vigil resource create ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s] [--group G] [--clone] [--promotable]',
+    'Create a primitive (optionally in group G, or as a clone ID-clone; --promotable: a promotable clone, monitored in each role).',
     async (socket, args, out) => {
       const group = takeFlag(args, '--group');
-      const clone = args.includes('--clone');
-      const words = args.filter((a) => a !== '--clone');
-      const def = parsePrimitive(words);
+      const promotable = args.includes('--promotable');
+      const clone = args.includes('--clone') || promotable;
+      const words = args.filter((a) => a !== '--clone' && a !== '--promotable');
+      const def = parsePrimitive(words, promotable);
       let entry: CibEntry;
       if (clone && group !== undefined)
-        throw new VigilError('VGL_E_USAGE', '--clone and --group cannot be combined');
+        throw new VigilError('VGL_E_USAGE', '--clone/--promotable and --group cannot be combined');
       if (clone)
         entry = {
           op: 'rsc-create',
-          def: { kind: 'clone', id: `${def.id}-clone`, child: def, meta: {} },
+          def: {
+            kind: 'clone',
+            id: `${def.id}-clone`,
+            child: def,
+            meta: promotable ? { promotable: 'true' } : {},
+          },
         };
       else if (group !== undefined) {
         const cib = (await call(socket, 'cib')) as { config: { resources: { id: string }[] } };

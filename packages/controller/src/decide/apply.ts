@@ -595,9 +595,18 @@ function checkDef(r: ResourceDef): void {
     for (const k of Object.keys(r.params))
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
         throw new VigilError('VGL_E_INVALID_INPUT', `resource ${r.id}: bad parameter name '${k}'`);
+    // Entries come off the wire: the role is checked, whatever the type says.
     for (const o of r.ops)
-      if (!(o.intervalMs >= 0 && o.timeoutMs > 0))
+      if (
+        !(o.intervalMs >= 0 && o.timeoutMs > 0) ||
+        ![undefined, 'Promoted', 'Unpromoted'].includes(o.role)
+      )
         throw new VigilError('VGL_E_INVALID_INPUT', `resource ${r.id}: bad ${o.name} operation`);
+    if (new Set(r.ops.map((o) => o.intervalMs)).size !== r.ops.length)
+      throw new VigilError(
+        'VGL_E_INVALID_INPUT',
+        `resource ${r.id}: two monitors with the same interval (each role's needs its own)`,
+      );
   } else if (r.kind === 'group') {
     if (r.members.length === 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `group ${r.id} has no members`);

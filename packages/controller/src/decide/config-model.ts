@@ -506,10 +506,14 @@ export function primitiveModel(p: PrimitiveDef, taken: Set<string>): Primitive {
     utilization: [],
     operations: {
       ops: p.ops.map((o) => ({
-        id: freshId(taken, `${p.id}-${o.name}-interval-${msText(o.intervalMs)}`),
+        id: freshId(
+          taken,
+          `${p.id}-${o.name}-interval-${msText(o.intervalMs)}${o.role === undefined ? '' : `-${o.role}`}`,
+        ),
         name: o.name,
         interval: msText(o.intervalMs),
         timeout: msText(o.timeoutMs),
+        ...(o.role === undefined ? {} : { role: o.role }),
         instanceAttributes: [],
         metaAttributes: [],
       })),

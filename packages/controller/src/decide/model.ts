@@ -16,6 +16,8 @@ export interface OpSpec {
   readonly name: 'monitor';
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  /** A promotable clone's monitors: the role each checks. */
+  readonly role?: 'Promoted' | 'Unpromoted';
 }
 
 export interface PrimitiveDef {
