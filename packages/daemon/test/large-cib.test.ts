@@ -164,7 +164,7 @@ describe('a multi-MiB CIB across the cluster (3 real vigild)', req, () => {
     await Promise.all(
       batches.map((entries) => callDaemon(cluster.socket(dc), 'changes', { entries }, WAIT_MS)),
     );
-    const dcState = await waitFor(
+    await waitFor(
       async () => {
         const m = await messaging(dc);
         return m.firstIndex > before.commit + 1 ? m : undefined;
