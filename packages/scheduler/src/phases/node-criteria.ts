@@ -160,6 +160,15 @@ export function applyNodeCriteria(ws: WorkingSet): void {
             why: `${r.id} failed ${formatScore(fc)} time(s) there, reaching its migration-threshold`,
           });
         }
+        const hard = r.history.get(n.name)?.hardError ?? r.probedOn.get(n.name)?.hardError;
+        if (hard !== undefined && r.history.get(n.name)?.failed !== false) {
+          r.allowed.set(n.name, -INFINITY);
+          r.causes.push({
+            node: n.name,
+            score: -INFINITY,
+            why: `a hard error (rc ${hard}) happened on ${n.name}: it may not run there until cleaned up`,
+          });
+        }
         if (
           r.history.get(n.name)?.notInstalled === true ||
           r.probedOn.get(n.name)?.notInstalled === true
