@@ -239,6 +239,14 @@ export interface ClusterOptions {
   readonly placementStrategy: string;
   readonly dcUuid?: string;
   readonly startupFencing: boolean;
+  /** node-health-strategy and the scores of red, yellow and green node health attributes. */
+  readonly nodeHealth?: {
+    readonly strategy: string;
+    readonly red: number;
+    readonly yellow: number;
+    readonly green: number;
+    readonly base: number;
+  };
 }
 
 export interface WorkingSet {

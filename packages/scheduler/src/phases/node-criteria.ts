@@ -7,6 +7,7 @@ import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
 import type { WorkingSet, WsNode, WsResource } from '../working-set.js';
 import { activeNodes, primitivesOf } from '../working-set.js';
 import { ticketUsable } from '../constraints/ticket.js';
+import { applyNodeHealth, nodeHealth } from './node-health.js';
 
 function addCause(r: WsResource, node: string, score: number, why: string): void {
   r.allowed.set(node, addScores(r.allowed.get(node) ?? 0, score));
@@ -88,6 +89,7 @@ export function applyNodeCriteria(ws: WorkingSet): void {
   }
   // Node availability does not depend on the resource: once per node.
   const unavailable = ws.nodes.map((n) => nodeUnavailable(ws, n));
+  const health = ws.nodes.map((n) => nodeHealth(ws, n));
   for (const r of ws.byId.values()) {
     r.allowed.clear();
     if (ws.options.symmetric) {
@@ -101,6 +103,7 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         }
       }
     }
+    applyNodeHealth(ws, r, health);
     for (const t of ticketsFor(ws, r)) {
       if (ticketUsable(ws, t.ticket)) continue;
       // A ticket needed only to be promoted stops everything only with loss-policy=stop.
