@@ -4,7 +4,17 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { explainSpec, lines, op, prim, probedStopped, run, type CibSpec } from './fixture.js';
+import {
+  clone,
+  explainSpec,
+  lines,
+  op,
+  prim,
+  probedStopped,
+  run,
+  scheduleSpec,
+  type CibSpec,
+} from './fixture.js';
 
 describe('a probe that fails with a hard error', () => {
   const spec = (rc: number): CibSpec => ({
@@ -23,5 +33,22 @@ describe('a probe that fails with a hard error', () => {
 
   it('a generic error (rc 1) is soft: recovered in place', () => {
     assert.deepEqual(run(spec(1)), lines('* Recover A ( n1 )'));
+  });
+});
+
+describe('a hard error on an anonymous clone instance', () => {
+  it('keeps every instance of the clone off that node', () => {
+    const t = scheduleSpec({
+      nodes: [
+        { name: 'n1', history: { c: [op('c', { op: 'monitor', rc: 4, call: 1 })] } },
+        { name: 'n2', history: { c: probedStopped('c') } },
+      ],
+      resources: clone('C', prim('c')),
+    });
+    const placed = t.ws.byId
+      .get('C')!
+      .children.map((i) => i.assigned)
+      .filter((n) => typeof n === 'string');
+    assert.deepEqual(placed, ['n2']);
   });
 });

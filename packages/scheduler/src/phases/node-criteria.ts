@@ -41,6 +41,28 @@ export function failureBan(ws: WorkingSet, r: WsResource, node: string): number 
   return fc.count >= threshold ? fc.count : undefined;
 }
 
+/**
+ * A hard error recorded on the node against the primitive or, for an anonymous clone, against
+ * any of its instances (they are interchangeable).
+ */
+function hardErrorOn(r: WsResource, node: string): number | undefined {
+  const own = (p: WsResource): number | undefined => {
+    const h = p.history.get(node);
+    if (h?.hardError !== undefined && h.failed) return h.hardError;
+    return p.probedOn.get(node)?.hardError;
+  };
+  const mine = own(r);
+  if (mine !== undefined || r.kind !== 'primitive') return mine;
+  const clone = r.parent?.kind === 'clone' ? r.parent : undefined;
+  if (!clone || clone.clone?.unique === true) return undefined;
+  for (const inst of clone.children) {
+    if (inst.kind !== 'primitive' || inst === r) continue;
+    const v = own(inst);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 /** The resource and the clones above it, up to the nearest group (a group carries its own). */
 function ancestors(r: WsResource): WsResource[] {
   const out: WsResource[] = [r];
@@ -163,8 +185,8 @@ export function applyNodeCriteria(ws: WorkingSet): void {
             why: `${r.id} failed ${formatScore(fc)} time(s) there, reaching its migration-threshold`,
           });
         }
-        const hard = r.history.get(n.name)?.hardError ?? r.probedOn.get(n.name)?.hardError;
-        if (hard !== undefined && r.history.get(n.name)?.failed !== false) {
+        const hard = hardErrorOn(r, n.name);
+        if (hard !== undefined) {
           r.allowed.set(n.name, -INFINITY);
           r.causes.push({
             node: n.name,
