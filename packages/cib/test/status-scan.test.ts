@@ -137,6 +137,29 @@ describe('status fast path', () => {
       assert.equal(scanStatus(odd, 0, 100), undefined, odd);
   });
 
+  it('reuses a repeated value only when read with the same quote', () => {
+    // The second value repeats the first one's text up to a closing quote, but in the other
+    // quote character it ends earlier: the tag is malformed, and both paths must say so.
+    const ops = (second: string): string =>
+      `<node_state id="n1" uname="n1"><lrm id="n1"><lrm_resources><lrm_resource id="r1">` +
+      `<lrm_rsc_op id="a" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" exit-reason='x"y'/>` +
+      `<lrm_rsc_op id="b" operation="stop" call-id="2" rc-code="0" op-status="0" interval="0" exit-reason=${second}/>` +
+      `</lrm_resource></lrm_resources></lrm></node_state>`;
+    const bad = ops(`"x"y"`);
+    assert.equal(scanStatus(`${bad}</status>`, 0, 100), undefined);
+    const { fast, general } = both(cibWith(bad));
+    assert.deepStrictEqual(fast, general);
+    assert.ok((fast as { error?: string }).error !== undefined, 'a malformed tag is an error');
+    // Repeated in the same quote, the value is read (and shared) on the fast path.
+    const good = ops(`'x"y'`);
+    const r = scanStatus(`${good}</status>`, 0, 100);
+    assert.ok(r !== undefined);
+    const [a, b] = r.nodeStates[0]!.lrm!.resources[0]!.ops;
+    assert.equal(b!.exitReason, 'x"y');
+    assert.equal(a!.exitReason, b!.exitReason);
+    assert.deepStrictEqual(both(cibWith(good)).fast, both(cibWith(good)).general);
+  });
+
   it('gives the same model (or error) as the general path on generated status sections', () => {
     let fastOps = 0;
     fc.assert(

@@ -22,7 +22,14 @@ interface Table {
   readonly next: Int32Array;
   /** The last string value of each attribute: an equal value reuses it (no new string). */
   readonly last: string[];
+  /** The quote character each of `last` was read with (0: none yet). */
+  readonly lastQuote: Int32Array;
   first: number;
+  /** Per spec index, copied out of the specs (objects of several shapes, slow to read in the loop). */
+  readonly names: readonly string[];
+  readonly isInt: Uint8Array;
+  /** Bit k set: spec k is required. */
+  readonly requiredMask: number;
 }
 
 function table(specs: readonly FieldSpec[]): Table {
@@ -34,7 +41,11 @@ function table(specs: readonly FieldSpec[]): Table {
     byName,
     next: new Int32Array(specs.length).fill(-1),
     last: specs.map(() => ''),
+    lastQuote: new Int32Array(specs.length),
     first: -1,
+    names: specs.map((x) => x.xml),
+    isInt: Uint8Array.from(specs, (x) => (x.int === true ? 1 : 0)),
+    requiredMask: specs.reduce((m, x, k) => (x.required === true ? m | (1 << k) : m), 0),
   };
 }
 
@@ -43,6 +54,9 @@ const LRM = table(S.LRM_FIELDS);
 const LRM_RESOURCE = table(S.LRM_RESOURCE_FIELDS);
 const LRM_RSC_OP = table(S.LRM_RSC_OP_FIELDS);
 const TABLES = [NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP];
+// Attribute sets are bit masks of spec indexes (see startTag).
+for (const t of TABLES)
+  if (t.specs.length > 31) throw new Error('status-scan: an attribute table outgrew its bit mask');
 /** The largest table's size: the scratch array of values. */
 const MAX_FIELDS = Math.max(
   ...[NODE_STATE, LRM, LRM_RESOURCE, LRM_RSC_OP].map((t) => t.specs.length),
@@ -72,7 +86,10 @@ class Scanner {
   ) {
     this.i = from;
     // Values remembered from an earlier document would keep its text alive: start afresh.
-    for (const t of TABLES) t.last.fill('');
+    for (const t of TABLES) {
+      t.last.fill('');
+      t.lastQuote.fill(0);
+    }
     this.clean = s.indexOf('&', from) < 0 && s.indexOf('\t', from) < 0 && s.indexOf('\r', from) < 0;
   }
 
@@ -132,7 +149,8 @@ class Scanner {
     if (s.charCodeAt(this.i) !== 0x3c) throw GIVE_UP;
     if (s.charCodeAt(this.i + 1) !== 0x2f) return false;
     const j = this.i + 2;
-    if (!s.startsWith(name, j) || s.charCodeAt(j + name.length) !== 0x3e) throw GIVE_UP;
+    if (s.charCodeAt(j + name.length) !== 0x3e || s.slice(j, j + name.length) !== name)
+      throw GIVE_UP;
     this.i = j + name.length + 1;
     return true;
   }
@@ -140,10 +158,13 @@ class Scanner {
   /** At '<' of a start tag: true if it is `<name` followed by a space, '>' or '/'. */
   private atStart(name: string): boolean {
     const s = this.s;
-    if (!s.startsWith(name, this.i + 1)) return false;
+    if (s.slice(this.i + 1, this.i + 1 + name.length) !== name) return false;
     const c = s.charCodeAt(this.i + 1 + name.length);
     return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x3e || c === 0x2f;
   }
+
+  /** The operations of the resource being read (see lrmResource). */
+  private readonly opsScratch: LrmRscOp[] = [];
 
   /** Bit k set: the tag just read has the attribute of spec index k (indexes below 31 only). */
   private mask = 0;
@@ -160,7 +181,7 @@ class Scanner {
   private startTag(name: string, t: Table): Record<string, string> | undefined {
     const s = this.s;
     const v = this.v;
-    for (let k = 0; k < t.specs.length; k++) v[k] = undefined;
+    for (let k = 0; k < t.names.length; k++) v[k] = undefined;
     let i = this.i + 1 + name.length;
     let rest: Record<string, string> | undefined;
     let count = 0;
@@ -186,13 +207,13 @@ class Scanner {
       // The attribute that usually comes next, when it is that name followed by '='; otherwise
       // look the name up (and check it).
       let idx = prev < 0 ? t.first : t.next[prev]!;
-      const guess = idx >= 0 ? t.specs[idx]!.xml : undefined;
+      const guess = idx >= 0 ? t.names[idx]! : undefined;
       let an: string | undefined;
       let eq: number;
       if (
         guess !== undefined &&
         s.charCodeAt(ns + guess.length) === 0x3d &&
-        s.startsWith(guess, ns)
+        s.slice(ns, ns + guess.length) === guess
       )
         eq = ns + guess.length;
       else {
@@ -211,7 +232,19 @@ class Scanner {
       const q = s.charCodeAt(i);
       if (q !== 0x22 && q !== 0x27) throw GIVE_UP;
       const vs = ++i;
-      const ve = this.valueEnd(vs, q);
+      // A string value equal to this attribute's previous one, read with the same quote (so
+      // the quote does not occur in it, nor anything else valueEnd rejects): the same string
+      // object, and its end known without searching.
+      let same: string | undefined;
+      if (idx >= 0 && t.lastQuote[idx] === q) {
+        const prevValue = t.last[idx]!;
+        if (
+          s.charCodeAt(vs + prevValue.length) === q &&
+          s.slice(vs, vs + prevValue.length) === prevValue
+        )
+          same = prevValue;
+      }
+      const ve = same !== undefined ? vs + same.length : this.valueEnd(vs, q);
       i = ve + 1;
       if (++count > this.maxAttributes) throw GIVE_UP;
       if (idx === -2) {
@@ -224,18 +257,18 @@ class Scanner {
       }
       if (v[idx] !== undefined) throw GIVE_UP; // duplicate attribute
       mask |= 1 << idx;
-      if (t.specs[idx]!.int === true) v[idx] = this.int(vs, ve);
-      else {
+      if (t.isInt[idx] === 1) v[idx] = this.int(vs, ve);
+      else if (same !== undefined) {
         // Most values repeat the previous element's (digests, feature sets, node names…): the
         // same string object then, which spares the allocation and the garbage collector.
-        const prevValue = t.last[idx]!;
-        if (prevValue.length === ve - vs && s.startsWith(prevValue, vs)) v[idx] = prevValue;
-        else v[idx] = t.last[idx] = s.slice(vs, ve);
+        v[idx] = same;
+      } else {
+        v[idx] = t.last[idx] = s.slice(vs, ve);
+        t.lastQuote[idx] = q;
       }
       prev = idx;
     }
-    for (let k = 0; k < t.specs.length; k++)
-      if (t.specs[k]!.required === true && v[k] === undefined) throw GIVE_UP;
+    if ((mask & t.requiredMask) !== t.requiredMask) throw GIVE_UP;
     this.mask = mask;
     return rest;
   }
@@ -345,14 +378,19 @@ class Scanner {
       if (v[5] !== undefined) r.shutdownLock = v[5] as number;
     }
     if (!this.closed()) {
+      // Gathered in a scratch list, then copied at their exact count: an array grown by push
+      // keeps room for 17, and most resources have one or two operations.
+      const ops = this.opsScratch;
+      let n = 0;
       while (!this.atEndTag('lrm_resource')) {
         if (!this.atStart('lrm_rsc_op')) throw GIVE_UP;
         const orest = this.startTag('lrm_rsc_op', LRM_RSC_OP);
         const o = this.op();
         if (!this.closed() && !this.atEndTag('lrm_rsc_op')) throw GIVE_UP;
         if (orest !== undefined) o.extra = { attrs: orest };
-        r.ops.push(o);
+        ops[n++] = o;
       }
+      if (n > 0) r.ops = ops.slice(0, n);
     }
     if (rest !== undefined) r.extra = { attrs: rest };
     return r;

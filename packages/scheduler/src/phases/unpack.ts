@@ -7,7 +7,7 @@ import type { CibElement } from '../cib-tree.js';
 import { elementChildren, firstChild } from '../cib-tree.js';
 import { evalRule, parseInterval, type RuleContext } from '../rules.js';
 import { INFINITY, parseScore } from '../score.js';
-import type { Status } from '@vigil/cib';
+import type { NodeState, Status } from '@vigil/cib';
 import type {
   ClusterOptions,
   HistoryOp,
@@ -526,68 +526,81 @@ export function historyFromTree(status: CibElement | undefined): NodeHistory[] {
   return out;
 }
 
-/** Each node's history straight from the typed model's status (no element tree). */
+/**
+ * Each node's history straight from the typed model's status (no element tree). A node's
+ * entries are converted when read (applyHistory reads them once): one node's conversion is then
+ * garbage before the next one's is made, rather than the whole section's living through the
+ * fold (and being copied by the garbage collector as it does).
+ */
 export function historyFromModel(status: Status): NodeHistory[] {
-  const out: NodeHistory[] = [];
-  for (const ns of status.nodeStates) {
-    const entries: LrmEntry[] = [];
-    for (const lr of ns.lrm?.resources ?? []) {
-      const ops: HistoryOp[] = [];
-      for (const o of lr.ops) {
-        const targetRc = targetRcOf(o.transitionKey);
-        // The usual record in one literal (the same fields in the same order as below).
-        if (
-          targetRc !== undefined &&
-          o.operationKey !== undefined &&
-          o.lastRcChange !== undefined &&
-          o.opDigest !== undefined &&
-          o.crmFeatureSet !== undefined &&
-          o.migrateSource === undefined &&
-          o.migrateTarget === undefined &&
-          o.opSecureParams === undefined &&
-          o.opRestartDigest === undefined &&
-          o.opForceRestart === undefined
-        ) {
-          ops.push({
-            id: o.id,
-            operation: o.operation,
-            intervalMs: o.interval,
-            callId: o.callId,
-            rc: o.rcCode,
-            opStatus: o.opStatus,
-            targetRc,
-            key: o.operationKey,
-            lastRcChange: o.lastRcChange,
-            digest: o.opDigest,
-            featureSet: o.crmFeatureSet,
-          });
-          continue;
-        }
-        const h: MutableOp = {
+  return status.nodeStates.map((ns) => ({
+    id: ns.id,
+    uname: ns.uname,
+    inCcm: ns.inCcm,
+    get entries(): LrmEntry[] {
+      return entriesFromModel(ns);
+    },
+  }));
+}
+
+/** One node's history entries from its `node_state` in the model. */
+function entriesFromModel(ns: NodeState): LrmEntry[] {
+  const entries: LrmEntry[] = [];
+  for (const lr of ns.lrm?.resources ?? []) {
+    const ops: HistoryOp[] = [];
+    for (const o of lr.ops) {
+      const targetRc = targetRcOf(o.transitionKey);
+      // The usual record in one literal (the same fields in the same order as below).
+      if (
+        targetRc !== undefined &&
+        o.operationKey !== undefined &&
+        o.lastRcChange !== undefined &&
+        o.opDigest !== undefined &&
+        o.crmFeatureSet !== undefined &&
+        o.migrateSource === undefined &&
+        o.migrateTarget === undefined &&
+        o.opSecureParams === undefined &&
+        o.opRestartDigest === undefined &&
+        o.opForceRestart === undefined
+      ) {
+        ops.push({
           id: o.id,
           operation: o.operation,
           intervalMs: o.interval,
           callId: o.callId,
           rc: o.rcCode,
           opStatus: o.opStatus,
-        };
-        if (targetRc !== undefined) h.targetRc = targetRc;
-        if (o.operationKey !== undefined) h.key = o.operationKey;
-        if (o.lastRcChange !== undefined) h.lastRcChange = o.lastRcChange;
-        if (o.migrateSource !== undefined) h.migrateSource = o.migrateSource;
-        if (o.migrateTarget !== undefined) h.migrateTarget = o.migrateTarget;
-        if (o.opDigest !== undefined) h.digest = o.opDigest;
-        if (o.opSecureParams !== undefined) h.secureParams = o.opSecureParams;
-        if (o.crmFeatureSet !== undefined) h.featureSet = o.crmFeatureSet;
-        if (o.opRestartDigest !== undefined) h.restartDigest = o.opRestartDigest;
-        if (o.opForceRestart !== undefined) h.forceRestart = o.opForceRestart;
-        ops.push(h);
+          targetRc,
+          key: o.operationKey,
+          lastRcChange: o.lastRcChange,
+          digest: o.opDigest,
+          featureSet: o.crmFeatureSet,
+        });
+        continue;
       }
-      entries.push({ rid: lr.id, ops });
+      const h: MutableOp = {
+        id: o.id,
+        operation: o.operation,
+        intervalMs: o.interval,
+        callId: o.callId,
+        rc: o.rcCode,
+        opStatus: o.opStatus,
+      };
+      if (targetRc !== undefined) h.targetRc = targetRc;
+      if (o.operationKey !== undefined) h.key = o.operationKey;
+      if (o.lastRcChange !== undefined) h.lastRcChange = o.lastRcChange;
+      if (o.migrateSource !== undefined) h.migrateSource = o.migrateSource;
+      if (o.migrateTarget !== undefined) h.migrateTarget = o.migrateTarget;
+      if (o.opDigest !== undefined) h.digest = o.opDigest;
+      if (o.opSecureParams !== undefined) h.secureParams = o.opSecureParams;
+      if (o.crmFeatureSet !== undefined) h.featureSet = o.crmFeatureSet;
+      if (o.opRestartDigest !== undefined) h.restartDigest = o.opRestartDigest;
+      if (o.opForceRestart !== undefined) h.forceRestart = o.opForceRestart;
+      ops.push(h);
     }
-    out.push({ id: ns.id, uname: ns.uname, inCcm: ns.inCcm, entries });
+    entries.push({ rid: lr.id, ops });
   }
-  return out;
+  return entries;
 }
 
 /** on-fail=fence and on-fail=standby act on the node where the failure happened. */
