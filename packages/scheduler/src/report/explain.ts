@@ -191,7 +191,7 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     case 'stop':
     case 'stay-stopped':
       sentences.push(
-        `${subject} ${where}; ${outcome === 'stop' ? 'it will be stopped' : 'it will stay stopped'}.`,
+        `${subject} ${where}; ${outcome === 'stop' ? (plan?.stopBlocked !== undefined ? 'it is to be stopped, but cannot be yet' : 'it will be stopped') : 'it will stay stopped'}.`,
       );
       break;
   }
