@@ -1,6 +1,7 @@
 import type { CibElement } from './cib-tree.js';
 import { elementChildren } from './cib-tree.js';
 import { addMonths, civilFromSeconds, secondsFromCivil } from './calendar.js';
+import { parseIsoDate as parseCibDate } from '@vigil/cib';
 
 /**
  * Rule evaluation (Pacemaker Explained, "Rules"): node-attribute expressions, date expressions,
@@ -116,9 +117,13 @@ function evalExpression(e: CibElement, ctx: RuleContext): boolean {
   }
 }
 
-/** Parses an ISO 8601 date-time (also `YYYY-MM-DD HH:MM:SS`, ordinal and week dates not supported) to epoch seconds. */
+/**
+ * Parses an ISO 8601 date-time (also `YYYY-MM-DD HH:MM:SS`) to epoch seconds; ordinal
+ * (`2005-001`) and week (`2014-W02-3`) dates go to @vigil/cib's parser.
+ */
 export function parseIsoDate(text: string): number | undefined {
   const t = text.trim();
+  if (/^\d{4}-?(?:\d{3}|W\d{2})(?:$|[-T ])/.test(t)) return parseCibDate(t);
   const m =
     /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(
       t,

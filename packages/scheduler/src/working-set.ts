@@ -93,6 +93,8 @@ export interface NodeRscState {
   notInstalled?: boolean;
   /** Failed with a configuration error: it may not run anywhere. */
   fatal?: boolean;
+  /** A hard error (rc 2, 3 or 4) happened here: it may not run here until cleaned up. */
+  hardError?: number;
   /** A failure here had on-fail=ignore: the failcount does not ban the node. */
   ignoredFailure?: boolean;
   /** A failure with on-fail=demote: it is demoted here (and promoted again if chosen). */
@@ -237,6 +239,14 @@ export interface ClusterOptions {
   readonly placementStrategy: string;
   readonly dcUuid?: string;
   readonly startupFencing: boolean;
+  /** node-health-strategy and the scores of red, yellow and green node health attributes. */
+  readonly nodeHealth?: {
+    readonly strategy: string;
+    readonly red: number;
+    readonly yellow: number;
+    readonly green: number;
+    readonly base: number;
+  };
 }
 
 export interface WorkingSet {

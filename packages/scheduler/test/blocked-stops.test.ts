@@ -44,5 +44,6 @@ describe('stops behind a blocked stop', () => {
     assert.deepEqual(run(spec), lines('* Stop a ( n1 ) due to unrunnable b stop (blocked)'));
     const why = explainSpec(spec, 'a')!;
     assert.ok(why.text.includes('unrunnable b stop'), why.text);
+    assert.ok(why.reasons.some((r) => r.text === 'its stop cannot run: unrunnable b stop'));
   });
 });

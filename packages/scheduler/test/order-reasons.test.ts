@@ -69,3 +69,37 @@ describe('why a dependent stops', () => {
     );
   });
 });
+
+describe('a dependent of a clone', () => {
+  // C1 and C2 (interleaved after C1) run on n1 and n2, D on n1 after C2; C1 may no longer run
+  // on n1, so C2's instance there stops because of its order.
+  const spec = (interleave: boolean): CibSpec => ({
+    nodes: [
+      { name: 'n1', history: { c1: started('c1'), c2: started('c2'), D: started('D') } },
+      { name: 'n2', history: { c1: started('c1'), c2: started('c2'), D: probedStopped('D') } },
+    ],
+    resources:
+      clone('C1', prim('c1')) +
+      clone('C2', prim('c2'), interleave ? { interleave: 'true' } : {}) +
+      prim('D', { 'resource-stickiness': '100' }),
+    constraints:
+      '<rsc_location id="l1" rsc="C1" node="n1" score="-INFINITY"/>' +
+      '<rsc_order id="o1" first="C1" then="C2" kind="Mandatory"/>' +
+      '<rsc_order id="o2" first="C2" then="D" kind="Mandatory"/>',
+  });
+
+  it('restarts when an instance on its node stops because of an order', () => {
+    assert.deepEqual(
+      run(spec(true)),
+      lines(
+        '* Stop c1:0 ( n1 ) due to node availability',
+        '* Stop c2:0 ( n1 )',
+        '* Restart D ( n1 ) due to required C2 running',
+      ),
+    );
+  });
+
+  it('stays when the instance on its node stops for its own placement', () => {
+    assert.deepEqual(run(spec(false)), lines('* Stop c1:0 ( n1 ) due to node availability'));
+  });
+});

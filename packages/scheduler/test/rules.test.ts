@@ -24,3 +24,29 @@ describe('rule expressions by type', () => {
     assert.deepEqual(run(spec('number')), lines('* Start A ( n1 )'));
   });
 });
+
+describe('date expressions with ordinal and week dates', () => {
+  // fixture's time is 2023-11-14 (1 700 000 000 s). A is banned from n1 while the rule holds.
+  const spec = (expr: string) => ({
+    nodes: [{ name: 'n1' }, { name: 'n2' }],
+    resources: prim('A'),
+    constraints:
+      '<rsc_location id="ban" rsc="A"><rule id="ban-rule" score="-INFINITY" boolean-op="and">' +
+      '<expression id="ban-node" attribute="#uname" operation="eq" value="n1"/>' +
+      `<date_expression id="ban-date" ${expr}/>` +
+      '</rule></rsc_location>' +
+      '<rsc_location id="pref" rsc="A" node="n1" score="10"/>',
+  });
+
+  it('an ordinal date (YYYY-DDD) in the past: gt holds', () => {
+    assert.deepEqual(run(spec('operation="gt" start="2005-001"')), lines('* Start A ( n2 )'));
+  });
+
+  it('an ordinal end in the past: in_range does not hold', () => {
+    assert.deepEqual(run(spec('operation="in_range" end="2005-001"')), lines('* Start A ( n1 )'));
+  });
+
+  it('a week date (YYYY-Www-D) in the future: lt holds', () => {
+    assert.deepEqual(run(spec('operation="lt" end="2030-W02-3"')), lines('* Start A ( n2 )'));
+  });
+});

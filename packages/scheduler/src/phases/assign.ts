@@ -474,6 +474,8 @@ export function assignGroup(ws: WorkingSet, g: WsResource): void {
       continue;
     }
     const own = ownScores(ws, m);
+    // In an opt-in cluster a member is enabled where its group is (the group's locations).
+    if (!own.has(node!) && !ws.options.symmetric && g.allowed.has(node!)) own.set(node!, 0);
     applyColocationsAsDependent(ws, m, own, () => undefined);
     m.finalScores = own;
     if ((own.get(node!) ?? -INFINITY) <= -INFINITY || !own.has(node!)) {

@@ -87,6 +87,9 @@ function fail(st: NodeRscState, r: WsResource, stonith: boolean, op: HistoryOp, 
   // "Not installed" bans the node; a configuration error (rc 6) bans every node.
   if (op.rc === RC_NOT_INSTALLED) st.notInstalled = true;
   if (op.rc === 6) st.fatal = true;
+  // OCF invalid arguments, unimplemented, insufficient privileges: hard errors, banning the
+  // node. (LSB status codes mean other things: 3 is "not running".)
+  if ((op.rc === 2 || op.rc === 3 || op.rc === 4) && r.agent?.cls === 'ocf') st.hardError = op.rc;
   st.onFail = onFail;
   st.role = role;
 }

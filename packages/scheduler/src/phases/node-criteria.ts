@@ -7,6 +7,7 @@ import { INFINITY, addScores, formatScore, parseScore } from '../score.js';
 import type { WorkingSet, WsNode, WsResource } from '../working-set.js';
 import { activeNodes, primitivesOf } from '../working-set.js';
 import { ticketUsable } from '../constraints/ticket.js';
+import { applyNodeHealth, nodeHealth } from './node-health.js';
 
 function addCause(r: WsResource, node: string, score: number, why: string): void {
   r.allowed.set(node, addScores(r.allowed.get(node) ?? 0, score));
@@ -38,6 +39,28 @@ export function failureBan(ws: WorkingSet, r: WsResource, node: string): number 
     if (t > 0 && fc.lastFailure > 0 && ws.nowSec >= fc.lastFailure + t) return undefined;
   }
   return fc.count >= threshold ? fc.count : undefined;
+}
+
+/**
+ * A hard error recorded on the node against the primitive or, for an anonymous clone, against
+ * any of its instances (they are interchangeable).
+ */
+function hardErrorOn(r: WsResource, node: string): number | undefined {
+  const own = (p: WsResource): number | undefined => {
+    const h = p.history.get(node);
+    if (h?.hardError !== undefined && h.failed) return h.hardError;
+    return p.probedOn.get(node)?.hardError;
+  };
+  const mine = own(r);
+  if (mine !== undefined || r.kind !== 'primitive') return mine;
+  const clone = r.parent?.kind === 'clone' ? r.parent : undefined;
+  if (!clone || clone.clone?.unique === true) return undefined;
+  for (const inst of clone.children) {
+    if (inst.kind !== 'primitive' || inst === r) continue;
+    const v = own(inst);
+    if (v !== undefined) return v;
+  }
+  return undefined;
 }
 
 /** The resource and the clones above it, up to the nearest group (a group carries its own). */
@@ -88,6 +111,7 @@ export function applyNodeCriteria(ws: WorkingSet): void {
   }
   // Node availability does not depend on the resource: once per node.
   const unavailable = ws.nodes.map((n) => nodeUnavailable(ws, n));
+  const health = ws.nodes.map((n) => nodeHealth(ws, n));
   for (const r of ws.byId.values()) {
     r.allowed.clear();
     if (ws.options.symmetric) {
@@ -101,6 +125,7 @@ export function applyNodeCriteria(ws: WorkingSet): void {
         }
       }
     }
+    applyNodeHealth(ws, r, health);
     for (const t of ticketsFor(ws, r)) {
       if (ticketUsable(ws, t.ticket)) continue;
       // A ticket needed only to be promoted stops everything only with loss-policy=stop.
@@ -158,6 +183,15 @@ export function applyNodeCriteria(ws: WorkingSet): void {
             node: n.name,
             score: -INFINITY,
             why: `${r.id} failed ${formatScore(fc)} time(s) there, reaching its migration-threshold`,
+          });
+        }
+        const hard = hardErrorOn(r, n.name);
+        if (hard !== undefined) {
+          r.allowed.set(n.name, -INFINITY);
+          r.causes.push({
+            node: n.name,
+            score: -INFINITY,
+            why: `a hard error (rc ${hard}) happened on ${n.name}: it may not run there until cleaned up`,
           });
         }
         if (

@@ -185,7 +185,22 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
       const runs = !isClone
         ? fp.every(willRun)
         : runningInstances(e.first, plans) >= Math.max(min, 1);
+      // Something it needs is stopped (and perhaps started) again: it restarts too. For a clone,
+      // an instance on the dependent's own node that stops because of an order of its own counts
+      // (crm_simulate: clone-interleave-2); one that stops for its own placement, or elsewhere,
+      // does not (clone_min_stop_one, rsc-sets-clone).
       const restarts = !isClone && e.symmetrical && fp.some((p) => startsNow(p) || stopsNow(p));
+      const cloneStopsOn = (nodes: readonly string[]): boolean =>
+        isClone &&
+        e.symmetrical &&
+        e.then.kind === 'primitive' &&
+        fp.some(
+          (p) =>
+            !p.frozen &&
+            p.blocked !== undefined &&
+            stopsNow(p) &&
+            p.current.some((n) => nodes.includes(n)),
+        );
       // A restart required by an order on a group reaches its first member; the members' own
       // chain does the rest. An unrunnable start reaches every member.
       const first = e.then.kind === 'group' ? e.then.children[0] : e.then;
@@ -244,7 +259,7 @@ export function applyOrdering(ws: WorkingSet, plans: Map<string, Plan>): void {
         }
         if (
           isFirst &&
-          restarts &&
+          (restarts || cloneStopsOn(tp.current)) &&
           tp.restart === undefined &&
           !startsNow(tp) &&
           tp.current.length === 1 &&

@@ -6,7 +6,7 @@
 import type { CibElement } from '../cib-tree.js';
 import { elementChildren, firstChild } from '../cib-tree.js';
 import { evalRule, parseInterval, type RuleContext } from '../rules.js';
-import { parseScore } from '../score.js';
+import { INFINITY, parseScore } from '../score.js';
 import type { NodeState, Status } from '@vigil/cib';
 import type {
   ClusterOptions,
@@ -108,8 +108,28 @@ function readOptions(
     stonithAction: props.get('stonith-action') ?? 'reboot',
     placementStrategy: props.get('placement-strategy') ?? 'default',
     startupFencing: bool(props.get('startup-fencing'), true),
+    ...nodeHealthOptions(props),
     ...(root.attrs['dc-uuid'] === undefined ? {} : { dcUuid: root.attrs['dc-uuid'] }),
   };
+}
+
+/** node-health-*: migrate-on-red bans red nodes, only-green bans red and yellow ones. */
+function nodeHealthOptions(props: Map<string, string>): Pick<ClusterOptions, 'nodeHealth'> {
+  const strategy = (props.get('node-health-strategy') ?? 'none').toLowerCase();
+  if (strategy === 'none') return {};
+  const score = (name: string): number => parseScore(props.get(name), 0);
+  const red =
+    strategy === 'progressive' || strategy === 'custom' ? score('node-health-red') : -INFINITY;
+  const yellow =
+    strategy === 'only-green'
+      ? -INFINITY
+      : strategy === 'migrate-on-red'
+        ? 0
+        : score('node-health-yellow');
+  const green =
+    strategy === 'progressive' || strategy === 'custom' ? score('node-health-green') : 0;
+  const base = strategy === 'progressive' ? score('node-health-base') : 0;
+  return { nodeHealth: { strategy, red, yellow, green, base } };
 }
 
 function isTrueish(v: string | undefined): boolean {

@@ -198,9 +198,15 @@ export function explain(t: Transition, rscId: string): Explanation | undefined {
     case 'stop':
     case 'stay-stopped':
       sentences.push(
-        `${subject} ${where}; ${outcome === 'stop' ? 'it will be stopped' : 'it will stay stopped'}.`,
+        `${subject} ${where}; ${outcome === 'stop' ? (plan?.stopBlocked !== undefined ? 'it is to be stopped, but cannot be yet' : 'it will be stopped') : 'it will stay stopped'}.`,
       );
       break;
+  }
+  if (plan?.stopBlocked !== undefined) {
+    reasons.push({ kind: 'order', text: `its stop cannot run: ${plan.stopBlocked}` });
+    sentences.push(
+      `Its stop cannot run either: it must come after a stop that cannot run (${plan.stopBlocked}; a failure blocked that resource), so for now it stays where it is.`,
+    );
   }
   if (plan?.migrationBlocked !== undefined && outcome === 'move') {
     reasons.push({ kind: 'order', text: `no live migration: ${plan.migrationBlocked}` });
