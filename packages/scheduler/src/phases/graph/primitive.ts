@@ -10,7 +10,7 @@ import type { Plan } from '../actions.js';
 import { startsNow } from '../order.js';
 import { isManaged } from '../assign.js';
 import type { GraphAction } from '../graph.js';
-import { type GraphBuilder, type Mutable, flat, pseudoKey, resourceKey } from './builder.js';
+import { type GraphBuilder, flat, pseudoKey, resourceKey } from './builder.js';
 
 export interface PrimitiveActions {
   readonly rsc: WsResource;
@@ -110,7 +110,7 @@ export function nameOn(r: WsResource, node: string): string {
 /**
  * Adds the action of task `task` of primitive `r` on `node` (monitor and cancel: of
  * `intervalMs`), unless the graph has one with its key already; returns its id. The action is
- * built only when new, field by field, in the order the graph's JSON shows them.
+ * built only when new.
  */
 export function addResourceAction(
   g: GraphBuilder,
@@ -128,72 +128,22 @@ export function addResourceAction(
   if (have !== undefined) return have;
   const timeoutMs = timeoutOf(r, task === 'cancel' ? 'monitor' : task, intervalMs);
   const meta = cloneMeta(r);
-  const id = g.nextId;
-  const primitive = primitiveId(r);
-  const pseudo = false;
-  const runnable = true;
-  // One literal per combination of the optional fields, so each action holds its fields itself
-  // (one added later would go to a second, grown store). The order is the graph's JSON order.
-  let a: Mutable<GraphAction>;
-  if (task === 'monitor' || task === 'cancel') {
-    if (timeoutMs !== undefined)
-      a =
-        meta === undefined
-          ? {
-              id,
-              key,
-              rsc: name,
-              primitive,
-              task,
-              intervalMs,
-              timeoutMs,
-              node,
-              pseudo,
-              runnable,
-              reason,
-            }
-          : {
-              id,
-              key,
-              rsc: name,
-              primitive,
-              task,
-              intervalMs,
-              timeoutMs,
-              node,
-              pseudo,
-              runnable,
-              reason,
-              meta,
-            };
-    else
-      a =
-        meta === undefined
-          ? { id, key, rsc: name, primitive, task, intervalMs, node, pseudo, runnable, reason }
-          : {
-              id,
-              key,
-              rsc: name,
-              primitive,
-              task,
-              intervalMs,
-              node,
-              pseudo,
-              runnable,
-              reason,
-              meta,
-            };
-  } else if (timeoutMs !== undefined)
-    a =
-      meta === undefined
-        ? { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason }
-        : { id, key, rsc: name, primitive, task, timeoutMs, node, pseudo, runnable, reason, meta };
-  else
-    a =
-      meta === undefined
-        ? { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason }
-        : { id, key, rsc: name, primitive, task, node, pseudo, runnable, reason, meta };
-  if (role !== undefined) a.role = role;
+  // One literal, the fields in the graph's JSON order; optional ones only when present.
+  const a: GraphAction = {
+    id: g.nextId,
+    key,
+    rsc: name,
+    primitive: primitiveId(r),
+    task,
+    ...(task === 'monitor' || task === 'cancel' ? { intervalMs } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    node,
+    pseudo: false,
+    runnable: true,
+    reason,
+    ...(meta === undefined ? {} : { meta }),
+    ...(role === undefined ? {} : { role }),
+  };
   return g.insert(a);
 }
 
