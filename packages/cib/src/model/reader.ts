@@ -8,6 +8,7 @@
  * are warnings there.
  */
 import { parseXml } from '../xml/parse.js';
+import { emptyConfiguration } from './types.js';
 import { scanStatus } from './status-scan.js';
 import { cibToXml } from './writer.js';
 import { DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from '../xml/types.js';
@@ -990,18 +991,7 @@ class Reader {
   }
 
   configuration(el: XmlElement): Configuration {
-    const cfg: Configuration = {
-      crmConfig: [],
-      nodes: [],
-      resources: [],
-      templates: [],
-      constraints: [],
-      rscDefaults: [],
-      opDefaults: [],
-      tags: [],
-      alerts: [],
-      fencingTopology: [],
-    };
+    const cfg = emptyConfiguration();
     const sectionExtras: Record<string, Extra> = {};
     const unknown: XmlElement[] = [];
     /** Reads the children of a section; unknown children go to sectionExtras[tag]. */

@@ -433,6 +433,22 @@ export interface Configuration {
   extra?: Extra;
 }
 
+/** A configuration section with nothing in it (fresh arrays each call). */
+export function emptyConfiguration(): Configuration {
+  return {
+    crmConfig: [],
+    nodes: [],
+    resources: [],
+    templates: [],
+    constraints: [],
+    rscDefaults: [],
+    opDefaults: [],
+    tags: [],
+    alerts: [],
+    fencingTopology: [],
+  };
+}
+
 /** Attributes of the root `<cib>` element. */
 export interface CibAttributes {
   epoch: number;

@@ -1,6 +1,7 @@
 import { VigilError } from '@vigil/base';
 import {
   CibIndex,
+  emptyConfiguration,
   evaluateNvSets,
   isTrue,
   parseIntervalMs,
@@ -29,21 +30,6 @@ import { fmtScore, type Constraint, type PrimitiveDef, type ResourceDef } from '
  */
 
 export const BOOTSTRAP_SET_ID = 'cib-bootstrap-options';
-
-export function emptyConfiguration(): Configuration {
-  return {
-    crmConfig: [],
-    nodes: [],
-    resources: [],
-    templates: [],
-    constraints: [],
-    rscDefaults: [],
-    opDefaults: [],
-    tags: [],
-    alerts: [],
-    fencingTopology: [],
-  };
-}
 
 /** A top-level resource as the status view and the CLI describe it. */
 export interface TopResource {

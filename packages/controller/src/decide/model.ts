@@ -1,6 +1,6 @@
 import { VigilError } from '@vigil/base';
 import type { Configuration, LrmRscOp } from '@vigil/cib';
-import { emptyConfiguration } from './config-model.js';
+import { emptyConfiguration } from '@vigil/cib';
 
 /**
  * The replicated cluster state the daemon keeps (the CIB as vigild's state machine): the
