@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock, TimerHandle } from '@vigil/base';
 import {
   FRAGMENT_WINDOW,
   LargeMessages,
@@ -10,38 +9,9 @@ import {
   windowFor,
 } from '@vigil/heartbeat';
 import { decodeFragment } from '@vigil/heartbeat/core';
+import { ManualClock } from './manual-clock.js';
 
-/** The sender's pacing and bounds, on a hand-driven clock; both ends wired back to back. */
-class ManualClock implements Clock {
-  now = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  wallMs(): number {
-    return this.now;
-  }
-  monotonicMs(): number {
-    return this.now;
-  }
-  setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const t = { at: this.now + delayMs, fn, live: true };
-    this.timers.push(t);
-    return { cancel: () => (t.live = false) };
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-  /** Moves time on by `ms`, firing each timer at its own time (timers set meanwhile too). */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((x) => x.live && x.at <= end).sort((x, y) => x.at - y.at)[0];
-      if (!due) break;
-      this.now = due.at;
-      due.live = false;
-      due.fn();
-    }
-    this.now = end;
-  }
-}
+// The sender's pacing and bounds, on a hand-driven clock; both ends wired back to back.
 
 const BODY = 60 * 1024 - 60;
 /** Fragments waiting on the wire (a call: assertions must not narrow the length for good). */

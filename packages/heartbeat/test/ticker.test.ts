@@ -1,46 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Clock, TimerHandle } from '@vigil/base';
 import { Ticker } from '../src/ticker.js';
+import { ManualClock } from './manual-clock.js';
 
-/** A manual clock: timers fire only when the test advances time. */
-class ManualClock implements Clock {
-  now = 1000;
-  /** Wall time minus monotonic time; the wall clock has whole milliseconds only. */
-  wallOffsetMs = 0;
-  wakeups = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  wallMs(): number {
-    return Math.floor(this.now + this.wallOffsetMs);
-  }
-  monotonicMs(): number {
-    return this.now;
-  }
-  setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const t = { at: this.now + delayMs, fn, live: true };
-    this.timers.push(t);
-    return { cancel: () => (t.live = false) };
-  }
-  sleep(): Promise<void> {
-    return Promise.resolve();
-  }
-  /** Runs every timer due up to `to`, in time order; `late` delays each firing. */
-  advance(to: number, late = 0): void {
-    for (;;) {
-      this.timers = this.timers.filter((t) => t.live);
-      const next = this.timers.sort((a, b) => a.at - b.at)[0];
-      if (!next || next.at > to) break;
-      this.now = Math.max(this.now, next.at + late);
-      next.live = false;
-      this.wakeups++;
-      next.fn();
-    }
-    this.now = Math.max(this.now, to);
+/** A wall clock with whole milliseconds only, as `Date.now()`. */
+class WholeMsWallClock extends ManualClock {
+  override wallMs(): number {
+    return Math.floor(super.wallMs());
   }
 }
 
 function run(batch: () => number) {
-  const clock = new ManualClock();
+  const clock = new WholeMsWallClock(1000);
   const rounds: number[] = [];
   const ticks: number[] = [];
   const t = new Ticker(clock, 50, 25, {
@@ -55,7 +26,7 @@ function run(batch: () => number) {
 describe('Ticker', () => {
   it('delivers every tick and every round on time; rounds ride on tick wake-ups', () => {
     const { clock, rounds, ticks } = run(() => 1);
-    clock.advance(2000);
+    clock.advanceTo(2000);
     assert.equal(
       ticks.reduce((a, b) => a + b, 0),
       40,
@@ -69,7 +40,7 @@ describe('Ticker', () => {
 
   it('batches ticks when allowed: one wake-up per round, the same number of ticks', () => {
     const { clock, rounds, ticks } = run(() => 4);
-    clock.advance(11_000);
+    clock.advanceTo(11_000);
     const total = ticks.reduce((a, b) => a + b, 0);
     // A batch is delivered when its last tick is due: at most 3 ticks are still to come.
     assert.ok(total >= 397 && total <= 400, `${total} ticks in 10 s of 25 ms`);
@@ -84,10 +55,10 @@ describe('Ticker', () => {
   it('goes back to single ticks as soon as the batch allows no more', () => {
     let allowed = 4;
     const { clock, ticks } = run(() => allowed);
-    clock.advance(1500);
+    clock.advanceTo(1500);
     allowed = 1;
     const before = ticks.length;
-    clock.advance(1700);
+    clock.advanceTo(1700);
     assert.ok(
       ticks.slice(before + 1).every((n) => n === 1),
       ticks.slice(before).join(','),
@@ -96,9 +67,9 @@ describe('Ticker', () => {
 
   it('a stalled process gets at most one tick beyond its batch, not the backlog', () => {
     const { clock, ticks } = run(() => 1);
-    clock.advance(1500);
+    clock.advanceTo(1500);
     const before = ticks.length;
-    clock.advance(4000, 2000);
+    clock.advanceTo(4000, 2000);
     assert.ok(Math.max(...ticks.slice(before)) <= 2, ticks.slice(before).join(','));
   });
 
@@ -109,8 +80,7 @@ describe('Ticker', () => {
       [1_700_000_000_000.37, 1000],
       [1_700_000_000_000.37 - 5123.61, 6123.61 + 77],
     ] as const) {
-      const clock = new ManualClock();
-      clock.now = start;
+      const clock = new WholeMsWallClock(start);
       clock.wallOffsetMs = offset;
       const rounds: number[] = [];
       const t = new Ticker(clock, 200, 25, {
@@ -119,7 +89,7 @@ describe('Ticker', () => {
         batch: () => 8,
       });
       t.start();
-      clock.advance(start + 5000, 0.4);
+      clock.advanceTo(start + 5000, 0.4);
       walls.push(rounds.slice(2));
     }
     for (const w of walls)
@@ -134,7 +104,7 @@ describe('Ticker', () => {
   });
 
   it('batches of ticks end on rounds, so a leader heartbeat rides the round (late timers, whole-ms wall clock)', () => {
-    const clock = new ManualClock();
+    const clock = new WholeMsWallClock(1000);
     clock.wallOffsetMs = 1_700_000_000_000.45;
     const events: string[] = [];
     const t = new Ticker(clock, 200, 25, {
@@ -143,7 +113,7 @@ describe('Ticker', () => {
       batch: () => 8,
     });
     t.start();
-    clock.advance(11_000, 0.3);
+    clock.advanceTo(11_000, 0.3);
     const steady = events.slice(events.indexOf('T8')).join(' ');
     // Once the ticks are on the rounds' grid, every wake-up is a batch of 8 ticks and its round.
     assert.match(steady, /^(T8 R ?)+$/, steady);
@@ -153,11 +123,11 @@ describe('Ticker', () => {
   it('replan takes a larger batch at once (a follower heard its leader)', () => {
     let allowed = 2;
     const { clock, ticks, t } = run(() => allowed);
-    clock.advance(1500);
+    clock.advanceTo(1500);
     const before = clock.wakeups;
     allowed = 4;
     t.replan();
-    clock.advance(2500);
+    clock.advanceTo(2500);
     assert.ok(
       ticks.slice(-10).every((n) => n === 4),
       ticks.slice(-10).join(','),
@@ -170,10 +140,10 @@ describe('Ticker', () => {
 
   it('close stops every wake-up', () => {
     const { clock, ticks, t } = run(() => 1);
-    clock.advance(1100);
+    clock.advanceTo(1100);
     t.close();
     const n = ticks.length;
-    clock.advance(5000);
+    clock.advanceTo(5000);
     assert.equal(ticks.length, n);
   });
 });
