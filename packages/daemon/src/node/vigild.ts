@@ -6,7 +6,7 @@ import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   isConfigEntry,
-  primitives,
+  primitivesFor,
   properties,
   type Cib,
   type CibEntry,
@@ -372,7 +372,7 @@ export class Vigild {
   private refreshNode(n: string): void {
     const term = this.dcTerm;
     this.refreshing.add(n);
-    const defs = primitives(this.cib.config).map((x) => x.prim);
+    const defs = primitivesFor(this.cib, n, this.self, Math.floor(Date.now() / 1000));
     const done = (ops: Record<string, OpRecord>): void => this.onRefreshed(n, term, ops);
     if (n === this.self) {
       void this.lrm.refresh(defs, 20_000).then(done);
