@@ -73,7 +73,10 @@ function compareValues(a: string, b: string, type: string): number {
     }
     return 0;
   }
-  return a < b ? -1 : a > b ? 1 : 0;
+  // Strings compare without case, as Pacemaker's rules do (`#uname eq NODE1` matches node1).
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function evalExpression(e: CibElement, ctx: RuleContext): boolean {

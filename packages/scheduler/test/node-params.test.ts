@@ -3,6 +3,7 @@
  * parameters depend on the node (`#uname`, a permanent node attribute) is compared on each node
  * with the parameters evaluated for that node. A start recorded with the node's own digest is no
  * change; one recorded with the digest of the parameters evaluated without a node is a restart.
+ * Rules compare strings without case, as the node side's (`@vigil/cib`) and Pacemaker's do.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,7 @@ const NOW = 1_700_000_100;
 const digestOf = (fake: string): string => paramsDigest(new Map([['fake', fake]]));
 
 /** `d` runs on `node`, its start recorded with the digest of `fake`. */
-function cib(node: 'n1' | 'n2', recordedFake: string): string {
+function cib(node: 'n1' | 'n2', recordedFake: string, unameValue = 'n1'): string {
   // Only the start: a recurring monitor's digest covers its own meta attributes too.
   const op = (id: string, opKey: string, operation: string, interval: number, callId: number) =>
     `<lrm_rsc_op id="${id}" operation_key="${opKey}" operation="${operation}" crm_feature_set="3.16.1" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="${callId}" rc-code="0" op-status="0" interval="${interval}" last-rc-change="${NOW - 100}" exec-time="1" queue-time="0" op-digest="${digestOf(recordedFake)}"/>`;
@@ -45,7 +46,7 @@ function cib(node: 'n1' | 'n2', recordedFake: string): string {
     <resources>
       <primitive id="d" class="ocf" provider="heartbeat" type="Dummy">
         <instance_attributes id="d-n1" score="10">
-          <rule id="d-n1-r"><expression id="d-n1-e" attribute="#uname" operation="eq" value="n1"/></rule>
+          <rule id="d-n1-r"><expression id="d-n1-e" attribute="#uname" operation="eq" value="${unameValue}"/></rule>
           <nvpair id="d-n1-fake" name="fake" value="one"/>
         </instance_attributes>
         <instance_attributes id="d-west" score="5">
@@ -84,15 +85,16 @@ const ours = (xml: string): string[] =>
   formatSummaryLines(schedule({ cib: readCib(xml).cib, nowSec: NOW }).summary);
 
 describe('parameters per node in the digest check', () => {
-  const cases: [string, 'n1' | 'n2', string, boolean][] = [
+  const cases: [string, 'n1' | 'n2', string, boolean, string?][] = [
     ['on n1 with its #uname value', 'n1', 'one', false],
+    ['on n1 with its #uname value, the rule naming N1', 'n1', 'one', false, 'N1'],
     ['on n2 with its node attribute value', 'n2', 'west', false],
     ['on n1 with the value evaluated without a node', 'n1', 'default', true],
     ['on n2 with n1’s value', 'n2', 'one', true],
   ];
-  for (const [what, node, fake, restarts] of cases)
+  for (const [what, node, fake, restarts, uname] of cases)
     it(`${what}: ${restarts ? 'a restart' : 'no change'}`, () => {
-      const summary = ours(cib(node, fake));
+      const summary = ours(cib(node, fake, uname));
       assert.equal(
         summary.some((l) => /Restart\s+d\b/.test(l)),
         restarts,
@@ -106,8 +108,8 @@ describe('parameters per node in the digest check', () => {
   const noReason = (lines: string[]): string[] => lines.map((l) => l.replace(/\s+due to .*$/, ''));
 
   it('crm_simulate agrees on each', needs('cmd:crm_simulate'), () => {
-    for (const [what, node, fake] of cases) {
-      const xml = cib(node, fake);
+    for (const [what, node, fake, , uname] of cases) {
+      const xml = cib(node, fake, uname);
       const expected = noReason(crmSimulate(xml));
       const got = noReason(ours(xml));
       assert.ok(
