@@ -6,6 +6,8 @@ import {
   nodeRuleAttributes,
   planTransition,
   primitiveFor,
+  recheckIntervalMs,
+  DEFAULT_RECHECK_MS,
   resolvePrimitive,
   resolvePrimitiveOn,
   TransitionRun,
@@ -290,5 +292,21 @@ describe('the scheduler and the node side agree on a node’s parameters', () =>
       ],
     );
     assert.equal(started(ran)[0]?.def?.params.fake, 'default');
+  });
+});
+
+describe('cluster-recheck-interval', () => {
+  const withRecheck = (value: string | undefined): Cib =>
+    value === undefined
+      ? cluster('a')
+      : apply(cluster('a'), { op: 'property-set', name: 'cluster-recheck-interval', value });
+
+  it('is read from the cluster options, 15 min by default, 0 to disable', () => {
+    assert.equal(recheckIntervalMs(withRecheck(undefined).config), DEFAULT_RECHECK_MS);
+    assert.equal(recheckIntervalMs(withRecheck('90s').config), 90_000);
+    assert.equal(recheckIntervalMs(withRecheck('2min').config), 120_000);
+    assert.equal(recheckIntervalMs(withRecheck('0').config), 0);
+    assert.equal(recheckIntervalMs(withRecheck('soon').config), DEFAULT_RECHECK_MS, 'unreadable');
+    assert.equal(recheckIntervalMs(withRecheck('9000h').config), 2_147_483_647, 'a timer’s limit');
   });
 });

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
@@ -12,9 +12,10 @@ import { needs, tempDir, waitFor, type TempDir } from '@vigil/testkit';
  * Parameters that depend on the node, end to end with three real vigild and heartbeat's Dummy:
  * the primitive's `state` (the file the agent itself creates on start, checks on monitor and
  * removes on stop) is set per node by rules on `#uname` (a), a transient node attribute (b) and
- * a permanent one from the `nodes` section (c); a date rule sets `fake`. As the resource moves,
+ * a permanent one from the `nodes` section (c); date rules set `fake`. As the resource moves,
  * the agent on each node must run with that node's file, and a settled resource must not be
- * restarted (a date rule once looked like a definition change).
+ * restarted (a date rule once looked like a definition change); when a date in a rule passes,
+ * the resource restarts once with the new value, without any other trigger.
  */
 const NODES = ['a', 'b', 'c'];
 const req = needs('file:/usr/lib/ocf/resource.d/heartbeat/Dummy');
@@ -28,7 +29,17 @@ const stateFile = (tag: string): string => join(states, `p-${tag}.state`);
 /** Which node's value each node gets: a by #uname, b by transient rack, c by permanent site. */
 const TAG: Readonly<Record<string, string>> = { a: 'uname-a', b: 'rack-r2', c: 'site-west' };
 
-function cibXml(): string {
+/**
+ * `prefer`: the node the location constraint names. `beforeSec`: `fake` is `before` until then
+ * (a date rule), `after-2020` after. The DC schedules again every second when quiet
+ * (`cluster-recheck-interval`), so a date passing takes effect on its own.
+ */
+function cibXml(prefer: string, beforeSec?: number): string {
+  const before =
+    beforeSec === undefined
+      ? ''
+      : `<instance_attributes id="p-before" score="6"><rule id="p-before-r"><date_expression id="p-before-e" operation="lt" end="${new Date(beforeSec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}"/></rule>` +
+        `<nvpair id="p-before-fake" name="fake" value="before"/></instance_attributes>`;
   const set = (id: string, score: number, attr: string, value: string, tag: string): string =>
     `<instance_attributes id="${id}" score="${score}">` +
     `<rule id="${id}-r"><expression id="${id}-e" attribute="${attr}" operation="eq" value="${value}"/></rule>` +
@@ -37,6 +48,7 @@ function cibXml(): string {
     `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration>` +
     `<crm_config><cluster_property_set id="cib-bootstrap-options">` +
     `<nvpair id="opt-stonith" name="stonith-enabled" value="false"/>` +
+    `<nvpair id="opt-recheck" name="cluster-recheck-interval" value="1s"/>` +
     `</cluster_property_set></crm_config>` +
     `<nodes><node id="a" uname="a"/><node id="b" uname="b"/>` +
     `<node id="c" uname="c"><instance_attributes id="c-attrs"><nvpair id="c-site" name="site" value="west"/></instance_attributes></node></nodes>` +
@@ -44,13 +56,14 @@ function cibXml(): string {
     set('p-uname', 30, '#uname', 'a', TAG.a!) +
     set('p-rack', 20, 'rack', 'r2', TAG.b!) +
     set('p-site', 10, 'site', 'west', TAG.c!) +
+    before +
     `<instance_attributes id="p-dated" score="5"><rule id="p-dated-r"><date_expression id="p-dated-e" operation="gt" start="2020-01-01"/></rule>` +
     `<nvpair id="p-dated-fake" name="fake" value="after-2020"/></instance_attributes>` +
     `<instance_attributes id="p-base"><nvpair id="p-base-state" name="state" value="${stateFile('default')}"/>` +
     `<nvpair id="p-base-fake" name="fake" value="plain"/></instance_attributes>` +
     `<operations><op id="p-mon" name="monitor" interval="1s" timeout="20s"/></operations>` +
     `</primitive></resources>` +
-    `<constraints><rsc_location id="prefer-p" rsc="p" node="a" score="INFINITY"/></constraints>` +
+    `<constraints><rsc_location id="prefer-p" rsc="p" node="${prefer}" score="INFINITY"/></constraints>` +
     `</configuration><status/></cib>`
   );
 }
@@ -72,10 +85,14 @@ async function anySocket(): Promise<string> {
   );
 }
 
+async function dcName(): Promise<string | null> {
+  return ((await callDaemon(await anySocket(), 'status', {}, 5000)) as StatusView).dc;
+}
+
 /** The DC's socket: it writes the status, so its copy is never behind what it decided. */
 async function dcSocket(): Promise<string> {
-  const s = (await callDaemon(await anySocket(), 'status', {}, 5000)) as StatusView;
-  return s.dc === null ? anySocket() : cluster.socket(s.dc);
+  const dc = await dcName();
+  return dc === null ? anySocket() : cluster.socket(dc);
 }
 
 async function change(...entries: CibEntry[]): Promise<void> {
@@ -158,7 +175,7 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
   it('the agent on each node runs with that node’s value, and a settled resource stays put', async () => {
     await change(
       { op: 'node-attr', node: 'b', name: 'rack', value: 'r2', scope: 'reboot' },
-      { op: 'config-replace', xml: cibXml() },
+      { op: 'config-replace', xml: cibXml('a') },
     );
     await settledOn('a');
     // Settled: the monitors find the file and nothing restarts it (a restart removes and
@@ -177,5 +194,40 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
     // And on c, from the permanent attribute of the nodes section.
     await moveTo('c');
     await settledOn('c');
+  });
+
+  it('a date rule takes effect when the date passes: one restart with the new value, then quiet', async () => {
+    // `fake` becomes `before` (a real change: restarted on c), and `after-2020` again once the
+    // date passes: the DC's recheck schedules again, the digest on c differs, c restarts it.
+    const prev = await lastOneShot('c');
+    assert.equal(prev?.operation, 'start');
+    const boundarySec = Math.ceil(Date.now() / 1000) + 10;
+    await change({ op: 'config-replace', xml: cibXml('c', boundarySec) });
+    const first = await waitFor(
+      async () => {
+        const op = await lastOneShot('c');
+        return op?.operation === 'start' && op.callId > prev.callId ? op : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: 'the restart on c for fake=before' },
+    );
+    await settledOn('c');
+    const mtime = statSync(stateFile(TAG.c!)).mtimeMs;
+    const second = await waitFor(
+      async () => {
+        const op = await lastOneShot('c');
+        return op?.operation === 'start' && op.callId > first.callId ? op : undefined;
+      },
+      { timeoutMs: WAIT_MS, what: 'the restart on c once the date passed' },
+    );
+    assert.ok((first.lastRcChange ?? 0) < boundarySec, 'the first restart came before the date');
+    assert.ok((second.lastRcChange ?? 0) >= boundarySec, 'the second one after it');
+    assert.notEqual(second.opDigest, first.opDigest, 'with other parameters');
+    await settledOn('c');
+    assert.ok(statSync(stateFile(TAG.c!)).mtimeMs > mtime, 'the agent itself started again');
+    const dcLog = readFileSync(cluster.logFile((await dcName())!), 'utf8');
+    assert.match(dcLog, /cluster-recheck-interval \(1000 ms\) passed/);
+    // Quiet again: nothing more happens on c.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(await lastOneShot('c'), second, 'no operation since');
   });
 });

@@ -5,12 +5,14 @@ import {
   type GraphAction,
   type Transition,
 } from '@vigil/scheduler';
+import { parseIntervalMs, type Configuration } from '@vigil/cib';
 import type { Cib, PrimitiveDef } from './model.js';
 import {
   findResource,
   nodeRuleAttributes,
   resolvePrimitive,
   primitivesOn,
+  properties,
   resolvePrimitiveOn,
   topOf,
 } from './config-model.js';
@@ -51,6 +53,22 @@ export interface Plan {
   readonly transition: Transition;
   /** Resource and fence actions, one line each with the scheduler's reason. */
   readonly lines: string[];
+}
+
+/**
+ * Pacemaker's default `cluster-recheck-interval`: on a quiet cluster the DC schedules again this
+ * long after its last run, so time-based rules (dates in parameters, meta attributes and
+ * constraints) take effect at most this late.
+ */
+export const DEFAULT_RECHECK_MS = 15 * 60_000;
+/** The longest a timer waits (2^31 - 1 ms, about 24.8 days). */
+export const MAX_RECHECK_MS = 2_147_483_647;
+
+/** The `cluster-recheck-interval` property in ms (default 15 min; 0 disables rechecks). */
+export function recheckIntervalMs(config: Configuration): number {
+  const v = properties(config)['cluster-recheck-interval'];
+  const ms = v === undefined ? undefined : parseIntervalMs(v);
+  return ms === undefined ? DEFAULT_RECHECK_MS : Math.min(ms, MAX_RECHECK_MS);
 }
 
 /** Deadline of a probe, start or stop when neither the graph nor the definition gives one. */
