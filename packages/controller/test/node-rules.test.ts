@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   applyEntry,
   emptyCib,
@@ -308,5 +309,124 @@ describe('cluster-recheck-interval', () => {
     assert.equal(recheckIntervalMs(withRecheck('0').config), 0);
     assert.equal(recheckIntervalMs(withRecheck('soon').config), DEFAULT_RECHECK_MS, 'unreadable');
     assert.equal(recheckIntervalMs(withRecheck('9000h').config), 2_147_483_647, 'a timer’s limit');
+  });
+});
+
+describe('node side and scheduler agree on random rules', () => {
+  /** One expression of a set's rule, as XML (ids filled in by the caller). */
+  const expression = fc.oneof(
+    fc
+      .record({
+        op: fc.constantFrom('eq', 'ne'),
+        v: fc.constantFrom('a', 'b', 'c', 'A', 'B', 'x'),
+      })
+      .map(({ op, v }) => `<expression ID attribute="#uname" operation="${op}" value="${v}"/>`),
+    fc
+      .record({
+        op: fc.constantFrom('eq', 'ne'),
+        v: fc.constantFrom('west', 'WEST', 'east'),
+      })
+      .map(({ op, v }) => `<expression ID attribute="site" operation="${op}" value="${v}"/>`),
+    fc
+      .record({
+        op: fc.constantFrom('lt', 'gt', 'lte', 'gte', 'eq', 'ne'),
+        v: fc.constantFrom('0', '2', '9', '10', '2.5', '10.0', '1.10'),
+        type: fc.constantFrom('', 'integer', 'number', 'version', 'string'),
+      })
+      .map(
+        ({ op, v, type }) =>
+          `<expression ID attribute="rank" operation="${op}" value="${v}"${type === '' ? '' : ` type="${type}"`}/>`,
+      ),
+    fc
+      .constantFrom('defined', 'not_defined')
+      .map((op) => `<expression ID attribute="site" operation="${op}"/>`),
+    fc
+      .record({ op: fc.constantFrom('lt', 'gt'), d: fc.integer({ min: -100, max: 100 }) })
+      .map(
+        ({ op, d }) =>
+          `<date_expression ID operation="${op}" ${op === 'lt' ? 'end' : 'start'}="${iso(NOW + d)}"/>`,
+      ),
+  );
+  const set = fc.record({
+    score: fc.integer({ min: 0, max: 50 }),
+    and: fc.boolean(),
+    exprs: fc.array(expression, { minLength: 1, maxLength: 2 }),
+  });
+  const attrs = fc.record(
+    {
+      site: fc.constantFrom('west', 'east', 'WEST'),
+      rank: fc.constantFrom('0', '2', '3', '9', '10', '2.5', '1.9', '1.10', 'abc'),
+    },
+    { requiredKeys: [] },
+  );
+  const scenario = fc.record({
+    sets: fc.array(set, { minLength: 1, maxLength: 4 }),
+    permanent: fc.tuple(attrs, attrs, attrs),
+    transient: fc.tuple(attrs, attrs, attrs),
+    on: fc.constantFrom(...NODES),
+  });
+
+  function xml(s: typeof scenario extends fc.Arbitrary<infer T> ? T : never): string {
+    const nodes = NODES.map((n, i) => {
+      const nv = Object.entries(s.permanent[i]!)
+        .map(([k, v]) => `<nvpair id="${n}-${k}" name="${k}" value="${v}"/>`)
+        .join('');
+      return `<node id="${n}" uname="${n}"><instance_attributes id="${n}-ia">${nv}</instance_attributes></node>`;
+    }).join('');
+    const sets = s.sets
+      .map((x, i) => {
+        const exprs = x.exprs.map((e, j) => e.replace('ID', `id="s${i}-e${j}"`)).join('');
+        return (
+          `<instance_attributes id="s${i}" score="${x.score}">` +
+          `<rule id="s${i}-r" boolean-op="${x.and ? 'and' : 'or'}">${exprs}</rule>` +
+          `<nvpair id="s${i}-fake" name="fake" value="set-${i}"/></instance_attributes>`
+        );
+      })
+      .join('');
+    return `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0"><configuration>
+      <crm_config/><nodes>${nodes}</nodes>
+      <resources><primitive id="d" class="ocf" provider="heartbeat" type="Dummy">${sets}
+        <instance_attributes id="base"><nvpair id="base-fake" name="fake" value="default"/></instance_attributes>
+      </primitive></resources>
+      <constraints><rsc_location id="prefer" rsc="d" node="${s.on}" score="INFINITY"/></constraints>
+    </configuration><status/></cib>`;
+  }
+
+  it('a start recorded with the node side’s parameters is no change for the scheduler', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        let c = apply(
+          emptyCib(),
+          { op: 'config-replace', xml: xml(s) },
+          ...NODES.map((node): CibEntry => ({ op: 'node-state', node, state: 'member' })),
+        );
+        NODES.forEach((node, i) => {
+          for (const [name, value] of Object.entries(s.transient[i]!))
+            c = apply(c, { op: 'node-attr', node, name, value, scope: 'reboot' });
+        });
+        const def = primitiveFor(c, 'd', s.on, 'a', NOW)!;
+        c = apply(c, {
+          op: 'op-result',
+          node: s.on,
+          rsc: 'd',
+          rec: {
+            op: 'start',
+            rc: 0,
+            active: true,
+            failed: false,
+            wallMs: NOW * 1000,
+            durationMs: 5,
+            reason: '',
+            opDigest: paramsDigest(new Map(Object.entries(def.params))),
+          },
+          countFailure: false,
+        });
+        const moves = planTransition(c, view(), NOW, 1)
+          .graph.actions.filter((a) => a.task === 'start' || a.task === 'stop')
+          .map((a) => a.key);
+        assert.deepEqual(moves, [], `fake=${def.params.fake} on ${s.on}\n${xml(s)}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
