@@ -8,7 +8,7 @@ import { explainCommand } from './commands/explain.js';
 import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
 import { nodeCommands, resourceCommands } from './commands/resource.js';
 import { constraintCommands } from './commands/constraint.js';
-import { cibCheckCommand } from './commands/cib.js';
+import { cibCheckCommand, cibQueryCommand } from './commands/cib.js';
 import { configCommands } from './commands/config.js';
 
 /** Every command, in the order `vigil help` and the README list them. */
@@ -24,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   simulateCommand,
   cibCheckCommand,
+  cibQueryCommand,
   agentListCommand,
   agentMetaCommand,
   agentExecCommand,

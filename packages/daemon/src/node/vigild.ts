@@ -1,13 +1,14 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError } from '@vigil/base';
-import { isTrue } from '@vigil/cib';
+import { isTrue, writeCib } from '@vigil/cib';
 import { LauncherProcessRunner, serveClusterPort } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   isConfigEntry,
   primitives,
   properties,
+  schedulerCib,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -671,6 +672,10 @@ export class Vigild {
         return this.cib;
       case 'history':
         return this.cib.history;
+      case 'cib-xml':
+        // The CIB as Pacemaker would hold it: the configuration the scheduler reads and the
+        // status section written from this node's copy of the cluster state.
+        return { xml: writeCib(schedulerCib(this.cib, this.clusterView())) };
       case 'messaging':
         return this.link.status();
       case 'explain': {
