@@ -50,6 +50,8 @@ interface Derived {
   /** Every primitive that names an agent, in configuration order. */
   readonly primitives: readonly ResolvedPrimitive[];
   readonly byId: ReadonlyMap<string, ResolvedPrimitive>;
+  /** Top-level fence devices (class stonith), resolved, in configuration order. */
+  readonly fenceDevices: readonly PrimitiveDef[];
   readonly properties: Readonly<Record<string, string>>;
   readonly ids: ReadonlySet<string>;
 }
@@ -71,6 +73,7 @@ function derive(config: Configuration): Derived {
   if (cached) return cached;
   const index = CibIndex.of(asPcmkCib(config));
   const primitives: ResolvedPrimitive[] = [];
+  const fenceDevices: PrimitiveDef[] = [];
   for (const r of config.resources) {
     const top: TopResource = {
       id: r.id,
@@ -82,8 +85,11 @@ function derive(config: Configuration): Derived {
     };
     const add = (p: Primitive, chain: readonly Resource[]): void => {
       const def = resolve(index, p, chain, config.rscDefaults);
-      // Fence devices are not run as resources: vigild fences with its own devices.
-      if (def && def.class !== 'stonith') primitives.push({ prim: def, top });
+      // Fence devices are not placed or run by the node side: the DC's fencer runs their agent
+      // (see cib-fencing.ts). Only top-level ones are fence devices (import refuses the others).
+      if (def?.class === 'stonith') {
+        if (chain.length === 0) fenceDevices.push(def);
+      } else if (def) primitives.push({ prim: def, top });
     };
     if (r.kind === 'primitive') add(r, []);
     else if (r.kind === 'group') for (const c of r.children) add(c, [r]);
@@ -96,6 +102,7 @@ function derive(config: Configuration): Derived {
     index,
     primitives,
     byId: new Map(primitives.map((p) => [p.prim.id, p])),
+    fenceDevices,
     properties: mapOf(evaluateNvSets(config.crmConfig, {}, { index, firstId: BOOTSTRAP_SET_ID })),
     ids: collectIds(config),
   };
@@ -158,6 +165,14 @@ function resolve(
 /** Every primitive with an agent (fence devices excepted), resolved, with its top-level resource. */
 export function primitives(config: Configuration): readonly ResolvedPrimitive[] {
   return derive(config).primitives;
+}
+
+/**
+ * The fence devices: top-level primitives of class stonith, resolved as the node side's are
+ * (template applied; instance attributes and meta with rsc_defaults, evaluated without a node).
+ */
+export function fenceDevicePrimitives(config: Configuration): readonly PrimitiveDef[] {
+  return derive(config).fenceDevices;
 }
 
 /** The primitive `id` (any depth), resolved into what the node side runs it with. */
@@ -423,6 +438,11 @@ export function unsupportedParts(config: Configuration): string[] {
       problems.push(`primitive ${r.id}: the id must be letters, digits, . _ - (at most 128)`);
     if (e.class === undefined || e.type === undefined)
       problems.push(`primitive ${r.id}: no agent (class and type, or a template giving them)`);
+    const parent = ix.parents.get(r.id);
+    if (e.class === 'stonith' && parent !== undefined)
+      problems.push(
+        `primitive ${r.id}: a fence device (class stonith) must be a top-level primitive, not in ${parent.kind} ${parent.id}`,
+      );
   }
   for (const n of config.nodes)
     if (n.type !== undefined && n.type !== 'member' && n.type !== 'normal')
