@@ -141,6 +141,13 @@ export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
     cib.levels.some((l) => l.target === node || matches(l.targetPattern, node));
   for (const l of fenceLevelSpecs(cfg)) {
     if (l.target !== undefined && coveredByCib(l.target)) continue;
+    const gone = l.devices.filter((d) => off.has(d));
+    if (gone.length > 0) {
+      notes.push(
+        `the cluster file's level ${l.index} for ${l.target ?? '?'} names ${gone.join(', ')}, disabled in the CIB: not used`,
+      );
+      continue;
+    }
     topology.push(l);
   }
   for (const node of Object.keys(cfg.fencing.topology))
