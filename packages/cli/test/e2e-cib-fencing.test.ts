@@ -162,7 +162,7 @@ describe(
       assert.match(text.out, /fence-spare +\(stonith:fence_dummy\) Stopped \(disabled\)/);
     });
 
-    it('resource create stonith:… goes through the same check', async () => {
+    it('resource create stonith:… goes through the same check; delete takes a device out of the levels', async () => {
       const bad = await vigil(
         'resource',
         'create',
@@ -176,6 +176,30 @@ describe(
         /fence device 'fence-x' \(stonith:fence_vigil\): pcmk_host_map.*expected node:plug/,
       );
       assert.ok(!(await status()).fenceDevices.some((d) => d.id === 'fence-x'));
+      // A valid one is created, and the fencer takes it at once.
+      const ok = await vigil(
+        'resource',
+        'create',
+        'fence-extra',
+        'stonith:fence_dummy',
+        'pcmk_host_list=nobody',
+      );
+      assert.equal(ok.code, 0, ok.err);
+      const extra = (await status()).fenceDevices.find((d) => d.id === 'fence-extra');
+      assert.equal(extra?.state, 'Started');
+      assert.equal(extra.agent, 'stonith:fence_dummy');
+      // Deleting a device takes it out of the fencing topology too.
+      for (const id of ['fence-extra', 'fence-spare']) {
+        const del = await vigil('resource', 'delete', id);
+        assert.equal(del.code, 0, del.err);
+      }
+      assert.deepEqual(
+        (await status()).fenceDevices.map((d) => d.id),
+        ['fence-cib'],
+      );
+      const exp = await vigil('config', 'export');
+      assert.doesNotMatch(exp.out, /fence-spare|fence-extra|fl-all-2/);
+      assert.match(exp.out, /<fencing-level id="fl-a-1" [^>]*devices="fence-cib"/);
     });
 
     it("kill -9 of web's node: fenced by the CIB's device, then web starts elsewhere", async () => {

@@ -173,6 +173,25 @@ describe('the CIB as fencing configuration', () => {
     assert.deepEqual(schedulerCib(made, view).configuration.resources, []);
   });
 
+  it('deleting a device takes it out of the levels; a level left empty goes', () => {
+    const topo = `
+      <fencing-level id="l-a-1" target="a" index="1" devices="ipmi-a"/>
+      <fencing-level id="l-a-2" target="a" index="2" devices="pdu,ipmi-a"/>
+      <fencing-level id="l-b-1" target="b" index="1" devices="pdu"/>`;
+    const c = applyEntry(imported(cib(IPMI + PDU, topo)), { op: 'rsc-delete', id: 'ipmi-a' }, meta);
+    assert.deepEqual(
+      c.config.fencingTopology.map((l) => [l.id, l.devices]),
+      [
+        ['l-a-2', 'pdu'],
+        ['l-b-1', 'pdu'],
+      ],
+    );
+    assert.deepEqual(
+      cibFencing(c.config).devices.map((d) => d.id),
+      ['pdu'],
+    );
+  });
+
   it('the fencing key changes with the fencing part only', () => {
     const base = imported(cib(IPMI + PDU + DUMMY));
     const key = (c: Cib): string => cibFencingKey(cibFencing(c.config));

@@ -18,6 +18,7 @@ import {
 } from './model.js';
 import {
   constraintModel,
+  dropFencingDevices,
   dropReferences,
   findResource,
   idsUnder,
@@ -195,8 +196,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const top = cfg.resources.find((r) => r.id === e.id);
       if (!top) throw new VigilError('VGL_E_NOT_FOUND', `no top-level resource '${e.id}'`);
       const gone = new Set(idsUnder(top));
-      config = dropReferences(
-        { ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) },
+      config = dropFencingDevices(
+        dropReferences({ ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) }, gone),
         gone,
       );
       status = orphaned(cfg, config, status);

@@ -417,6 +417,31 @@ export function dropReferences(config: Configuration, gone: ReadonlySet<string>)
   };
 }
 
+/**
+ * Removes the fence devices `gone` from the fencing topology: each level loses them from its
+ * device list, and a level left without devices goes: deleting a device never leaves a level
+ * naming a device that does not exist.
+ */
+export function dropFencingDevices(
+  config: Configuration,
+  gone: ReadonlySet<string>,
+): Configuration {
+  if (
+    !config.fencingTopology.some((l) =>
+      (l.devices ?? '').split(',').some((d) => gone.has(d.trim())),
+    )
+  )
+    return config;
+  const fencingTopology = [];
+  for (const l of config.fencingTopology) {
+    const devs = (l.devices ?? '').split(',').map((d) => d.trim());
+    const kept = devs.filter((d) => !gone.has(d));
+    if (kept.length === devs.length) fencingTopology.push(l);
+    else if (kept.length > 0) fencingTopology.push({ ...l, devices: kept.join(',') });
+  }
+  return { ...config, fencingTopology };
+}
+
 const PRIMITIVE_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
