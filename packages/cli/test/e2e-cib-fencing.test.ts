@@ -137,6 +137,10 @@ describe(
     it('imports the CIB: the fencer uses its enabled device; status lists both', async () => {
       const s0 = await status();
       assert.deepEqual(s0.fenceDevices, [], 'the cluster file has no fence device');
+      assert.ok(
+        s0.warnings.some((w) => /there is no fence device/.test(w)),
+        s0.warnings.join(),
+      );
       const r = await vigil('config', 'import', await cibFile('good.xml'));
       assert.equal(r.code, 0, r.err);
       assert.doesNotMatch(r.err, /not run|kept/);
@@ -151,6 +155,7 @@ describe(
         },
         { timeoutMs: WAIT_MS, what: 'web running' },
       );
+      assert.ok(!st.warnings.some((w) => /fence device/.test(w)), st.warnings.join());
       const fence = st.fenceDevices.find((d) => d.id === 'fence-cib');
       assert.equal(fence?.state, 'Started');
       assert.equal(fence.running, st.dc);

@@ -106,8 +106,16 @@ describe("the DC's fencer from the cluster file and the CIB", () => {
     const cfg = clusterFile(YAML);
     const plan = fencerPlan(
       cfg,
-      cibFencing(cibConfig(stonith('ipmi', 'fence_ipmilan', { ip: '10.0.0.1' }, true))),
+      cibFencing(
+        cibConfig(
+          stonith('ipmi', 'fence_ipmilan', { ip: '10.0.0.1' }, true),
+          // Naming only the disabled device, this level is not in use: a keeps the file's.
+          '<fencing-level id="la" target="a" index="1" devices="ipmi"/>',
+        ),
+      ),
     );
+    assert.doesNotMatch(plan.notes.join('\n'), /topology of a/);
+    assert.match(plan.notes.join('\n'), /fencing-level la .* names disabled device ipmi/);
     assert.deepEqual(
       plan.devices.map((d) => d.id),
       ['fv'],

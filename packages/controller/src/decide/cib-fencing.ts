@@ -46,8 +46,15 @@ export interface CibFencing {
   readonly problems: readonly string[];
 }
 
+/** Most `fencing-level` elements a configuration may hold (nine levels for 100+ nodes). */
+export const MAX_FENCING_LEVELS = 1024;
+
 export function cibFencing(config: Configuration): CibFencing {
   const problems: string[] = [];
+  if (config.fencingTopology.length > MAX_FENCING_LEVELS)
+    problems.push(
+      `fencing-topology: ${config.fencingTopology.length} levels, at most ${MAX_FENCING_LEVELS}`,
+    );
   const devices: CibFenceDevice[] = fenceDevicePrimitives(config).map((p) => ({
     id: p.id,
     agent: p.type,

@@ -79,8 +79,8 @@ export interface FenceDeviceInfo {
  *
  * Precedence (logged in `notes`):
  * - a device id defined in both: the CIB's definition is used (a disabled one disables it);
- * - a node with levels in both (a CIB level names it, by target, pattern or attribute): the
- *   CIB's levels are used for it, the cluster file's for that node are not;
+ * - a node with levels in both (a CIB level in use names it, by target, pattern or attribute):
+ *   the CIB's levels are used for it, the cluster file's for that node are not;
  * - without topology, devices are tried by `priority` (higher first), then the cluster file's
  *   before the CIB's, each in its own order.
  * A CIB device with `target-role=Stopped` is not used, nor is a CIB level naming one (the next
@@ -137,8 +137,9 @@ export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
       ...(l.targetPattern !== undefined ? { targetPattern: l.targetPattern } : {}),
     });
   }
+  // A node the CIB's levels in use name (a level naming a disabled device is not in use).
   const coveredByCib = (node: string): boolean =>
-    cib.levels.some((l) => l.target === node || matches(l.targetPattern, node));
+    cibLevels.some((l) => l.target === node || matches(l.targetPattern, node));
   for (const l of fenceLevelSpecs(cfg)) {
     if (l.target !== undefined && coveredByCib(l.target)) continue;
     const gone = l.devices.filter((d) => off.has(d));

@@ -65,6 +65,12 @@ const MAX_PENDING = 256;
  * default 200 ms heartbeat it shares their wake-up instead of adding one of its own.
  */
 const TICK_MS = 200;
+/** Configuration changes that cannot change the CIB's fence devices or topology. */
+const FENCING_NEUTRAL: ReadonlySet<string> = new Set([
+  'constraint-add',
+  'constraint-remove',
+  'property-set',
+]);
 /** Replaying the log on disk at start. */
 const REPLAY_TIMEOUT_MS = 60_000;
 
@@ -508,7 +514,7 @@ export class Vigild {
       throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`, {
         leader: this.link.leader,
       });
-    if (isConfigEntry(entry)) {
+    if (isConfigEntry(entry) && !FENCING_NEUTRAL.has(entry.op)) {
       // Refused here, before it is proposed, when the fencer would not take the CIB's fence
       // devices or topology it leaves (or when it is invalid at all): nothing is applied.
       const next = applyEntry(this.cib, entry, { who, wallMs: Date.now(), term: this.dcTerm });
@@ -724,7 +730,13 @@ export class Vigild {
       quorate: this.quorate,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
       term: this.link.term,
-      warnings: this.warnings,
+      warnings:
+        this.cfg.stonithEnabled && this.fencer.fencer.deviceIds.length === 0
+          ? [
+              ...this.warnings,
+              'fencing is enabled but there is no fence device (neither in the cluster file nor a stonith resource in the CIB): the cluster starts nothing until one is configured',
+            ]
+          : this.warnings,
       transition: this.dc.current,
       localActive: this.lrm.activeResources(),
       fenceDevices: this.fencer.devices,
