@@ -153,6 +153,7 @@ describe("the DC's fencer from the cluster file and the CIB", () => {
       ps[2]!,
       /^fence device 'badmap' \(stonith:fence_vigil\): pcmk_host_map: .*expected node:plug/,
     );
+    assert.doesNotMatch(ps[2]!, /pcmk_host_map: pcmk_host_map/, 'the attribute named once');
     assert.match(ps[3]!, /^fencing level \(index 1, target a\): unknown fence device 'ghost'/);
     assert.match(
       ps[4]!,

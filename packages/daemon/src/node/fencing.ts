@@ -183,7 +183,11 @@ export function fencerPlanProblems(plan: FencerPlan, agentDirs: readonly string[
     try {
       parseDevice(d);
     } catch (e) {
-      problems.push(`${name}: ${(e as Error).message.replace(`fence device '${d.id}': `, '')}`);
+      // parseDevice says `fence device 'ID': ATTR: ATTR …`: named once here.
+      const why = (e as Error).message
+        .replace(`fence device '${d.id}': `, '')
+        .replace(/^(\S+): \1\b:? ?/, '$1: ');
+      problems.push(`${name}: ${why}`);
       continue;
     }
     try {
