@@ -2,7 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError } from '@vigil/base';
 import { isTrue } from '@vigil/cib';
-import { NodeProcessRunner, serveClusterPort, type FenceOutcome } from '@vigil/executor';
+import { LauncherProcessRunner, serveClusterPort, type FenceOutcome } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   applyEntry,
@@ -85,6 +85,7 @@ export class Vigild {
   private lrm!: LocalExecutor;
   private fencer!: NodeFencing;
   private clusterPort: { close(): Promise<void> } | undefined;
+  private runner: LauncherProcessRunner | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly rcib: ReplicatedCib;
   private pendingChanges = 0;
@@ -187,7 +188,14 @@ export class Vigild {
       this.warnings.push(w);
       this.log(w);
     }
-    const runner = new NodeProcessRunner();
+    // Agents are forked by a small launcher process, not by this 80 MiB one (see
+    // LauncherProcessRunner); without perl they are forked here.
+    const runner = new LauncherProcessRunner({
+      launcherEnv: fenceTagEnv(),
+      log: (l) => this.log(`lrm: ${l}`),
+    });
+    this.runner = runner;
+    runner.start();
     const clusterSocket = join(this.stateDir, 'cluster-port.sock');
     this.lrm = new LocalExecutor({
       node: this.self,
@@ -250,6 +258,7 @@ export class Vigild {
     clearTimeout(this.tickTimer);
     this.dc.stop('vigild stopping');
     await this.lrm.close();
+    this.runner?.close();
     await this.clusterPort?.close();
     await this.api?.close();
     await this.link.close();
