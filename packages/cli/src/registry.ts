@@ -3,6 +3,7 @@ import { errorsCommand, versionCommand } from './commands/meta.js';
 import { demoCommands } from './commands/demo.js';
 import { agentExecCommand, agentListCommand, agentMetaCommand } from './commands/agent.js';
 import { fenceExecCommand } from './commands/fence.js';
+import { fenceHistoryCommand } from './commands/fence-history.js';
 import { simulateCommand } from './commands/scheduler.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand, initCommand, statusCommand } from './commands/cluster.js';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   agentMetaCommand,
   agentExecCommand,
   fenceExecCommand,
+  fenceHistoryCommand,
   versionCommand,
   errorsCommand,
 ];

@@ -197,7 +197,8 @@ describe(
       const imp = await vigil('config', 'import', FIXTURE);
       assert.equal(imp.code, 0, imp.err);
       assert.match(imp.out, /imported 4 resources and 3 constraints/);
-      assert.match(imp.err, /fence devices fence-all are kept in the configuration but not run/);
+      // The CIB's fence device joins the cluster file's (tried after them, equal priority).
+      assert.match(imp.out, /fencing: the DC fences with fence-all \(stonith:fence_dummy\)/);
       assert.doesNotMatch(imp.err, /are not nodes of this cluster/);
       const exp = await vigil('config', 'export');
       assert.equal(exp.code, 0, exp.err);
