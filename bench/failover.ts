@@ -12,12 +12,14 @@
 // - move: from the move request (the API call `vigil resource move` makes) until the target's
 //   status shows it started there;
 // - footprint: RSS and CPU (self, and with reaped children: the agents) summed over each node's
-//   processes over the idle window, as the harness does.
+//   processes over the idle window, as the harness does. vigil's window starts after a warm-up
+//   (default: one window long) during which V8 still compiles the hot paths; the warm-up is
+//   measured and printed too, and the harness samples Pacemaker after its own start-up settles.
 // The same trial counts and idle window go to the harness (corosync/pacemaker at defaults).
 //
 // Usage (root: network namespaces):
-//   node bench/dist/failover.js [--trials N] [--footprint SECS] [--quick] [--no-pacemaker]
-//                               [--no-vigil] [--check-parser]
+//   node bench/dist/failover.js [--trials N] [--footprint SECS] [--warmup SECS] [--quick]
+//                               [--no-pacemaker] [--no-vigil] [--check-parser]
 // --quick: 3 trials of each kind and a 10 s idle window (proves the bench works, not a figure).
 // Env: PACEMAKER_HARNESS=DIR (default ../shared/reference/pacemaker-netns next to the repository
 // or its worktree parent). The last line carries vigil_*, pacemaker_* and the ratios.
@@ -34,16 +36,17 @@ import { benchLine, summarize } from './lib/stats.js';
 
 const args = process.argv.slice(2);
 const flag = (f: string): boolean => args.includes(f);
-function num(name: string, dflt: number): number {
+function num(name: string, dflt: number, min = 1): number {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return dflt;
   const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} needs an integer >= ${min}`);
   return v;
 }
 const KNOWN = [
   '--trials',
   '--footprint',
+  '--warmup',
   '--quick',
   '--no-pacemaker',
   '--no-vigil',
@@ -51,12 +54,13 @@ const KNOWN = [
 ];
 for (const [i, a] of args.entries()) {
   if (a.startsWith('--') && !KNOWN.includes(a)) throw new Error(`unknown option ${a}`);
-  if (!a.startsWith('--') && !['--trials', '--footprint'].includes(args[i - 1] ?? ''))
+  if (!a.startsWith('--') && !['--trials', '--footprint', '--warmup'].includes(args[i - 1] ?? ''))
     throw new Error(`unexpected argument ${a}`);
 }
 const QUICK = flag('--quick');
 const TRIALS = num('trials', QUICK ? 3 : 10);
 const FOOTPRINT_SECS = num('footprint', QUICK ? 10 : 60);
+const WARMUP_SECS = num('warmup', QUICK ? 0 : FOOTPRINT_SECS, 0);
 const NODES = ['n1', 'n2', 'n3'];
 const REPO = join(import.meta.dirname, '../..');
 const HARNESS = resolve(
@@ -193,32 +197,56 @@ async function moveTrial(c: NetnsCluster): Promise<number> {
   return ms;
 }
 
-async function footprint(c: NetnsCluster): Promise<{ rss: number; cpu: number; cpuAll: number }> {
-  await settled(c);
-  await sleep(2000);
+interface FootprintRow {
+  readonly n: string;
+  readonly procs: number;
+  readonly rss: number;
+  readonly cpu: number;
+  readonly cpuAll: number;
+}
+
+/** CPU (self, and with reaped children) and RSS of each node's processes over `secs`. */
+async function sampleWindow(c: NetnsCluster, secs: number): Promise<FootprintRow[]> {
   const pids = await Promise.all(NODES.map((n) => c.pids(n)));
   const a = pids.map((p) => NetnsCluster.sample(p));
   const t0 = performance.now();
-  await sleep(FOOTPRINT_SECS * 1000);
-  const secs = (performance.now() - t0) / 1000;
+  await sleep(secs * 1000);
+  const took = (performance.now() - t0) / 1000;
   const b = pids.map((p) => NetnsCluster.sample(p));
   const pct = (m0: Map<number, number>, m1: Map<number, number>): number => {
     let d = 0;
     for (const [p, t] of m1) if (m0.has(p)) d += t - m0.get(p)!;
-    return (d / CLK_TCK / secs) * 100;
+    return (d / CLK_TCK / took) * 100;
   };
-  const rows = NODES.map((n, i) => ({
+  return NODES.map((n, i) => ({
     n,
     procs: b[i]!.self.size,
     rss: b[i]!.rssKib / 1024,
     cpu: pct(a[i]!.self, b[i]!.self),
     cpuAll: pct(a[i]!.all, b[i]!.all),
   }));
-  for (const r of rows)
-    console.log(
-      `  ${r.n}: ${r.procs} processes, rss ${r.rss.toFixed(1)} MiB, cpu ${r.cpu.toFixed(2)} % (with agents ${r.cpuAll.toFixed(2)} %)`,
-    );
+}
+
+async function footprint(c: NetnsCluster): Promise<{ rss: number; cpu: number; cpuAll: number }> {
+  await settled(c);
+  await sleep(2000);
   const mean = (v: number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+  const show = (rows: FootprintRow[]): void => {
+    for (const r of rows)
+      console.log(
+        `  ${r.n}: ${r.procs} processes, rss ${r.rss.toFixed(1)} MiB, cpu ${r.cpu.toFixed(2)} % (with agents ${r.cpuAll.toFixed(2)} %)`,
+      );
+  };
+  if (WARMUP_SECS > 0) {
+    const warm = await sampleWindow(c, WARMUP_SECS);
+    console.log(
+      `vigil: warm-up, the first ${WARMUP_SECS} s after start (V8 still compiling): cpu ${mean(warm.map((r) => r.cpu)).toFixed(2)} % (mean)`,
+    );
+    show(warm);
+  }
+  console.log(`vigil: idle footprint over ${FOOTPRINT_SECS} s`);
+  const rows = await sampleWindow(c, FOOTPRINT_SECS);
+  show(rows);
   return {
     rss: Math.max(...rows.map((r) => r.rss)),
     cpu: mean(rows.map((r) => r.cpu)),
@@ -247,7 +275,6 @@ async function vigil(): Promise<Figures> {
       'timeout=20s',
     ]);
     await settled(c);
-    console.log(`vigil: idle footprint over ${FOOTPRINT_SECS} s`);
     const fp = await footprint(c);
     const nondc: number[] = [];
     const dc: number[] = [];

@@ -13,8 +13,9 @@ import {
 import type { NvSet } from '@vigil/cib';
 
 /**
- * vigild fences from its configuration's devices, not from stonith resources: the scheduler input
- * says whether any device exists, and with fencing enabled and none, nothing is started (as in
+ * vigild's DC fences with its own fencer (the cluster file's devices and the CIB's stonith
+ * primitives), not through stonith resources the scheduler places: the scheduler input says
+ * whether any device exists, and with fencing enabled and none, nothing is started (as in
  * Pacemaker). Permanent node attributes and utilization reach the scheduler's nodes section.
  */
 const NODES = ['a', 'b'];

@@ -38,6 +38,11 @@ export interface LocalClusterOptions {
   readonly hosts?: Readonly<Record<string, string>>;
   /** Network namespace to run each node's vigild in (`ip netns exec`). */
   readonly netns?: Readonly<Record<string, string>>;
+  /**
+   * Whether the cluster file has the fence_vigil device (default true). Without it, fencing
+   * comes from the CIB: a `stonith:fence_vigil` primitive with `fenceVigilParams()`.
+   */
+  readonly fileFencing?: boolean;
 }
 
 export class LocalCluster {
@@ -77,11 +82,24 @@ export class LocalCluster {
     return `127.0.0.${(this.o.firstHost ?? 2) + this.o.nodes.indexOf(node)}`;
   }
 
+  /**
+   * fence_vigil's parameters for this cluster's nodes: `piddir` (where each node's start script
+   * is, empty when fencing only powers off), `tagprefix` (the nodes' VIGIL_FENCE_TAG), `log`.
+   */
+  fenceVigilParams(): { piddir: string; tagprefix: string; log: string } {
+    return {
+      piddir: this.o.fenceRestarts === false ? '' : this.dir,
+      tagprefix: this.tagPrefix,
+      log: this.fenceLog,
+    };
+  }
+
   /** Writes config, key and start scripts. */
   async create(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     if (!existsSync(join(this.dir, 'authkey'))) await writeAuthkey(join(this.dir, 'authkey'));
     const hostMap = Object.fromEntries(this.o.nodes.map((n) => [n, n]));
+    const { piddir, tagprefix, log } = this.fenceVigilParams();
     const cfg = {
       cluster: this.o.name,
       authkey: 'authkey',
@@ -92,19 +110,18 @@ export class LocalCluster {
       stonithEnabled: this.o.stonithEnabled ?? true,
       noQuorumPolicy: 'stop',
       fencing: {
-        devices: [
-          {
-            id: 'fence-vigil',
-            agent: 'fence_vigil',
-            params: {
-              piddir: this.o.fenceRestarts === false ? '' : this.dir,
-              tagprefix: this.tagPrefix,
-              log: this.fenceLog,
-            },
-            hostMap,
-            timeoutMs: 20_000,
-          },
-        ],
+        devices:
+          this.o.fileFencing === false
+            ? []
+            : [
+                {
+                  id: 'fence-vigil',
+                  agent: 'fence_vigil',
+                  params: { piddir, tagprefix, log },
+                  hostMap,
+                  timeoutMs: 20_000,
+                },
+              ],
       },
     };
     await writeFile(this.configPath, `# written by vigil's LocalCluster\n${stringify(cfg)}`);

@@ -3,6 +3,18 @@
  * unchanged; the fencer; the crm_* commands agents call.
  */
 export { NodeProcessRunner } from './process/node-runner.js';
+export {
+  LauncherProcessRunner,
+  AGENT_LAUNCHER_SCRIPT,
+  type LauncherRunnerOptions,
+} from './process/launcher-runner.js';
+export {
+  LauncherFrameReader,
+  encodeStart,
+  encodeForget,
+  decodeWaitStatus,
+  type LauncherEvent,
+} from './process/launcher-protocol.js';
 
 // --- executor (local resource manager), agent commands and their cluster port ---
 export { Executor, type ExecutorEvent, type ExecutorOptions } from './executor.js';

@@ -2,6 +2,7 @@ import { VigilError, isVigilError } from '@vigil/base';
 import { formatIssue, type Cib, type CibIssue, type Resource } from '@vigil/cib';
 import { readCibFile } from '@vigil/cib/io';
 import type { Command } from '../command.js';
+import { call, takeSocket } from './daemon-client.js';
 
 function countResources(list: readonly Resource[]): number {
   let n = 0;
@@ -88,3 +89,21 @@ function lineCol(d: Readonly<Record<string, unknown>>): { line?: number; col?: n
   if (typeof d['col'] === 'number') out.col = d['col'];
   return out;
 }
+
+export const cibQueryCommand: Command = {
+  path: ['cib', 'query'],
+  usage: 'vigil cib query',
+  summary:
+    "Print the live cluster's CIB as Pacemaker XML, configuration and status, like cibadmin --query: crm_simulate -x FILE reads it.",
+  async run(args, io) {
+    const { socket, rest } = takeSocket(args);
+    if (rest.length > 0)
+      throw new VigilError(
+        'VGL_E_USAGE',
+        `unexpected argument '${rest[0]}'; usage: ${cibQueryCommand.usage}`,
+      );
+    const r = (await call(socket, 'cib-xml')) as { xml: string };
+    io.out(r.xml.endsWith('\n') ? r.xml : `${r.xml}\n`);
+    return 0;
+  },
+};

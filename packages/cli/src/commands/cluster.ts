@@ -73,7 +73,21 @@ export function renderStatus(s: StatusView): string {
     lines.push(`  ${n.name.padEnd(12)} ${flags}`);
   }
   lines.push('', 'Resources:');
-  if (s.resources.length === 0) lines.push('  (none)');
+  const fence = s.fenceDevices;
+  if (s.resources.length === 0 && fence.length === 0) lines.push('  (none)');
+  // Fence devices, as crm_mon lists stonith resources: Started where the fencer runs them (the
+  // DC's), Stopped when disabled; the cluster file's are marked so.
+  for (const d of fence) {
+    const where =
+      d.state === 'Started'
+        ? `Started ${d.running ?? '(no DC)'}`
+        : d.state === 'Stopped'
+          ? 'Stopped (disabled)'
+          : `REFUSED: ${d.note ?? ''}`;
+    const from = d.source === 'cluster file' ? ' [cluster file]' : '';
+    const warn = d.state === 'Started' && d.note !== undefined ? `  !! ${d.note}` : '';
+    lines.push(`  ${d.id.padEnd(16)} (${d.agent}) ${where}${from}${warn}`);
+  }
   let parent: string | null = null;
   for (const r of s.resources) {
     if (r.parent !== parent) {

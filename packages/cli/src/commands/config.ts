@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { VigilError } from '@vigil/base';
-import { configFromCibXml, configToCibXml, type Cib } from '@vigil/controller';
+import { cibFencing, configFromCibXml, configToCibXml, type Cib } from '@vigil/controller';
 import type { StatusView } from '@vigil/daemon';
 import type { Command } from '../command.js';
 import { call, takeSocket } from './daemon-client.js';
@@ -10,7 +10,7 @@ export const configCommands: Command[] = [
     path: ['config', 'import'],
     usage: 'vigil config import FILE.xml',
     summary:
-      "Replace the cluster's configuration with a Pacemaker CIB's configuration section (resources, promotable clones, templates, constraints with rules and sets, tags, defaults, nodes, properties), in one change.",
+      "Replace the cluster's configuration with a Pacemaker CIB's configuration section (resources, promotable clones, templates, constraints with rules and sets, tags, defaults, nodes, properties, fence devices and fencing topology), in one change.",
     async run(args, io) {
       const { socket, rest } = takeSocket(args);
       const file = rest[0];
@@ -41,6 +41,16 @@ export const configCommands: Command[] = [
       io.out(
         `imported ${config.resources.length} resources and ${config.constraints.length} constraints from ${file} (CIB v${r.version})\n`,
       );
+      // The DC checked the fence devices and levels with its fencer before applying them.
+      const f = cibFencing(config);
+      if (f.devices.length > 0 || f.levels.length > 0) {
+        const devs = f.devices.map(
+          (d) => `${d.id} (stonith:${d.agent}${d.disabled ? ', disabled' : ''})`,
+        );
+        io.out(
+          `fencing: the DC fences with ${devs.length > 0 ? devs.join(', ') : 'no CIB device'} and ${f.levels.length} fencing level${f.levels.length === 1 ? '' : 's'} from the CIB, with the cluster file's devices (\`vigil status\` lists them)\n`,
+        );
+      }
       return 0;
     },
   },

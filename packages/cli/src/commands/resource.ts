@@ -19,13 +19,15 @@ export function parsePrimitive(words: readonly string[], promotable = false): Pr
   let type: string;
   if (parts.length === 3 && parts[0] === 'ocf')
     [cls, provider, type] = parts as [string, string, string];
-  else if (parts.length === 2 && ['lsb', 'systemd', 'service'].includes(parts[0]!))
+  else if (parts.length === 2 && ['lsb', 'systemd', 'service', 'stonith'].includes(parts[0]!))
     [cls, type] = parts as [string, string];
   else
     throw new VigilError(
       'VGL_E_USAGE',
-      `'${agent}' is not an agent like ocf:heartbeat:Dummy or lsb:NAME`,
+      `'${agent}' is not an agent like ocf:heartbeat:Dummy, lsb:NAME or stonith:fence_NAME`,
     );
+  if (cls === 'stonith' && promotable)
+    throw new VigilError('VGL_E_USAGE', `a fence device (${agent}) cannot be promotable`);
   const params: string[] = [];
   const meta: string[] = [];
   const ops: OpSpec[] = [];
@@ -68,7 +70,9 @@ export function parsePrimitive(words: readonly string[], promotable = false): Pr
       { name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000, role: 'Promoted' },
       { name: 'monitor', intervalMs: 11_000, timeoutMs: 20_000, role: 'Unpromoted' },
     );
-  else if (ops.length === 0) ops.push({ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 });
+  // A fence device is run by the DC's fencer, not monitored by the node side: no default op.
+  else if (ops.length === 0 && cls !== 'stonith')
+    ops.push({ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 });
   return {
     kind: 'primitive',
     id,
@@ -137,13 +141,18 @@ export const resourceCommands: Command[] = [
   sub(
     'create',
     'vigil resource create ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s] [--group G] [--clone] [--promotable]',
-    'Create a primitive (optionally in group G, or as a clone ID-clone; --promotable: a promotable clone, monitored in each role).',
+    'Create a primitive (optionally in group G, or as a clone ID-clone; --promotable: a promotable clone, monitored in each role). stonith:fence_NAME creates a fence device the DC fences with.',
     async (socket, args, out) => {
       const group = takeFlag(args, '--group');
       const promotable = args.includes('--promotable');
       const clone = args.includes('--clone') || promotable;
       const words = args.filter((a) => a !== '--clone' && a !== '--promotable');
       const def = parsePrimitive(words, promotable);
+      if (def.class === 'stonith' && (clone || group !== undefined))
+        throw new VigilError(
+          'VGL_E_USAGE',
+          `${def.id}: a fence device (stonith:${def.type}) is a top-level primitive, not in a group or clone`,
+        );
       let entry: CibEntry;
       if (clone && group !== undefined)
         throw new VigilError('VGL_E_USAGE', '--clone/--promotable and --group cannot be combined');

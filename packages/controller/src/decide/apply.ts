@@ -18,6 +18,7 @@ import {
 } from './model.js';
 import {
   constraintModel,
+  dropFencingDevices,
   dropReferences,
   findResource,
   idsUnder,
@@ -160,7 +161,7 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
   let what = '';
   switch (e.op) {
     case 'rsc-create': {
-      checkDef(e.def);
+      checkDef(e.def, true);
       const ids = usedIds(cfg);
       const mine = defIds(e.def);
       for (const id of mine) if (ids.has(id)) throw idInUse(cfg, id);
@@ -195,8 +196,8 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       const top = cfg.resources.find((r) => r.id === e.id);
       if (!top) throw new VigilError('VGL_E_NOT_FOUND', `no top-level resource '${e.id}'`);
       const gone = new Set(idsUnder(top));
-      config = dropReferences(
-        { ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) },
+      config = dropFencingDevices(
+        dropReferences({ ...cfg, resources: cfg.resources.filter((r) => r.id !== e.id) }, gone),
         gone,
       );
       status = orphaned(cfg, config, status);
@@ -579,13 +580,19 @@ function defIds(r: ResourceDef): string[] {
   return [r.id];
 }
 
-function checkDef(r: ResourceDef): void {
+/** `top`: a top-level resource (only those may be fence devices, class stonith). */
+function checkDef(r: ResourceDef, top = false): void {
   checkId(r.id, 'resource id');
   if (r.kind === 'primitive') {
-    if (!['ocf', 'lsb', 'systemd', 'service'].includes(r.class))
+    if (r.class === 'stonith' && !top)
       throw new VigilError(
         'VGL_E_INVALID_INPUT',
-        `resource ${r.id}: unknown class '${r.class}' (ocf, lsb, systemd)`,
+        `resource ${r.id}: a fence device (stonith) must be a top-level primitive, not in a group or clone`,
+      );
+    if (!['ocf', 'lsb', 'systemd', 'service', 'stonith'].includes(r.class))
+      throw new VigilError(
+        'VGL_E_INVALID_INPUT',
+        `resource ${r.id}: unknown class '${r.class}' (ocf, lsb, systemd, service, stonith)`,
       );
     if (
       !/^[A-Za-z0-9_.@-]+$/.test(r.type) ||
@@ -610,6 +617,6 @@ function checkDef(r: ResourceDef): void {
   } else if (r.kind === 'group') {
     if (r.members.length === 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `group ${r.id} has no members`);
-    r.members.forEach(checkDef);
+    for (const m of r.members) checkDef(m);
   } else checkDef(r.child);
 }

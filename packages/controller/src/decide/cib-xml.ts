@@ -1,6 +1,7 @@
 import { VigilError } from '@vigil/base';
 import { durationSeconds, parseIsoDuration, readCib, writeCib } from '@vigil/cib';
-import { asPcmkCib, checkedConfiguration, stonithResources } from './config-model.js';
+import { cibFencing } from './cib-fencing.js';
+import { asPcmkCib, checkedConfiguration } from './config-model.js';
 import type { CibConfig } from './model.js';
 
 /**
@@ -8,25 +9,23 @@ import type { CibConfig } from './model.js';
  * configuration section is kept whole (promotable clones, rules, resource sets, templates, tags,
  * defaults, utilization, alerts…); the status section of the file is ignored.
  *
- * Import refuses, naming each, what vigild cannot run (bundles, guest and remote nodes): nothing
- * is half-applied. Fence devices (class stonith) are kept but not run: vigild fences with the
- * devices of its cluster file, and says so in a warning.
+ * Import refuses, naming each, what vigild cannot run (bundles, guest and remote nodes, fence
+ * devices inside groups or clones, malformed fencing levels): nothing is half-applied. Fence
+ * devices (class stonith) and the fencing topology are what the DC's fencer uses (see
+ * `cib-fencing.ts`); whether the fencer accepts them is checked by the daemon before the change
+ * is proposed.
  */
 export function configFromCibXml(text: string): { config: CibConfig; warnings: string[] } {
   const { cib, warnings } = readCib(text);
   const config = checkedConfiguration(cib.configuration);
-  const fence = [...stonithResources(config)];
-  return {
-    config,
-    warnings: [
-      ...warnings.map((w) => w.message),
-      ...(fence.length > 0
-        ? [
-            `fence devices ${fence.join(', ')} are kept in the configuration but not run: vigild fences with the devices of its cluster file`,
-          ]
-        : []),
-    ],
-  };
+  const { problems } = cibFencing(config);
+  if (problems.length > 0)
+    throw new VigilError(
+      'VGL_E_CIB_INVALID',
+      `the CIB's fencing topology is malformed; nothing was changed:\n  ${problems.join('\n  ')}`,
+      { problems },
+    );
+  return { config, warnings: warnings.map((w) => w.message) };
 }
 
 export function configToCibXml(config: CibConfig, configVersion: number): string {

@@ -56,6 +56,8 @@ interface Derived {
   /** Every primitive that names an agent, in configuration order. */
   readonly primitives: readonly ResolvedPrimitive[];
   readonly byId: ReadonlyMap<string, ResolvedPrimitive>;
+  /** Top-level fence devices (class stonith), resolved, in configuration order. */
+  readonly fenceDevices: readonly PrimitiveDef[];
   readonly properties: Readonly<Record<string, string>>;
   readonly ids: ReadonlySet<string>;
 }
@@ -77,6 +79,7 @@ function derive(config: Configuration): Derived {
   if (cached) return cached;
   const index = CibIndex.of(asPcmkCib(config));
   const primitives: ResolvedPrimitive[] = [];
+  const fenceDevices: PrimitiveDef[] = [];
   for (const r of config.resources) {
     const top: TopResource = {
       id: r.id,
@@ -88,8 +91,11 @@ function derive(config: Configuration): Derived {
     };
     const add = (p: Primitive, chain: readonly Resource[]): void => {
       const def = resolve(index, p, chain, config.rscDefaults, undefined);
-      // Fence devices are not run as resources: vigild fences with its own devices.
-      if (def && def.class !== 'stonith') primitives.push({ prim: def, top });
+      // Fence devices are not placed or run by the node side: the DC's fencer runs their agent
+      // (see cib-fencing.ts). Only top-level ones are fence devices (import refuses the others).
+      if (def?.class === 'stonith') {
+        if (chain.length === 0) fenceDevices.push(def);
+      } else if (def) primitives.push({ prim: def, top });
     };
     if (r.kind === 'primitive') add(r, []);
     else if (r.kind === 'group') for (const c of r.children) add(c, [r]);
@@ -102,6 +108,7 @@ function derive(config: Configuration): Derived {
     index,
     primitives,
     byId: new Map(primitives.map((p) => [p.prim.id, p])),
+    fenceDevices,
     properties: mapOf(evaluateNvSets(config.crmConfig, {}, { index, firstId: BOOTSTRAP_SET_ID })),
     ids: collectIds(config),
   };
@@ -192,6 +199,14 @@ function containers(index: CibIndex, id: string): Resource[] {
 /** Every primitive with an agent (fence devices excepted), resolved, with its top-level resource. */
 export function primitives(config: Configuration): readonly ResolvedPrimitive[] {
   return derive(config).primitives;
+}
+
+/**
+ * The fence devices: top-level primitives of class stonith, resolved as the node side's are
+ * (template applied; instance attributes and meta with rsc_defaults, evaluated without a node).
+ */
+export function fenceDevicePrimitives(config: Configuration): readonly PrimitiveDef[] {
+  return derive(config).fenceDevices;
 }
 
 /**
@@ -487,6 +502,31 @@ export function dropReferences(config: Configuration, gone: ReadonlySet<string>)
   };
 }
 
+/**
+ * Removes the fence devices `gone` from the fencing topology: each level loses them from its
+ * device list, and a level left without devices goes: deleting a device never leaves a level
+ * naming a device that does not exist.
+ */
+export function dropFencingDevices(
+  config: Configuration,
+  gone: ReadonlySet<string>,
+): Configuration {
+  if (
+    !config.fencingTopology.some((l) =>
+      (l.devices ?? '').split(',').some((d) => gone.has(d.trim())),
+    )
+  )
+    return config;
+  const fencingTopology = [];
+  for (const l of config.fencingTopology) {
+    const devs = (l.devices ?? '').split(',').map((d) => d.trim());
+    const kept = devs.filter((d) => !gone.has(d));
+    if (kept.length === devs.length) fencingTopology.push(l);
+    else if (kept.length > 0) fencingTopology.push({ ...l, devices: kept.join(',') });
+  }
+  return { ...config, fencingTopology };
+}
+
 const PRIMITIVE_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
@@ -508,6 +548,11 @@ export function unsupportedParts(config: Configuration): string[] {
       problems.push(`primitive ${r.id}: the id must be letters, digits, . _ - (at most 128)`);
     if (e.class === undefined || e.type === undefined)
       problems.push(`primitive ${r.id}: no agent (class and type, or a template giving them)`);
+    const parent = ix.parents.get(r.id);
+    if (e.class === 'stonith' && parent !== undefined)
+      problems.push(
+        `primitive ${r.id}: a fence device (class stonith) must be a top-level primitive, not in ${parent.kind} ${parent.id}`,
+      );
   }
   for (const n of config.nodes)
     if (n.type !== undefined && n.type !== 'member' && n.type !== 'normal')

@@ -10,3 +10,4 @@ export * from './history.js';
 export * from './scheduler-input.js';
 export * from './plan.js';
 export * from './cib-xml.js';
+export * from './cib-fencing.js';

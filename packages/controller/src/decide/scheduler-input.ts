@@ -30,26 +30,28 @@ export interface ClusterView {
   /** Effective: the daemon's configuration and the `stonith-enabled` property agree to fence. */
   readonly stonithEnabled: boolean;
   /**
-   * Whether the DC's fencer has devices (they are configured in vigild's cluster file, not as
-   * stonith resources in the CIB). The scheduler is told through `have-watchdog`, which it
-   * counts as a way to fence: with fencing enabled and no way to fence it starts nothing.
+   * Whether the DC's fencer has devices (the cluster file's and the CIB's stonith primitives; it
+   * runs them itself, they are not resources the scheduler places). The scheduler is told through
+   * `have-watchdog`, which it counts as a way to fence: with fencing enabled and no way to fence
+   * it starts nothing.
    */
   readonly canFence: boolean;
   /** From the daemon's configuration; a `no-quorum-policy` property overrides it. */
   readonly noQuorumPolicy: string;
   readonly dc: string | undefined;
   /**
-   * The fence devices of the daemon's configuration. vigild's DC fences through its own fencer
-   * (`AgentFencer`, configured from the YAML), not through stonith resources, so the scheduler is
-   * told that fencing is available the way Pacemaker tells it about a watchdog
-   * (`have-watchdog`); with none, a cluster with fencing enabled changes nothing, as Pacemaker's.
+   * The DC fencer's devices. vigild's DC fences through its own fencer (`AgentFencer`, built
+   * from the YAML and the CIB's stonith primitives), not through stonith resources the scheduler
+   * places, so the scheduler is told that fencing is available the way Pacemaker tells it about a
+   * watchdog (`have-watchdog`); with none, a cluster with fencing enabled changes nothing, as
+   * Pacemaker's.
    */
   readonly fenceDevices?: readonly string[];
 }
 
 /**
  * The configuration as the scheduler sees it: fence devices (class stonith) are left out, since
- * the DC fences through its own fencer, and so are the constraints on them.
+ * the DC's fencer runs them (see cib-fencing.ts), and so are the constraints on them.
  */
 function withoutFenceDevices(config: CibConfig): CibConfig {
   const fence = stonithResources(config);

@@ -58,7 +58,9 @@ export function renderInitialConfig(o: {
     `# vigil cluster configuration, written by \`vigil init\`. The same file goes on every node.\n` +
     `# stonithEnabled is false until you add fencing devices: without fencing, a node that\n` +
     `# stops answering is assumed dead, which is safe only if it really is. Add devices under\n` +
-    `# fencing.devices and set stonithEnabled: true for production.\n` +
+    `# fencing.devices, or as stonith resources in the CIB (\`vigil resource create ID\n` +
+    `# stonith:fence_NAME …\` or \`vigil config import\` of a Pacemaker CIB), and set\n` +
+    `# stonithEnabled: true for production.\n` +
     body
   );
 }

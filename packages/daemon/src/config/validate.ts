@@ -124,9 +124,9 @@ export function parseClusterConfig(text: string, fileName = 'vigil.yaml'): Clust
   if (!(NO_QUORUM_POLICIES as readonly string[]).includes(nqp))
     bad(['noQuorumPolicy'], `'${nqp}' is not one of ${NO_QUORUM_POLICIES.join(', ')}`);
   const fencing = parseFencing(raw.fencing, new Set(nodes.map((n) => n.name)), bad);
-  if (stonithEnabled && fencing.devices.length === 0 && raw.fencing !== undefined) {
-    bad(['fencing', 'devices'], 'stonithEnabled is true but no fencing device is configured');
-  }
+  // No device here is fine: fence devices may come from the CIB (stonith primitives). With none
+  // anywhere and fencing enabled the cluster starts nothing, as Pacemaker's (`vigil explain`
+  // says why).
 
   if (problems.length > 0) throw configError(fileName, problems);
   return {

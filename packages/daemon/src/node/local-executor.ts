@@ -517,7 +517,11 @@ export class LocalExecutor {
       ? ''
       : (r.exitReason ?? lastLine(r.stderr) ?? '') || `${task} returned ${r.rcName} (rc=${r.rc})`;
     const callId = this.nextCallId++;
-    const opDigest = paramsDigest(a.primitive.params);
+    const opDigest = opDigestOf(
+      a.primitive.params,
+      intervalMs,
+      a.timeoutMs ?? this.o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
     const execMs = Math.round(r.durationMs);
     const rec: OpRecord = {
       op: probe ? 'probe' : task === 'monitor' ? `monitor_${intervalMs}` : task,
@@ -585,6 +589,21 @@ function escapeAttr(v: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
+}
+
+/**
+ * The op-digest of one operation as Pacemaker records it (so that `crm_simulate` reading
+ * `vigil cib query` sees nothing changed): a recurring operation's digest covers its timeout,
+ * as `CRM_meta_timeout` in ms, with the parameters; any other operation's, the parameters alone.
+ */
+export function opDigestOf(
+  params: Readonly<Record<string, string>>,
+  intervalMs: number,
+  timeoutMs: number,
+): string {
+  return intervalMs > 0
+    ? paramsDigest({ ...params, CRM_meta_timeout: String(timeoutMs) })
+    : paramsDigest(params);
 }
 
 /**

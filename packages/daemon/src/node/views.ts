@@ -1,5 +1,6 @@
 import { agentName, nodeSettings, primitives, type Cib, type OpRecord } from '@vigil/controller';
 import type { ClusterConfig } from '../config/index.js';
+import type { FenceDeviceInfo } from './fencing.js';
 
 /** What `vigil status` shows: crm_mon's view, built from this node's copy of the CIB. */
 export interface StatusView {
@@ -29,6 +30,11 @@ export interface StatusView {
     promoted: string[];
     failed: string[];
   }[];
+  /**
+   * Fence devices (the cluster file's and the CIB's stonith primitives), as this node's fencer
+   * was built from them; the DC's fencer runs them (`running` is the DC while Started).
+   */
+  readonly fenceDevices: readonly (FenceDeviceInfo & { running: string | null })[];
   readonly failures: Cib['status']['failures'];
   readonly failcounts: Cib['status']['failcounts'];
   readonly transition:
@@ -48,6 +54,7 @@ export function buildStatus(i: {
   warnings: readonly string[];
   transition: StatusView['transition'];
   localActive: string[];
+  fenceDevices?: readonly FenceDeviceInfo[];
 }): StatusView {
   const { cib } = i;
   return {
@@ -96,6 +103,10 @@ export function buildStatus(i: {
           .filter((n) => records(cib, n, prim.id).some((r) => r.failed)),
       };
     }),
+    fenceDevices: (i.fenceDevices ?? []).map((d) => ({
+      ...d,
+      running: d.state === 'Started' ? (i.dc ?? null) : null,
+    })),
     failures: cib.status.failures,
     failcounts: cib.status.failcounts,
     transition: i.transition,

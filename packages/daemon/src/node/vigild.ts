@@ -1,13 +1,15 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { VigilError, isVigilError } from '@vigil/base';
-import { isTrue } from '@vigil/cib';
-import { NodeProcessRunner, serveClusterPort } from '@vigil/executor';
+import { isTrue, writeCib } from '@vigil/cib';
+import { LauncherProcessRunner, serveClusterPort, type FenceOutcome } from '@vigil/executor';
 import type { MessagingEvent } from '@vigil/heartbeat';
 import {
+  applyEntry,
   isConfigEntry,
   primitivesFor,
   properties,
+  schedulerCib,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -20,7 +22,7 @@ import { ApiServer } from '../api/server.js';
 import type { ApiRequest } from '../api/protocol.js';
 import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
 import { actionFromMessage, actionToMessage } from './action-message.js';
-import { NodeFencing } from './fencing.js';
+import { NodeFencing, checkCibFencing } from './fencing.js';
 import { CibClusterPort } from './cluster-port.js';
 import { buildStatus } from './views.js';
 import { DcController } from './dc-controller.js';
@@ -64,6 +66,12 @@ const MAX_PENDING = 256;
  * default 200 ms heartbeat it shares their wake-up instead of adding one of its own.
  */
 const TICK_MS = 200;
+/** Configuration changes that cannot change the CIB's fence devices or topology. */
+const FENCING_NEUTRAL: ReadonlySet<string> = new Set([
+  'constraint-add',
+  'constraint-remove',
+  'property-set',
+]);
 /** Replaying the log on disk at start. */
 const REPLAY_TIMEOUT_MS = 60_000;
 
@@ -78,6 +86,7 @@ export class Vigild {
   private lrm!: LocalExecutor;
   private fencer!: NodeFencing;
   private clusterPort: { close(): Promise<void> } | undefined;
+  private runner: LauncherProcessRunner | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly rcib: ReplicatedCib;
   private pendingChanges = 0;
@@ -127,6 +136,7 @@ export class Vigild {
       apply: (e) => this.record(e),
       send: (node, key, a) => this.sendAction(node, key, a),
       fence: async (target) => {
+        this.fencer.update(this.cib.config, `CIB v${this.cib.version}`);
         const r = await this.fencer.fence(target, 'reboot');
         return { ok: r.ok, detail: r.reason };
       },
@@ -179,7 +189,14 @@ export class Vigild {
       this.warnings.push(w);
       this.log(w);
     }
-    const runner = new NodeProcessRunner();
+    // Agents are forked by a small launcher process, not by this 80 MiB one (see
+    // LauncherProcessRunner); without perl they are forked here.
+    const runner = new LauncherProcessRunner({
+      launcherEnv: fenceTagEnv(),
+      log: (l) => this.log(`lrm: ${l}`),
+    });
+    this.runner = runner;
+    runner.start();
     const clusterSocket = join(this.stateDir, 'cluster-port.sock');
     this.lrm = new LocalExecutor({
       node: this.self,
@@ -228,6 +245,7 @@ export class Vigild {
     this.lrm.observeTerm(this.link.term);
     // Rebuild the CIB from the snapshot and log on disk before serving anything.
     await this.rcib.waitApplied(this.link.status().commit, REPLAY_TIMEOUT_MS);
+    this.fencer.update(this.cib.config, `CIB v${this.cib.version}`);
     this.api = new ApiServer(this.socketPath, (r) => this.handleApi(r));
     await this.api.listen();
     this.armTick();
@@ -241,6 +259,7 @@ export class Vigild {
     clearTimeout(this.tickTimer);
     this.dc.stop('vigild stopping');
     await this.lrm.close();
+    this.runner?.close();
     await this.clusterPort?.close();
     await this.api?.close();
     await this.link.close();
@@ -430,8 +449,11 @@ export class Vigild {
 
   /** Every committed entry, on every node, as it is applied. */
   private onApplied(a: Applied<Cib, CibEntry>): void {
-    if (this.api !== undefined && isConfigEntry(a.logged.entry) && a.logged.who !== 'vigild')
+    if (!isConfigEntry(a.logged.entry)) return;
+    if (this.api !== undefined && a.logged.who !== 'vigild')
       this.log(`CIB v${a.after.version} (log ${a.index}): ${a.logged.who}: ${a.logged.entry.op}`);
+    // The fencer follows the CIB's fence devices and topology (rebuilt only when they change).
+    if (this.api !== undefined) this.fencer.update(a.after.config, `CIB v${a.after.version}`);
   }
 
   /** DC: a status write, proposed through the log; the scheduler waits until it commits. */
@@ -502,6 +524,12 @@ export class Vigild {
       throw new VigilError('VGL_E_NOT_LEADER', `${this.self} is not the DC`, {
         leader: this.link.leader,
       });
+    if (isConfigEntry(entry) && !FENCING_NEUTRAL.has(entry.op)) {
+      // Refused here, before it is proposed, when the fencer would not take the CIB's fence
+      // devices or topology it leaves (or when it is invalid at all): nothing is applied.
+      const next = applyEntry(this.cib, entry, { who, wallMs: Date.now(), term: this.dcTerm });
+      checkCibFencing(this.cfg, this.cib.config, next.config, this.opts.fenceAgentDirs ?? []);
+    }
     const index = await this.rcib.propose(entry, who, COMMIT_TIMEOUT_MS);
     if (isConfigEntry(entry) || entry.op === 'cleanup')
       this.requestSchedule(`configuration change at log index ${index}`);
@@ -544,6 +572,8 @@ export class Vigild {
           throw new VigilError('VGL_E_INVALID_INPUT', 'mon-fail needs rsc and rec');
         this.dc.onMonitorFailure(from, b.rsc, b.rec as OpRecord);
         return null;
+      case 'fence-history':
+        return this.fenceHistory();
       case 'change': {
         const entry = b.entry as CibEntry | undefined;
         if (typeof entry !== 'object' || typeof entry.op !== 'string')
@@ -563,16 +593,17 @@ export class Vigild {
 
   /** What the scheduler is told about membership and quorum (only the DC knows it first-hand). */
   private clusterView(): ClusterView {
+    this.fencer.update(this.cib.config, `CIB v${this.cib.version}`);
     return {
       nodes: this.cfg.nodes.filter((n) => !n.witness).map((n) => n.name),
       online: new Set(this.members()),
       quorate: this.quorate,
       stonithEnabled:
         this.cfg.stonithEnabled && isTrue(properties(this.cib.config)['stonith-enabled'] ?? 'true'),
-      canFence: this.cfg.fencing.devices.length > 0,
+      canFence: this.fencer.fencer.deviceIds.length > 0,
       noQuorumPolicy: this.cfg.noQuorumPolicy,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
-      fenceDevices: this.cfg.fencing.devices.map((d) => d.id),
+      fenceDevices: this.fencer.fencer.deviceIds,
     };
   }
 
@@ -662,6 +693,16 @@ export class Vigild {
         return this.cib;
       case 'history':
         return this.cib.history;
+      case 'cib-xml':
+        // The CIB as Pacemaker would hold it: the configuration the scheduler reads and the
+        // status section written from this node's copy of the cluster state.
+        return { xml: writeCib(schedulerCib(this.cib, this.clusterView())) };
+      case 'fence-history': {
+        // The DC's fencer is the one that fences: a follower asks it.
+        if (this.isDc || this.link.leader === null || this.link.leader === this.self)
+          return this.fenceHistory();
+        return this.link.request(this.link.leader, 'fence-history', {}, { timeoutMs: 5_000 });
+      }
       case 'messaging':
         return this.link.status();
       case 'explain': {
@@ -689,6 +730,11 @@ export class Vigild {
     }
   }
 
+  /** This node's fencing history (requests it ran as DC), oldest first. */
+  fenceHistory(): { node: string; dc: boolean; history: FenceOutcome[] } {
+    return { node: this.self, dc: this.isDc, history: this.fencer.history() };
+  }
+
   statusInput() {
     return {
       cfg: this.cfg,
@@ -698,9 +744,16 @@ export class Vigild {
       quorate: this.quorate,
       dc: this.isDc ? this.self : (this.link.leader ?? undefined),
       term: this.link.term,
-      warnings: this.warnings,
+      warnings:
+        this.cfg.stonithEnabled && this.fencer.fencer.deviceIds.length === 0
+          ? [
+              ...this.warnings,
+              'fencing is enabled but there is no fence device (neither in the cluster file nor a stonith resource in the CIB): the cluster starts nothing until one is configured',
+            ]
+          : this.warnings,
       transition: this.dc.current,
       localActive: this.lrm.activeResources(),
+      fenceDevices: this.fencer.devices,
     };
   }
 }

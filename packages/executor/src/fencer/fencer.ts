@@ -52,6 +52,11 @@ export interface AgentFencerOptions {
   readonly dynamicListCacheMs?: number;
   /** Entries kept in the history. Default 500. */
   readonly historyLimit?: number;
+  /**
+   * The history to record into (and number entries from), shared with another fencer: a fencer
+   * rebuilt for a new configuration keeps its predecessor's history. `historyLimit` is then unused.
+   */
+  readonly history?: FenceHistory;
   /** Requests waiting for one device at once. Default 32. */
   readonly maxQueuePerDevice?: number;
   /** Distinct fencing requests (target and action) running at once. Default 64. */
@@ -105,7 +110,6 @@ export class AgentFencer implements Fencer {
   private readonly listCacheMs: number;
   private readonly maxQueue: number;
   private readonly maxRequests: number;
-  private nextId = 1;
 
   constructor(private readonly opts: AgentFencerOptions) {
     const timeout = opts.defaultTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
@@ -125,7 +129,7 @@ export class AgentFencer implements Fencer {
       .map((s) => s.dev)
       .sort((a, b) => b.priority - a.priority);
     this.levels = parseTopology(opts.topology ?? [], new Set(this.devices.keys()));
-    this.history_ = new FenceHistory(opts.historyLimit ?? 500);
+    this.history_ = opts.history ?? new FenceHistory(opts.historyLimit ?? 500);
     this.agentDirs = opts.agentDirs ?? DEFAULT_AGENT_DIRS;
     this.metadataTimeoutMs = opts.metadataTimeoutMs ?? 10_000;
     this.listCacheMs = opts.dynamicListCacheMs ?? 60_000;
@@ -163,6 +167,21 @@ export class AgentFencer implements Fencer {
   /** Past results, oldest first. */
   history(q?: HistoryQuery): FenceHistoryEntry[] {
     return this.history_.query(q);
+  }
+
+  /** The history this fencer records into (to hand to a fencer that replaces it). */
+  get historyLog(): FenceHistory {
+    return this.history_;
+  }
+
+  /** The configured device ids, in the order tried without topology. */
+  get deviceIds(): string[] {
+    return this.deviceOrder.map((d) => d.id);
+  }
+
+  /** Requests (target and action) running now. */
+  get running(): number {
+    return this.inflight.size;
   }
 
   /** The parsed device configuration. */
@@ -218,7 +237,7 @@ export class AgentFencer implements Fencer {
         : // A query (status, monitor, list) fails with what went wrong with the device.
           (attempts.findLast((a) => !a.ok)?.code ?? outcome.code ?? 'VGL_E_AGENT');
     const entry: FenceHistoryEntry = {
-      id: this.nextId++,
+      id: this.history_.nextId(),
       target,
       action,
       ok: outcome.ok,

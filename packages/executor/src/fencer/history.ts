@@ -54,9 +54,15 @@ export interface HistoryQuery {
 export class FenceHistory {
   private readonly entries: FenceHistoryEntry[] = [];
   private dropped = 0;
+  private lastId = 0;
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('history limit must be >= 1');
+  }
+
+  /** The id of the next request recorded here (ids are never reused). */
+  nextId(): number {
+    return ++this.lastId;
   }
 
   add(e: FenceHistoryEntry): void {

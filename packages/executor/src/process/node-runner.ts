@@ -122,7 +122,7 @@ export class NodeProcessRunner implements ProcessRunner {
 export const PIPE_DRAIN_GRACE_MS = 200;
 
 /** Collects at most `limitBytes` of a stream. */
-class CappedText {
+export class CappedText {
   private readonly chunks: Buffer[] = [];
   private bytes = 0;
   truncated = false;
