@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
 import type { Cib, CibEntry } from '@vigil/controller';
 import type { LrmRscOp } from '@vigil/cib';
-import { needs, tempDir, waitFor, type TempDir } from '@vigil/testkit';
+import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
 
 /**
  * Parameters that depend on the node, end to end with three real vigild and heartbeat's Dummy:
@@ -113,11 +113,20 @@ async function settledOn(node: string): Promise<void> {
       const s = (await callDaemon(await dcSocket(), 'status', {}, 5000)) as StatusView;
       const r = s.resources.find((x) => x.id === 'p');
       const files = agentFiles();
-      return r?.running.length === 1 &&
-        r.running[0] === node &&
-        s.transition?.outcome !== 'running' &&
-        files.length === 1 &&
-        files[0] === `p-${TAG[node]!}.state`
+      if (
+        r?.running.length !== 1 ||
+        r.running[0] !== node ||
+        s.transition?.outcome === 'running' ||
+        files.length !== 1 ||
+        files[0] !== `p-${TAG[node]!}.state`
+      )
+        return undefined;
+      // The DC's status writes are committed: its start and the monitor after it are recorded.
+      const cib = (await callDaemon(await dcSocket(), 'cib', {}, 5000)) as Cib;
+      const ops = cib.status.lrm?.[node]?.p ?? [];
+      const start = ops.find((o) => o.id === 'p_last_0');
+      const monitor = ops.find((o) => o.id === 'p_monitor_1000');
+      return start?.operation === 'start' && monitor !== undefined && monitor.callId > start.callId
         ? true
         : undefined;
     },
@@ -131,6 +140,30 @@ async function settledOn(node: string): Promise<void> {
 async function lastOneShot(node: string): Promise<LrmRscOp | undefined> {
   const cib = (await callDaemon(await dcSocket(), 'cib', {}, 5000)) as Cib;
   return cib.status.lrm?.[node]?.p?.find((o) => o.id === 'p_last_0');
+}
+
+/**
+ * The live CIB (`vigil cib query`) read by Pacemaker's own scheduler: with the parameters
+ * evaluated per node and at its own time, crm_simulate must find the recorded digests current
+ * and have nothing to do. Skipped without crm_simulate.
+ */
+async function pacemakerSeesNothingToDo(when: string): Promise<void> {
+  if (needs('cmd:crm_simulate').skip !== undefined) return;
+  const { xml } = (await callDaemon(await dcSocket(), 'cib-xml', {}, 10_000)) as { xml: string };
+  const file = join(dir.path, `live-${when}.xml`);
+  await writeFile(file, xml);
+  const sim = await run('crm_simulate', ['-x', file, '-S'], {
+    timeoutMs: WAIT_MS,
+    env: { ...process.env, LC_ALL: 'C', CIB_shadow_dir: dir.path },
+  });
+  assert.equal(sim.code, 0, sim.stderr);
+  const m =
+    /Transition Summary:\n([\s\S]*?)\nExecuting Cluster Transition:\n([\s\S]*?)Revised Cluster Status:/.exec(
+      sim.stdout,
+    );
+  assert.ok(m, sim.stdout);
+  assert.equal(m[1]!.trim(), '', `${when}: Pacemaker would change something:\n${sim.stdout}`);
+  assert.equal(m[2]!.trim(), '', `${when}: Pacemaker would run actions:\n${sim.stdout}`);
 }
 
 function moveTo(node: string): Promise<void> {
@@ -169,7 +202,8 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
 
   after(async () => {
     await cluster.stopAll().catch(() => undefined);
-    await dir[Symbol.asyncDispose]();
+    if (process.env.VIGIL_KEEP_NP === undefined) await dir[Symbol.asyncDispose]();
+    else process.stderr.write(`kept ${dir.path}\n`);
   });
 
   it('the agent on each node runs with that node’s value, and a settled resource stays put', async () => {
@@ -178,6 +212,7 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
       { op: 'config-replace', xml: cibXml('a') },
     );
     await settledOn('a');
+    await pacemakerSeesNothingToDo('on-a');
     // Settled: the monitors find the file and nothing restarts it (a restart removes and
     // re-creates it), although the date rule passes and a node-less evaluation differs.
     const t0 = statSync(stateFile(TAG.a!)).mtimeMs;
@@ -191,9 +226,11 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
     // Moved: the stop on a removes a's file, the start on b creates b's (transient attribute).
     await moveTo('b');
     await settledOn('b');
+    await pacemakerSeesNothingToDo('on-b');
     // And on c, from the permanent attribute of the nodes section.
     await moveTo('c');
     await settledOn('c');
+    await pacemakerSeesNothingToDo('on-c');
   });
 
   it('a date rule takes effect when the date passes: one restart with the new value, then quiet', async () => {
@@ -229,5 +266,6 @@ describe('parameters per node with a real agent (3 real vigild)', req, () => {
     // Quiet again: nothing more happens on c.
     await new Promise((r) => setTimeout(r, 2500));
     assert.deepEqual(await lastOneShot('c'), second, 'no operation since');
+    await pacemakerSeesNothingToDo('after-the-date');
   });
 });
