@@ -144,4 +144,37 @@ describe('CLI changes make a CIB Pacemaker accepts', () => {
       /Promoted or Unpromoted/,
     );
   });
+
+  it("an op's own parameters (OCF_CHECK_LEVEL) are kept as the op's instance attributes", async () => {
+    const p = parsePrimitive([
+      'fs',
+      'ocf:heartbeat:Dummy',
+      'op',
+      'monitor',
+      'interval=60s',
+      'timeout=40s',
+      'OCF_CHECK_LEVEL=10',
+    ]);
+    assert.deepEqual(p.ops, [
+      { name: 'monitor', intervalMs: 60_000, timeoutMs: 40_000, params: { OCF_CHECK_LEVEL: '10' } },
+    ]);
+    const c = apply(emptyCib(), [
+      { op: 'rsc-create', def: p },
+      { op: 'property-set', name: 'stonith-enabled', value: 'false' },
+    ]);
+    // Read back as the node side resolves it, and written as Pacemaker holds it.
+    assert.deepEqual(primitives(c.config)[0]?.prim.ops[0]?.params, { OCF_CHECK_LEVEL: '10' });
+    const xml = configToCibXml(c.config, c.configVersion);
+    assert.match(
+      xml,
+      /<op [^>]*interval="60s"[^>]*>\s*<instance_attributes [^>]*>\s*<nvpair [^>]*name="OCF_CHECK_LEVEL" value="10"/,
+    );
+    if (needs('cmd:crm_verify').skip === undefined) {
+      await using dir = await tempDir('op-params');
+      const file = join(dir.path, 'cib.xml');
+      await writeFile(file, xml);
+      const v = await run('crm_verify', ['-x', file], { timeoutMs: 30_000 });
+      assert.doesNotMatch(`${v.stdout}${v.stderr}`, /error/i);
+    }
+  });
 });

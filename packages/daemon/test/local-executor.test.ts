@@ -225,6 +225,67 @@ describe('local executor (node side, real agents)', req, () => {
     }
   });
 
+  it("a recurring monitor gets its op's own parameters (OCF_CHECK_LEVEL), and only it", async () => {
+    await using dir = await tempDir('lrm-opparams');
+    const { lrm } = await setup(dir.path);
+    try {
+      const dump = join(dir.path, 'op');
+      const def: PrimitiveDef = {
+        kind: 'primitive',
+        id: 'op',
+        class: 'ocf',
+        provider: 'vt',
+        type: 'Env',
+        params: { dump, fake: 'abc' },
+        meta: {},
+        ops: [
+          {
+            name: 'monitor',
+            intervalMs: 60_000,
+            timeoutMs: 20_000,
+            params: { OCF_CHECK_LEVEL: '10', depth: 'deep' },
+          },
+        ],
+      };
+      const envOf = async (action: string): Promise<Map<string, string>> =>
+        new Map(
+          (await readFile(`${dump}.${action}`, 'utf8'))
+            .split('\n')
+            .filter((l) => l.includes('='))
+            .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        );
+      await lrm.execute(1, 's', { primitive: def, task: 'start' });
+      const start = await envOf('start');
+      assert.equal(start.get('OCF_CHECK_LEVEL'), '0');
+      assert.equal(start.get('OCF_RESKEY_depth'), undefined);
+      const mon = await lrm.execute(1, 'm', {
+        primitive: def,
+        task: 'monitor',
+        intervalMs: 60_000,
+        timeoutMs: 20_000,
+      });
+      assert.equal(mon.rc, 0);
+      const env = await envOf('monitor');
+      assert.equal(env.get('OCF_CHECK_LEVEL'), '10');
+      assert.equal(env.get('OCF_RESKEY_OCF_CHECK_LEVEL'), '10');
+      assert.equal(env.get('OCF_RESKEY_depth'), 'deep');
+      assert.equal(env.get('OCF_RESKEY_fake'), 'abc');
+      // Pacemaker's digest of a recurring op: its parameters, the op's, and its timeout.
+      assert.equal(
+        mon.opDigest,
+        paramsDigest({
+          dump,
+          fake: 'abc',
+          OCF_CHECK_LEVEL: '10',
+          depth: 'deep',
+          CRM_meta_timeout: '20000',
+        }),
+      );
+    } finally {
+      await lrm.close();
+    }
+  });
+
   it('kills an action at its timeout and records it as timed out', async () => {
     await using dir = await tempDir('lrm');
     const { lrm } = await setup(dir.path);

@@ -7,7 +7,7 @@ import { call, nameValues, parseDurationMs, takeSocket } from './daemon-client.j
 
 /**
  * Parses `ID AGENT [name=value …] [meta name=value …] [op monitor interval=10s [timeout=20s]
- * [role=Promoted|Unpromoted]]`; a promotable clone's primitive gets a monitor per role by default.
+ * [role=Promoted|Unpromoted] [name=value …]]` (the op's own parameters, e.g. OCF_CHECK_LEVEL); a promotable clone's primitive gets a monitor per role by default.
  */
 export function parsePrimitive(words: readonly string[], promotable = false): PrimitiveDef {
   const [id, agent, ...rest] = words;
@@ -45,11 +45,16 @@ export function parsePrimitive(words: readonly string[], promotable = false): Pr
     const role = v.role;
     if (role !== undefined && role !== 'Promoted' && role !== 'Unpromoted')
       throw new VigilError('VGL_E_USAGE', `op monitor role=${role}: Promoted or Unpromoted`);
+    // Anything else is the operation's own parameter (OCF_CHECK_LEVEL=10), as in crm/pcs.
+    const opParams = Object.fromEntries(
+      Object.entries(v).filter(([k]) => !['interval', 'timeout', 'role'].includes(k)),
+    );
     ops.push({
       name: 'monitor',
       intervalMs: parseDurationMs(v.interval ?? '10s', 'op monitor interval'),
       timeoutMs: parseDurationMs(v.timeout ?? '20s', 'op monitor timeout'),
       ...(role === undefined ? {} : { role }),
+      ...(Object.keys(opParams).length > 0 ? { params: opParams } : {}),
     });
     opWords = [];
   };

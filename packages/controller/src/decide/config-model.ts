@@ -174,7 +174,13 @@ function resolve(
     const intervalMs = parseIntervalMs(o.interval) ?? 0;
     if (intervalMs <= 0) continue;
     const timeoutMs = (o.timeout === undefined ? undefined : parseIntervalMs(o.timeout)) ?? 20_000;
-    ops.push({ name: 'monitor', intervalMs, timeoutMs: timeoutMs > 0 ? timeoutMs : 20_000 });
+    const opParams = evaluate(o.instanceAttributes, paramCtx);
+    ops.push({
+      name: 'monitor',
+      intervalMs,
+      timeoutMs: timeoutMs > 0 ? timeoutMs : 20_000,
+      ...(Object.keys(opParams).length > 0 ? { params: opParams } : {}),
+    });
   }
   return {
     kind: 'primitive',
@@ -630,7 +636,15 @@ export function primitiveModel(p: PrimitiveDef, taken: Set<string>): Primitive {
         interval: msText(o.intervalMs),
         timeout: msText(o.timeoutMs),
         ...(o.role === undefined ? {} : { role: o.role }),
-        instanceAttributes: [],
+        instanceAttributes:
+          o.params === undefined
+            ? []
+            : nvSet(
+                `${p.id}-${o.name}-${msText(o.intervalMs)}`,
+                'instance_attributes',
+                o.params,
+                taken,
+              ),
         metaAttributes: [],
       })),
     },

@@ -18,6 +18,11 @@ export interface OpSpec {
   readonly timeoutMs: number;
   /** A promotable clone's monitors: the role each checks. */
   readonly role?: 'Promoted' | 'Unpromoted';
+  /**
+   * The operation's own instance attributes (`OCF_CHECK_LEVEL=10`…): the agent gets them with
+   * the primitive's parameters for this operation only, as in Pacemaker.
+   */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 export interface PrimitiveDef {

@@ -239,7 +239,7 @@ export class LocalExecutor {
   private spec(a: LocalAction, rsc: string): ResourceSpec {
     const p = a.primitive;
     const agent = p.class === 'ocf' ? `ocf:${p.provider}:${p.type}` : `${p.class}:${p.type}`;
-    return { id: rsc, agent, params: p.params, meta: { ...p.meta, ...(a.meta ?? {}) } };
+    return { id: rsc, agent, params: actionParams(a), meta: { ...p.meta, ...(a.meta ?? {}) } };
   }
 
   private async run(a: LocalAction): Promise<LocalOpResult> {
@@ -267,7 +267,12 @@ export class LocalExecutor {
     if (task === 'monitor' && intervalMs > 0) return this.startMonitor(a, rsc, res, intervalMs);
     const startedWallMs = this.o.wallMs();
     const t0 = performance.now();
-    const r = await this.exec.execute(res, { action: task, intervalMs, timeoutMs });
+    const r = await this.exec.execute(res, {
+      action: task,
+      intervalMs,
+      timeoutMs,
+      ...checkLevelOf(res.params),
+    });
     return this.record(a, rsc, r, startedWallMs, performance.now() - t0);
   }
 
@@ -290,7 +295,12 @@ export class LocalExecutor {
       m.set(intervalMs, entry);
       this.recurring.set(rsc, m);
       try {
-        this.exec.startRecurring(res, { action: 'monitor', intervalMs, timeoutMs });
+        this.exec.startRecurring(res, {
+          action: 'monitor',
+          intervalMs,
+          timeoutMs,
+          ...checkLevelOf(res.params),
+        });
       } catch (e) {
         m.delete(intervalMs);
         reject(e instanceof Error ? e : new Error(String(e)));
@@ -518,7 +528,7 @@ export class LocalExecutor {
       : (r.exitReason ?? lastLine(r.stderr) ?? '') || `${task} returned ${r.rcName} (rc=${r.rc})`;
     const callId = this.nextCallId++;
     const opDigest = opDigestOf(
-      a.primitive.params,
+      actionParams(a),
       intervalMs,
       a.timeoutMs ?? this.o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     );
@@ -589,6 +599,31 @@ function escapeAttr(v: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
+}
+
+/**
+ * The parameters an action runs with: the primitive's, and for a recurring monitor that
+ * operation's own instance attributes on top (`op monitor interval=60s OCF_CHECK_LEVEL=10`), as
+ * Pacemaker passes them for that operation alone.
+ */
+export function actionParams(a: LocalAction): Readonly<Record<string, string>> {
+  const intervalMs = a.intervalMs ?? 0;
+  if (intervalMs <= 0) return a.primitive.params;
+  const op = a.primitive.ops.find(
+    (o) => o.intervalMs === intervalMs && (o.role === undefined || o.role === a.role),
+  );
+  return op?.params === undefined ? a.primitive.params : { ...a.primitive.params, ...op.params };
+}
+
+/**
+ * OCF_CHECK_LEVEL from an action's parameters: the executor sets the variable itself (0 when
+ * absent), and ocf-shellfuncs only reads OCF_RESKEY_OCF_CHECK_LEVEL when it is unset.
+ */
+function checkLevelOf(params: Readonly<Record<string, string>> | undefined): {
+  checkLevel?: number;
+} {
+  const v = params?.OCF_CHECK_LEVEL;
+  return v !== undefined && /^\d{1,4}$/.test(v) ? { checkLevel: Number(v) } : {};
 }
 
 /**
