@@ -198,12 +198,23 @@ export class AgentFencer implements Fencer {
   /**
    * Runs one action on one device, outside any fencing request (no delay, no verification, no
    * history): `monitor`, `list`, or `status`/`on`/`off` for a node the device can fence.
+   * `timeoutMs` replaces the device's `pcmk_<action>_timeout` (a monitor op's own timeout).
    */
-  async runDeviceAction(deviceId: string, action: DeviceAction, node?: string): Promise<AgentRun> {
+  async runDeviceAction(
+    deviceId: string,
+    action: DeviceAction,
+    node?: string,
+    timeoutMs?: number,
+  ): Promise<AgentRun> {
     const st = this.state(deviceId);
     const plug = node === undefined ? undefined : plugFor(st.dev, node);
-    const r = await this.runOnDevice(st, action, node, plug, st.dev.timeoutMs[action]);
+    const r = await this.runOnDevice(st, action, node, plug, timeoutMs ?? st.dev.timeoutMs[action]);
     return r.last;
+  }
+
+  /** Whether a device has an action running or queued (a fencing request, a query). */
+  deviceBusy(deviceId: string): boolean {
+    return this.state(deviceId).queued > 0;
   }
 
   /** Which node names a device reports it can fence (its `list`, cached). */

@@ -1,0 +1,200 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NodeProcessRunner } from '@vigil/executor';
+import { needs, tempDir, waitFor } from '@vigil/testkit';
+import { parseClusterConfig } from '../src/config/index.js';
+import { NodeFencing } from '../src/node/fencing.js';
+import { FenceDeviceMonitor, type MonitorResult } from '../src/node/fence-monitor.js';
+
+/**
+ * The DC's fence device monitors with real agents: Debian's fence_dummy (its monitor fails while
+ * its status file exists), vigil's fence_vigil (fails while its state directory is missing), and
+ * an agent whose monitor hangs, through the same NodeFencing vigild uses.
+ */
+function config(devices: string): string {
+  return `cluster: f
+nodes:
+  - { name: a, links: [127.0.0.1:7001] }
+  - { name: b, links: [127.0.0.1:7002] }
+  - { name: c, links: [127.0.0.1:7003] }
+fencing:
+  devices:
+${devices}`;
+}
+
+interface Change {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+/** A monitor over `nf`, polled every 50 ms until `stop`; counts the agent runs per device. */
+function monitored(nf: NodeFencing) {
+  const changes: Change[] = [];
+  const runs = new Map<string, number>();
+  const running = new Set<string>();
+  const m = new FenceDeviceMonitor({
+    run: async (id, timeoutMs) => {
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      running.add(id);
+      try {
+        return await nf.monitor(id, timeoutMs);
+      } finally {
+        running.delete(id);
+      }
+    },
+    busy: (id) => nf.busy(id),
+    known: () => undefined,
+    changed: (id, r: MonitorResult) => changes.push({ id, ok: r.ok, reason: r.reason }),
+    monoMs: () => performance.now(),
+  });
+  m.configure(nf.monitorSpecs);
+  const timer = setInterval(() => m.poll(), 50);
+  return {
+    m,
+    changes,
+    runs: (id: string) => runs.get(id) ?? 0,
+    running,
+    stop: () => {
+      clearInterval(timer);
+      m.stop();
+    },
+  };
+}
+
+const req = needs('cmd:fence_dummy');
+
+describe('fence device monitors (real agents)', req, () => {
+  it('reports each device once when its monitor fails and once when it recovers', async () => {
+    await using dir = await tempDir('fence-monitor');
+    const statusFile = join(dir.path, 'dummy.status');
+    const stateDir = join(dir.path, 'vigil-state');
+    await mkdir(stateDir);
+    const cfg = parseClusterConfig(
+      config(`    - { id: dummy, agent: fence_dummy, params: { status_file: "${statusFile}", pcmk_host_list: a }, monitorIntervalMs: 100, timeoutMs: 10000 }
+    - { id: vigil, agent: fence_vigil, params: { state_dir: "${stateDir}", pcmk_host_list: b }, monitorIntervalMs: 100 }
+    - { id: never, agent: fence_dummy, params: { pcmk_host_list: c }, monitorIntervalMs: 0 }
+`),
+    );
+    const nf = new NodeFencing(cfg, { runner: new NodeProcessRunner(), log: () => undefined });
+    assert.deepEqual(
+      nf.monitorSpecs.map((s) => [s.id, s.intervalMs, s.timeoutMs]),
+      [
+        ['dummy', 100, 10_000],
+        ['vigil', 100, 20_000],
+        ['never', 0, 20_000],
+      ],
+    );
+    assert.equal(nf.devices.find((d) => d.id === 'never')?.monitorIntervalMs, undefined);
+    const t = monitored(nf);
+    try {
+      // Healthy devices: several monitors, nothing reported (unknown counts as ok).
+      await waitFor(() => (t.runs('dummy') >= 3 && t.runs('vigil') >= 3) || undefined, {
+        timeoutMs: 30_000,
+        what: 'three monitors of each device',
+      });
+      assert.equal(t.changes.length, 0, JSON.stringify(t.changes));
+      assert.equal(t.runs('never'), 0, 'an interval of 0 is not monitored');
+      await writeFile(statusFile, 'on\n');
+      await rm(stateDir, { recursive: true });
+      await waitFor(() => t.changes.length >= 2 || undefined, {
+        timeoutMs: 30_000,
+        what: 'both failures',
+      });
+      const failedRuns = t.runs('dummy');
+      await waitFor(() => t.runs('dummy') >= failedRuns + 3 || undefined, {
+        timeoutMs: 30_000,
+        what: 'more monitors of the failed device',
+      });
+      assert.deepEqual(
+        t.changes.map((c) => [c.id, c.ok]).sort(),
+        [
+          ['dummy', false],
+          ['vigil', false],
+        ],
+        'one report per failed device, however many monitors fail',
+      );
+      assert.match(
+        t.changes.find((c) => c.id === 'vigil')!.reason,
+        /state directory .* does not exist/,
+      );
+      assert.notEqual(t.changes.find((c) => c.id === 'dummy')!.reason, '');
+      await rm(statusFile);
+      await mkdir(stateDir);
+      await waitFor(() => t.changes.length >= 4 || undefined, {
+        timeoutMs: 30_000,
+        what: 'both recoveries',
+      });
+      assert.deepEqual(
+        t.changes
+          .slice(2)
+          .map((c) => [c.id, c.ok])
+          .sort(),
+        [
+          ['dummy', true],
+          ['vigil', true],
+        ],
+      );
+    } finally {
+      t.stop();
+    }
+  });
+
+  it('runs no monitor while fencing; a hanging monitor never delays a fence through another device, and times out as a failure', async () => {
+    await using dir = await tempDir('fence-monitor');
+    // A real agent process speaking the stdin protocol whose monitor hangs.
+    const agents = join(dir.path, 'agents');
+    await mkdir(agents);
+    await writeFile(
+      join(agents, 'fence_hang'),
+      '#!/bin/sh\nwhile read -r l; do case "$l" in action=monitor) exec sleep 60 ;; esac; done\nexit 0\n',
+    );
+    await chmod(join(agents, 'fence_hang'), 0o755);
+    const cfg = parseClusterConfig(
+      config(`    - { id: hang, agent: fence_hang, params: { pcmk_host_list: a, pcmk_host_argument: none }, monitorIntervalMs: 100, timeoutMs: 4000 }
+    - { id: dummy, agent: fence_dummy, params: { status_file: "${join(dir.path, 'st')}", random_sleep_range: "1", pcmk_host_list: c, vigil_verify: none }, monitorIntervalMs: 1000 }
+`),
+    );
+    const nf = new NodeFencing(cfg, {
+      runner: new NodeProcessRunner(),
+      agentDirs: [agents],
+      log: () => undefined,
+    });
+    const t = monitored(nf);
+    try {
+      await waitFor(() => t.running.has('hang') || undefined, {
+        timeoutMs: 30_000,
+        what: 'the hanging monitor to start',
+      });
+      // Fencing c goes through `dummy` while `hang`'s monitor still runs.
+      const fenced = await nf.fence('c', 'reboot');
+      assert.equal(fenced.ok, true, fenced.reason);
+      assert.ok(t.running.has('hang'), 'the fence did not wait for the hanging monitor');
+      // Then the hanging monitor is killed at its timeout and counts as a failure.
+      await waitFor(() => t.changes.find((c) => c.id === 'hang'), {
+        timeoutMs: 30_000,
+        what: 'the hanging monitor to time out',
+      });
+      assert.equal(t.changes.find((c) => c.id === 'hang')?.ok, false);
+      // While a fencing request runs, no monitor starts: `dummy`'s next one falls due (1 s after
+      // its last ended) during this fence, which takes at least 1 s (random_sleep_range=1).
+      await waitFor(() => !t.running.has('dummy') || undefined, {
+        timeoutMs: 30_000,
+        what: "dummy's monitor to end",
+      });
+      const before = t.runs('dummy');
+      const p = nf.fence('c', 'reboot');
+      assert.equal(nf.busy('dummy'), true);
+      assert.equal((await p).ok, true);
+      assert.equal(t.runs('dummy'), before, 'no monitor started during the fencing');
+      await waitFor(() => t.runs('dummy') > before || undefined, {
+        timeoutMs: 30_000,
+        what: 'the monitor after the fencing',
+      });
+    } finally {
+      t.stop();
+    }
+  });
+});
