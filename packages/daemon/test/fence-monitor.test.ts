@@ -66,6 +66,72 @@ function monitored(nf: NodeFencing) {
 
 const req = needs('cmd:fence_dummy');
 
+describe('FenceDeviceMonitor scheduling', () => {
+  it('waits min(interval, startDelayMs) once started, runs one monitor per device, ignores results after stop, and compares with the recorded state', async () => {
+    let now = 0;
+    const pending: { id: string; resolve: (r: MonitorResult) => void }[] = [];
+    const changes: string[] = [];
+    const known = new Map<string, MonitorResult>([['b', { ok: false, reason: 'old failure' }]]);
+    const m = new FenceDeviceMonitor({
+      run: (id) => new Promise((resolve) => pending.push({ id, resolve })),
+      busy: () => false,
+      known: (id) => known.get(id),
+      changed: (id, r, before) => changes.push(`${id} ${before.ok}->${r.ok}`),
+      monoMs: () => now,
+      startDelayMs: 5000,
+    });
+    m.configure([
+      { id: 'a', intervalMs: 60_000 },
+      { id: 'b', intervalMs: 1000, timeoutMs: 500 },
+      { id: 'off', intervalMs: 0 },
+    ]);
+    assert.deepEqual(m.monitored, ['a', 'b']);
+    m.poll();
+    assert.equal(pending.length, 0, 'nothing at once when monitoring starts');
+    now = 1000;
+    m.poll();
+    m.poll();
+    assert.deepEqual(
+      pending.map((p) => p.id),
+      ['b'],
+      'b after its interval, once however often polled',
+    );
+    now = 5000;
+    m.poll();
+    assert.deepEqual(
+      pending.map((p) => p.id),
+      ['b', 'a'],
+      'a after startDelayMs',
+    );
+    // b's recorded state is failed: an ok result is a change; a second ok is not.
+    pending.shift()!.resolve({ ok: true, reason: '' });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(changes, ['b false->true']);
+    now = 6000;
+    m.poll();
+    assert.equal(pending.at(-1)?.id, 'b');
+    pending.pop()!.resolve({ ok: true, reason: '' });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(changes, ['b false->true']);
+    // Stepping down: a's monitor still running ends ignored, and is not started twice.
+    m.stop();
+    m.poll(); // DC again
+    now = 20_000;
+    m.poll();
+    assert.deepEqual(
+      pending.map((p) => p.id),
+      ['a', 'b'],
+      'a still runs: not started again; b is due',
+    );
+    pending.shift()!.resolve({ ok: false, reason: 'late' });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(changes, ['b false->true'], "the previous term's result is ignored");
+  });
+});
+
 describe('fence device monitors (real agents)', req, () => {
   it('reports each device once when its monitor fails and once when it recovers', async () => {
     await using dir = await tempDir('fence-monitor');

@@ -6,8 +6,11 @@
  * Contract:
  * - At most one monitor per device runs at a time, with the op's timeout; none starts while the
  *   device is busy (a fencing request or a query holds it): it runs at the next poll after.
- * - A device's first monitor runs at the first poll after it is configured here; the next one an
- *   interval after the previous one ended.
+ * - A device added while monitoring runs is monitored at the next poll; when monitoring starts
+ *   (the node became DC), each device's first monitor waits its interval or `startDelayMs`,
+ *   whichever is shorter, so the new DC's first fencing (often right after a failover) does not
+ *   queue behind a burst of monitors on the same devices. The next monitor is due an interval
+ *   after the previous one ended.
  * - `changed` is called only when a device's result differs from the last one known (this
  *   monitor's, else `known`, the replicated record; unknown counts as ok), so a device that keeps
  *   failing is reported once, and once again when it recovers.
@@ -38,6 +41,8 @@ export interface FenceMonitorHooks {
   /** The device's result changed: log it and record it. */
   changed(id: string, r: MonitorResult, before: MonitorResult): void;
   monoMs(): number;
+  /** The longest wait for a device's first monitor once monitoring starts, ms. Default 10 s. */
+  readonly startDelayMs?: number;
 }
 
 interface DeviceState {
@@ -76,7 +81,8 @@ export class FenceDeviceMonitor {
     if (!this.active) {
       this.active = true;
       const now = this.h.monoMs();
-      for (const st of this.devices.values()) st.dueMs = Math.min(st.dueMs, now);
+      const delay = this.h.startDelayMs ?? 10_000;
+      for (const st of this.devices.values()) st.dueMs = now + Math.min(st.spec.intervalMs, delay);
     }
     const now = this.h.monoMs();
     for (const [id, st] of this.devices) {
