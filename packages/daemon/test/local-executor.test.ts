@@ -67,6 +67,37 @@ async function setup(dir: string) {
 }
 
 describe('local executor (node side, real agents)', req, () => {
+  it('a stop runs with the parameters the resource was started with, not the new ones', async () => {
+    await using dir = await tempDir('lrm-stop');
+    const { lrm } = await setup(dir.path);
+    try {
+      const old = join(dir.path, 'old.state');
+      const now = join(dir.path, 'new.state');
+      const start = await lrm.execute(1, 's1', {
+        primitive: dummy('d', { state: old }),
+        task: 'start',
+      });
+      assert.equal(start.rc, 0);
+      assert.ok(existsSync(old), 'the agent created its state file');
+      // The definition changed meanwhile (a date passed, the parameter was edited): the stop the
+      // DC sends carries the new value, but the agent must stop what it started.
+      const stop = await lrm.execute(1, 's2', {
+        primitive: dummy('d', { state: now }),
+        task: 'stop',
+      });
+      assert.equal(stop.rc, 0);
+      assert.ok(!existsSync(old), 'the started instance was stopped');
+      assert.equal(stop.opDigest, paramsDigest({ state: old }));
+      // The next start runs with the new definition, and so does its stop.
+      await lrm.execute(1, 's3', { primitive: dummy('d', { state: now }), task: 'start' });
+      assert.ok(existsSync(now));
+      await lrm.execute(1, 's4', { primitive: dummy('d', { state: old }), task: 'stop' });
+      assert.ok(!existsSync(now));
+    } finally {
+      await lrm.close();
+    }
+  });
+
   it('runs start, probe and stop with the real Dummy and records rc, call id and op digest', async () => {
     await using dir = await tempDir('lrm');
     const { lrm, rscTmp } = await setup(dir.path);

@@ -67,6 +67,11 @@ export interface FragmentStats {
     readonly stale: number;
     /** Partial messages dropped for a newer one (per-peer bounds). */
     readonly evicted: number;
+    /**
+     * New messages refused because the partial messages of all peers together would pass the
+     * node-wide bound (`maxReassemblyBytesTotal`, 64 MiB by default).
+     */
+    readonly overBudget: number;
     /** Partial messages dropped because their sender restarted. */
     readonly restarted: number;
     /** Messages not sent: the same message (same key) was already on its way. */
@@ -245,7 +250,8 @@ export class LargeMessages {
   /** A fragment from `peer`; false when it was malformed (the caller counts it on the wire). */
   onFragment(peer: number, incarnation: number, body: Uint8Array): boolean {
     const r = this.reassembler.push(peer, incarnation, body, this.clock.monotonicMs());
-    if (r.kind === 'dropped') return r.reason === 'stale';
+    // A refused well-formed fragment is no wire error: only malformed and over-limit ones are.
+    if (r.kind === 'dropped') return r.reason === 'stale' || r.reason === 'overBudget';
     const last = r.kind === 'complete';
     if (last || r.ack.received % ACK_EVERY === 0) this.hooks.sendAck(peer, encodeAck(r.ack));
     if (r.kind === 'complete') this.hooks.deliver(peer, r.type, r.body);
@@ -268,6 +274,7 @@ export class LargeMessages {
         overLimit: c.overLimit,
         stale: c.stale,
         evicted: c.evicted,
+        overBudget: c.overBudget,
         restarted: c.restarted,
         coalesced: this.sent.coalesced,
         queueFull: this.sent.queueFull,

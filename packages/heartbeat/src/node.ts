@@ -225,6 +225,9 @@ function rethrowable(e: unknown): Error {
  * the snapshot. A message larger than one datagram (a large entry, a snapshot) travels in
  * fragments (`large-messages.ts`, at most 16 MiB); one larger still is dropped and counted
  * (`dropped.oversizeMessages`), which `propose` and `compactLog` prevent by their own limits.
+ * Reassembly holds at most 4 messages and 32 MiB per peer and 64 MiB across all peers
+ * (`DEFAULT_FRAGMENT_LIMITS`); a new message beyond the node-wide bound is refused and counted
+ * (`status().fragments.dropped.overBudget`).
  *
  * Application messages (`sendApp`, `app` events) share the sockets: unreliable, in fragments
  * beyond one packet, a bounded inbox on receipt (`app-channel.ts`).

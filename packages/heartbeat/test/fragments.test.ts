@@ -147,4 +147,103 @@ describe('fragment reassembly (pure)', () => {
     assert.ok(r.expire(1120) >= 1);
     assert.equal(r.pending().messages, 0);
   });
+
+  it('bounds partial messages across all peers: a sender gives up its own, others are refused', () => {
+    const r = new Reassembler(
+      limits({
+        maxReassembliesPerPeer: 4,
+        maxReassemblyBytesPerPeer: 12_000,
+        maxReassemblyBytesTotal: 20_000,
+        reassemblyIdleMs: 100,
+        reassemblyMaxMs: 1000,
+      }),
+      FORBIDDEN,
+    );
+    const frag = (id: number, i: number): Uint8Array =>
+      encodeFragment(id, 3, message(5000, id), 2048, i);
+    // Four peers, one 5000-byte message each: the node-wide 20 000 bytes are taken.
+    for (const peer of [1, 2, 3, 4])
+      assert.equal(r.push(peer, 1, frag(peer, 0), 0).kind, 'partial');
+    assert.deepEqual(r.pending(), { messages: 4, bytes: 20_000 });
+    // A fifth peer's new message does not fit: refused whole, nobody else's is touched.
+    assert.deepEqual(r.push(5, 1, frag(50, 0), 1), { kind: 'dropped', reason: 'overBudget' });
+    assert.deepEqual(r.push(5, 1, frag(50, 1), 2), { kind: 'dropped', reason: 'stale' });
+    assert.equal(r.counters.overBudget, 1);
+    assert.equal(r.counters.evicted, 0);
+    assert.deepEqual(r.pending(), { messages: 4, bytes: 20_000 });
+    // Peer 1's newer message fits within its own bounds, but not the node's: its older one,
+    // lost since it sends one at a time, gives way.
+    assert.equal(r.push(1, 1, frag(11, 0), 3).kind, 'partial');
+    assert.equal(r.counters.evicted, 1);
+    assert.deepEqual(r.pending(), { messages: 4, bytes: 20_000 });
+    // The others complete, exactly, and free their room.
+    for (const peer of [2, 3, 4]) {
+      assert.equal(r.push(peer, 1, frag(peer, 1), 4).kind, 'partial');
+      const done = r.push(peer, 1, frag(peer, 2), 5);
+      assert.equal(done.kind, 'complete');
+      assert.deepEqual(done.body, message(5000, peer));
+    }
+    assert.deepEqual(r.pending(), { messages: 1, bytes: 5000 });
+    assert.equal(r.push(5, 1, frag(51, 0), 6).kind, 'partial', 'room again for a new message');
+    // Expiry and a sender's restart give back their bytes too.
+    assert.equal(r.expire(106), 2);
+    assert.deepEqual(r.pending(), { messages: 0, bytes: 0 });
+    for (const peer of [6, 7, 8, 9]) r.push(peer, 1, frag(peer, 0), 200);
+    assert.equal(r.push(6, 2, frag(60, 0), 201).kind, 'partial', 'restarted sender');
+    assert.equal(r.counters.restarted, 1);
+    assert.deepEqual(r.pending(), { messages: 4, bytes: 20_000 });
+    // A message larger than the node-wide bound can never fit: over the limits.
+    const big = encodeFragment(99, 3, message(24_000, 99), 2048, 0);
+    const wide = new Reassembler(
+      limits({ maxReassemblyBytesPerPeer: 32_000, maxReassemblyBytesTotal: 20_000 }),
+      FORBIDDEN,
+    );
+    assert.deepEqual(wide.push(1, 1, big, 0), { kind: 'dropped', reason: 'overLimit' });
+  });
+
+  it('never holds more than the node-wide bound, whatever many peers send', () => {
+    const TOTAL = 40_000;
+    const step = fc.record({
+      peer: fc.integer({ min: 1, max: 32 }),
+      id: fc.integer({ min: 1, max: 6 }),
+      size: fc.constantFrom(3000, 5000, 9000),
+      index: fc.nat(4),
+      restart: fc.boolean(),
+      dtMs: fc.integer({ min: 0, max: 40 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300 }), (steps) => {
+        const r = new Reassembler(
+          limits({
+            maxReassembliesPerPeer: 3,
+            maxReassemblyBytesPerPeer: 16_000,
+            maxReassemblyBytesTotal: TOTAL,
+            reassemblyIdleMs: 100,
+            reassemblyMaxMs: 400,
+          }),
+          FORBIDDEN,
+        );
+        const incarnation = new Map<number, number>();
+        let now = 0;
+        for (const s of steps) {
+          now += s.dtMs;
+          if (s.restart && s.index === 0)
+            incarnation.set(s.peer, (incarnation.get(s.peer) ?? 1) + 1);
+          const inc = incarnation.get(s.peer) ?? 1;
+          // A message's content is a function of (peer, incarnation, id): its size too.
+          const m = message(s.size, s.peer * 1000 + inc * 10 + s.id);
+          const count = fragmentCount(m.length, 2048);
+          const res = r.push(s.peer, inc, encodeFragment(s.id, 3, m, 2048, s.index % count), now);
+          if (res.kind === 'complete') assert.deepEqual(res.body, m);
+          const p = r.pending();
+          assert.ok(p.bytes <= TOTAL, `${p.bytes} bytes held`);
+          assert.ok(p.bytes >= 0 && p.messages <= 32 * 3);
+          if (s.dtMs > 30) r.expire(now);
+        }
+        r.expire(now + 1000);
+        assert.deepEqual(r.pending(), { messages: 0, bytes: 0 }, 'every byte given back');
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -1,7 +1,11 @@
 import type { CibElement } from './cib-tree.js';
 import { elementChildren } from './cib-tree.js';
 import { addMonths, civilFromSeconds, secondsFromCivil } from './calendar.js';
-import { parseIsoDate as parseCibDate } from '@vigil/cib';
+import {
+  evaluateExpression,
+  parseIsoDate as parseCibDate,
+  type AttributeExpression,
+} from '@vigil/cib';
 
 /**
  * Rule evaluation (Pacemaker Explained, "Rules"): node-attribute expressions, date expressions,
@@ -54,67 +58,41 @@ function evalPart(e: CibElement, ctx: RuleContext): boolean {
   }
 }
 
-function compareValues(a: string, b: string, type: string): number {
-  if (type === 'integer' || type === 'number') {
-    // integer compares the leading whole numbers ("3.6" is 3); number compares decimals.
-    const parse = type === 'integer' ? (v: string): number => Number.parseInt(v, 10) : Number;
-    const x = parse(a);
-    const y = parse(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return a < b ? -1 : a > b ? 1 : 0;
-    return x < y ? -1 : x > y ? 1 : 0;
+/** A Map's entries as a record, converted once per map (node attributes are evaluated often). */
+const asRecord = new WeakMap<ReadonlyMap<string, string>, Record<string, string>>();
+function recordOf(m: ReadonlyMap<string, string> | undefined): Record<string, string> | undefined {
+  if (m === undefined) return undefined;
+  let r = asRecord.get(m);
+  if (r === undefined) {
+    r = Object.fromEntries(m);
+    asRecord.set(m, r);
   }
-  if (type === 'version') {
-    const xs = a.split('.').map(Number);
-    const ys = b.split('.').map(Number);
-    for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
-      const x = xs[i] ?? 0;
-      const y = ys[i] ?? 0;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
+  return r;
 }
 
+/**
+ * A node-attribute expression, evaluated by `@vigil/cib`'s rules (checked against crm_simulate),
+ * so the scheduler and the node side, which resolves parameters with them, never disagree.
+ * A missing `operation` means `eq` here.
+ */
 function evalExpression(e: CibElement, ctx: RuleContext): boolean {
-  const attr = e.attrs.attribute ?? '';
-  const operation = (e.attrs.operation ?? 'eq').toLowerCase();
-  const source = e.attrs['value-source'] ?? 'literal';
-  let expected = e.attrs.value;
-  if (expected !== undefined && source === 'param') expected = ctx.params?.get(expected);
-  else if (expected !== undefined && source === 'meta') expected = ctx.meta?.get(expected);
-  const actual = ctx.nodeAttrs?.get(attr);
-  if (operation === 'defined') return actual !== undefined;
-  if (operation === 'not_defined') return actual === undefined;
-  if (actual === undefined || expected === undefined)
-    return operation === 'ne' && actual !== expected;
-  let type = e.attrs.type;
-  if (type === undefined) {
-    const numeric = /^-?\d+(\.\d+)?$/;
-    type =
-      ['lt', 'gt', 'lte', 'gte'].includes(operation) &&
-      numeric.test(actual) &&
-      numeric.test(expected)
-        ? 'number'
-        : 'string';
-  }
-  const c = compareValues(actual, expected, type);
-  switch (operation) {
-    case 'eq':
-      return c === 0;
-    case 'ne':
-      return c !== 0;
-    case 'lt':
-      return c < 0;
-    case 'gt':
-      return c > 0;
-    case 'lte':
-      return c <= 0;
-    case 'gte':
-      return c >= 0;
-    default:
-      return false;
-  }
+  const a = e.attrs;
+  const x: AttributeExpression = {
+    kind: 'expression',
+    operation: a.operation ?? 'eq',
+    ...(a.attribute === undefined ? {} : { attribute: a.attribute }),
+    ...(a.value === undefined ? {} : { value: a.value }),
+    ...(a.type === undefined ? {} : { type: a.type }),
+    ...(a['value-source'] === undefined ? {} : { valueSource: a['value-source'] }),
+  };
+  const nodeAttributes = recordOf(ctx.nodeAttrs);
+  const resourceParams = recordOf(ctx.params);
+  const resourceMeta = recordOf(ctx.meta);
+  return evaluateExpression(x, {
+    ...(nodeAttributes === undefined ? {} : { nodeAttributes }),
+    ...(resourceParams === undefined ? {} : { resourceParams }),
+    ...(resourceMeta === undefined ? {} : { resourceMeta }),
+  });
 }
 
 /**

@@ -125,8 +125,14 @@ export interface WsResource {
   readonly children: WsResource[];
   /** Effective meta attributes (own over parent over rsc_defaults). */
   readonly meta: Map<string, string>;
-  /** Instance attributes, for status output and parameter-change detection. */
+  /** Instance attributes evaluated without a node, for status output. */
   readonly params: Map<string, string>;
+  /**
+   * Instance attributes as an action on `node` gets them (rules see that node's attributes), for
+   * parameter-change detection: Pacemaker compares a node's recorded digest with the parameters
+   * evaluated for that node. Absent: `params` on every node.
+   */
+  readonly paramsOn?: (node: string) => ReadonlyMap<string, string>;
   /** Capacities a primitive needs (`<utilization>`), by attribute name. */
   readonly utilization: Map<string, string>;
   readonly agent: { cls: string; provider?: string; type: string } | undefined;

@@ -11,6 +11,8 @@ import {
   type NvSet,
   type Primitive,
   type Resource,
+  type RuleContext,
+  type Template,
 } from '@vigil/cib';
 import { fmtScore, type Constraint, type PrimitiveDef, type ResourceDef } from './model.js';
 
@@ -24,9 +26,13 @@ import { fmtScore, type Constraint, type PrimitiveDef, type ResourceDef } from '
  * and edits it the way the CLI does (`apply.ts`). Edits never mutate: they return a new
  * configuration. Nodes are found by `uname`; nodes vigild creates have `id = uname`.
  *
- * Resolution evaluates nvpair sets without a node: a set whose rules test node attributes does
- * not apply to what the node side is sent (the scheduler, which sees every rule with the node,
- * still places by them).
+ * Resolution for the node side (`resolvePrimitiveOn`, `primitivesOn`) evaluates the sets as
+ * Pacemaker 2.1 does for an action (observed with crm_simulate): instance attributes with the
+ * node the action runs on (its name, permanent and transient attributes) and the time of the
+ * action; meta attributes with the time but no node (a meta set whose rule tests a node
+ * attribute never applies). The time is an input: the caller reads the clock. Without a
+ * `ResolveAt` (`resolvePrimitive`, `primitives`: the status view, the CLI), sets whose rules test
+ * node attributes or dates do not apply.
  */
 
 export const BOOTSTRAP_SET_ID = 'cib-bootstrap-options';
@@ -84,7 +90,7 @@ function derive(config: Configuration): Derived {
       meta: metaOf(index, r.metaAttributes),
     };
     const add = (p: Primitive, chain: readonly Resource[]): void => {
-      const def = resolve(index, p, chain, config.rscDefaults);
+      const def = resolve(index, p, chain, config.rscDefaults, undefined);
       // Fence devices are not placed or run by the node side: the DC's fencer runs their agent
       // (see cib-fencing.ts). Only top-level ones are fence devices (import refuses the others).
       if (def?.class === 'stonith') {
@@ -119,29 +125,49 @@ function metaOf(index: CibIndex, sets: readonly NvSet[]): Record<string, string>
 }
 
 /**
+ * Where and when a primitive is resolved for the node side: the node the action runs on, with
+ * its attributes (`nodeRuleAttributes`), and the time of the action in seconds since the epoch.
+ */
+export interface ResolveAt {
+  readonly node: string;
+  /** Node attributes as rules see them, built-ins (`#uname`…) included. */
+  readonly nodeAttributes: Readonly<Record<string, string>>;
+  readonly nowSec: number;
+}
+
+/**
  * A primitive as the node side runs it. Sets are evaluated as the scheduler evaluates a
- * resource's own: with its agent known to the rules (`rsc_expression`, as rsc_defaults use them)
- * and no node; meta is rsc_defaults, then each containing resource's, then its own.
+ * resource's own: with its agent known to the rules (`rsc_expression`, as rsc_defaults use them);
+ * with `at`, parameters for that node at that time and meta attributes at that time (see the
+ * module comment). Meta is rsc_defaults, then each containing resource's, then its own; a
+ * template's sets count after the primitive's own (the primitive's values win).
  */
 function resolve(
   index: CibIndex,
   p: Primitive,
   chain: readonly Resource[],
   rscDefaults: readonly NvSet[],
+  at: ResolveAt | undefined,
 ): PrimitiveDef | undefined {
   const e = index.effectivePrimitive(p);
   if (e.class === undefined || e.type === undefined) return undefined;
-  const ctx = {
-    resource: {
-      class: e.class,
-      type: e.type,
-      ...(e.provider === undefined ? {} : { provider: e.provider }),
-    },
+  const resource = {
+    class: e.class,
+    type: e.type,
+    ...(e.provider === undefined ? {} : { provider: e.provider }),
   };
-  const evaluate = (sets: readonly NvSet[]): Record<string, string> =>
+  const metaCtx: RuleContext = at === undefined ? { resource } : { resource, now: at.nowSec };
+  const paramCtx: RuleContext =
+    at === undefined ? metaCtx : { ...metaCtx, nodeAttributes: at.nodeAttributes };
+  const evaluate = (sets: readonly NvSet[], ctx: RuleContext): Record<string, string> =>
     mapOf(evaluateNvSets(sets, ctx, { index }));
-  let meta = evaluate(rscDefaults);
-  for (const c of chain) meta = { ...meta, ...evaluate(c.metaAttributes) };
+  const template = p.template === undefined ? undefined : index.templates.get(p.template);
+  const own = (pick: (x: Primitive | Template) => readonly NvSet[], ctx: RuleContext) => ({
+    ...(template === undefined ? {} : evaluate(pick(template), ctx)),
+    ...evaluate(pick(p), ctx),
+  });
+  let meta = evaluate(rscDefaults, metaCtx);
+  for (const c of chain) meta = { ...meta, ...evaluate(c.metaAttributes, metaCtx) };
   const ops: PrimitiveDef['ops'][number][] = [];
   for (const o of e.ops) {
     if (o.name !== 'monitor' || o.interval === undefined) continue;
@@ -156,10 +182,18 @@ function resolve(
     class: e.class,
     provider: e.provider ?? '',
     type: e.type,
-    params: evaluate(e.instanceAttributes),
-    meta: { ...meta, ...evaluate(e.metaAttributes) },
+    params: own((x) => x.instanceAttributes, paramCtx),
+    meta: { ...meta, ...own((x) => x.metaAttributes, metaCtx) },
     ops,
   };
+}
+
+/** The chain of resources containing `id` (outermost first), as `derive` walks them. */
+function containers(index: CibIndex, id: string): Resource[] {
+  const chain: Resource[] = [];
+  for (let r = index.parents.get(id); r !== undefined; r = index.parents.get(r.id))
+    chain.unshift(r);
+  return chain;
 }
 
 /** Every primitive with an agent (fence devices excepted), resolved, with its top-level resource. */
@@ -175,9 +209,60 @@ export function fenceDevicePrimitives(config: Configuration): readonly Primitive
   return derive(config).fenceDevices;
 }
 
-/** The primitive `id` (any depth), resolved into what the node side runs it with. */
+/**
+ * The primitive `id` (any depth), resolved without a node or a time (see the module comment):
+ * what the status view and the CLI show.
+ */
 export function resolvePrimitive(config: Configuration, id: string): PrimitiveDef | undefined {
   return derive(config).byId.get(id)?.prim;
+}
+
+/**
+ * The primitive `id` as the node side runs it on `at.node` at `at.nowSec`: parameters whose
+ * rules test that node's attributes or the time take their values there and then.
+ */
+export function resolvePrimitiveOn(
+  config: Configuration,
+  id: string,
+  at: ResolveAt,
+): PrimitiveDef | undefined {
+  const d = derive(config);
+  const known = d.byId.get(id);
+  const p = d.index.resources.get(id);
+  if (known === undefined || p?.kind !== 'primitive') return undefined;
+  return resolve(d.index, p, containers(d.index, id), config.rscDefaults, at);
+}
+
+/** Every primitive `primitives` lists, resolved for the node side at `at` (probes on refresh). */
+export function primitivesOn(config: Configuration, at: ResolveAt): PrimitiveDef[] {
+  const out: PrimitiveDef[] = [];
+  for (const { prim } of derive(config).primitives) {
+    const def = resolvePrimitiveOn(config, prim.id, at);
+    if (def !== undefined) out.push(def);
+  }
+  return out;
+}
+
+/**
+ * A node's attributes as rules see them, the way the scheduler builds them: the built-ins
+ * `#uname`, `#id` (vigild's node ids are their names), `#kind` (`cluster`) and `#is_dc`, then
+ * the transient attributes (the status section's), then the permanent ones (the `nodes`
+ * section's) where no transient one has the name.
+ */
+export function nodeRuleAttributes(
+  config: Configuration,
+  node: string,
+  transient: Readonly<Record<string, string>>,
+  dc: string | undefined,
+): Record<string, string> {
+  return {
+    ...nodeSettings(config, node).attributes,
+    ...transient,
+    '#uname': node,
+    '#id': node,
+    '#kind': 'cluster',
+    '#is_dc': dc === node ? 'true' : 'false',
+  };
 }
 
 /** A resource at any depth, with the resource that contains it. */

@@ -1,6 +1,6 @@
 import type { LrmRscOp } from '@vigil/cib';
 import { paramsDigest } from '@vigil/scheduler';
-import { properties, resolvePrimitive } from './config-model.js';
+import { nodeRuleAttributes, properties, resolvePrimitiveOn } from './config-model.js';
 import { type CibConfig, type CibStatus, type NodeStatus, type OpRecord } from './model.js';
 
 /**
@@ -48,9 +48,19 @@ export function targetRc(operation: string, intervalMs: number): number {
   return operation === 'monitor' && intervalMs === 0 ? 7 : 0;
 }
 
-/** The digest of a primitive's parameters, computed as the scheduler checks it. */
-export function opDigest(config: CibConfig, rsc: string): string | undefined {
-  const d = resolvePrimitive(config, rsc.replace(/:\d+$/, ''));
+/**
+ * The digest of a primitive's parameters on `node` at `nowSec`, computed as the scheduler checks
+ * it (for a result that carries none: the node side computes it from what it ran).
+ */
+export function opDigest(
+  config: CibConfig,
+  rsc: string,
+  node: string,
+  transient: Readonly<Record<string, string>>,
+  nowSec: number,
+): string | undefined {
+  const nodeAttributes = nodeRuleAttributes(config, node, transient, undefined);
+  const d = resolvePrimitiveOn(config, rsc.replace(/:\d+$/, ''), { node, nodeAttributes, nowSec });
   if (d === undefined) return undefined;
   return paramsDigest(new Map(Object.entries(d.params)));
 }
@@ -83,7 +93,9 @@ export function recordOp(status: CibStatus, config: CibConfig, i: RecordInput): 
   const lastRcChange = Math.floor(i.rec.wallMs / 1000);
   const target = targetRc(operation, intervalMs);
   const timedOut = i.rec.opStatus === OP_STATUS.timeout || i.rec.reason.startsWith('timed out');
-  const digest = i.rec.opDigest ?? opDigest(config, i.rsc);
+  const digest =
+    i.rec.opDigest ??
+    opDigest(config, i.rsc, i.node, status.nodes[i.node]?.attributes ?? {}, lastRcChange);
   const base = (id: string): LrmRscOp => ({
     id,
     operationKey: `${i.rsc}_${operation}_${intervalMs}`,

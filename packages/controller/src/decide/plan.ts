@@ -5,8 +5,17 @@ import {
   type GraphAction,
   type Transition,
 } from '@vigil/scheduler';
+import { parseIntervalMs, type Configuration } from '@vigil/cib';
 import type { Cib, PrimitiveDef } from './model.js';
-import { findResource, resolvePrimitive, topOf } from './config-model.js';
+import {
+  findResource,
+  nodeRuleAttributes,
+  resolvePrimitive,
+  primitivesOn,
+  properties,
+  resolvePrimitiveOn,
+  topOf,
+} from './config-model.js';
 import { schedulerCib, type ClusterView } from './scheduler-input.js';
 import type { RunGraph } from './transition.js';
 
@@ -46,6 +55,22 @@ export interface Plan {
   readonly lines: string[];
 }
 
+/**
+ * Pacemaker's default `cluster-recheck-interval`: on a quiet cluster the DC schedules again this
+ * long after its last run, so time-based rules (dates in parameters, meta attributes and
+ * constraints) take effect at most this late.
+ */
+export const DEFAULT_RECHECK_MS = 15 * 60_000;
+/** The longest a timer waits (2^31 - 1 ms, about 24.8 days). */
+export const MAX_RECHECK_MS = 2_147_483_647;
+
+/** The `cluster-recheck-interval` property in ms (default 15 min; 0 disables rechecks). */
+export function recheckIntervalMs(config: Configuration): number {
+  const v = properties(config)['cluster-recheck-interval'];
+  const ms = v === undefined ? undefined : parseIntervalMs(v);
+  return ms === undefined ? DEFAULT_RECHECK_MS : Math.min(ms, MAX_RECHECK_MS);
+}
+
 /** Deadline of a probe, start or stop when neither the graph nor the definition gives one. */
 export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 /** Deadline of a fence action: the fencer runs each device under its own, shorter deadline. */
@@ -64,7 +89,7 @@ export function planTransition(
   const transition = runScheduler(state, view, nowSec);
   const actions: PlannedAction[] = [];
   for (const a of transition.graph.actions as readonly ContractAction[])
-    actions.push(toPlanned(a, state));
+    actions.push(toPlanned(a, state, view, nowSec));
   const edges = transition.graph.edges.map((e) => ({ before: e.before, after: e.after }));
   const lines = actions
     .filter((a) => !a.pseudo)
@@ -72,14 +97,50 @@ export function planTransition(
   return { graph: { id: transitionId, actions, edges }, transition, lines };
 }
 
-function toPlanned(a: ContractAction, state: Cib): PlannedAction {
+/**
+ * The primitive `id` as `node` runs it at `nowSec` (the scheduler's time for this transition):
+ * parameters evaluated with the node's attributes as the scheduler sees them, so the digest the
+ * node records is the one the scheduler expects of that node.
+ */
+export function primitiveFor(
+  state: Cib,
+  id: string,
+  node: string,
+  dc: string | undefined,
+  nowSec: number,
+): PrimitiveDef | undefined {
+  const transient = state.status.nodes[node]?.attributes ?? {};
+  const nodeAttributes = nodeRuleAttributes(state.config, node, transient, dc);
+  return resolvePrimitiveOn(state.config, id, { node, nodeAttributes, nowSec });
+}
+
+/** Every primitive as `node` runs it at `nowSec` (what a status refresh probes it with). */
+export function primitivesFor(
+  state: Cib,
+  node: string,
+  dc: string | undefined,
+  nowSec: number,
+): PrimitiveDef[] {
+  const transient = state.status.nodes[node]?.attributes ?? {};
+  const nodeAttributes = nodeRuleAttributes(state.config, node, transient, dc);
+  return primitivesOn(state.config, { node, nodeAttributes, nowSec });
+}
+
+function toPlanned(
+  a: ContractAction,
+  state: Cib,
+  view: ClusterView,
+  nowSec: number,
+): PlannedAction {
   if (a.pseudo || a.task === 'stonith' || a.rsc === undefined || DC_TASKS.has(a.task))
     return { ...a, timeoutMs: a.timeoutMs ?? (a.task === 'stonith' ? FENCE_TIMEOUT_MS : 0) };
   const primId = a.primitive ?? a.rsc.replace(/:\d+$/, '');
   // An orphan (removed from the configuration, still active somewhere) is stopped and
   // forgotten with its last definition; `delete` runs no agent, so it needs none.
   const def =
-    resolvePrimitive(state.config, primId) ??
+    (a.node === undefined
+      ? resolvePrimitive(state.config, primId)
+      : primitiveFor(state, primId, a.node, view.dc, nowSec)) ??
     state.status.orphans?.[primId] ??
     (a.task === 'delete' ? forgetOnly(primId) : undefined);
   const interval = a.intervalMs ?? 0;

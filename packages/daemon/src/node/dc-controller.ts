@@ -4,6 +4,7 @@ import {
   TransitionRun,
   explainResource,
   planTransition,
+  recheckIntervalMs,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -18,7 +19,9 @@ import {
  * first trigger, whatever follows), executes the graph in dependency order across nodes (pseudo
  * actions complete at once, stonith goes to the fencer, resource actions to the node's executor
  * carrying the term), records every result in the CIB's status section, and on anything new aborts
- * the transition (in-flight actions finish and are recorded) and schedules again.
+ * the transition (in-flight actions finish and are recorded) and schedules again. A quiet cluster
+ * is scheduled again `cluster-recheck-interval` after the last run (default 15 min), so rules on
+ * dates take effect without another trigger.
  */
 export interface ActionResult {
   readonly rsc: string;
@@ -69,6 +72,8 @@ export class DcController {
   private run: TransitionRun<PlannedAction> | undefined;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** `cluster-recheck-interval` after the last scheduler run: schedule again (time-based rules). */
+  private recheck: NodeJS.Timeout | undefined;
   private afterWrites = false;
   private readonly fencing = new Set<string>();
   last: TransitionSummary | undefined;
@@ -109,6 +114,22 @@ export class DcController {
     this.afterWrites = false;
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+  }
+
+  /** Arms the recheck for `cluster-recheck-interval` from now (0: none). */
+  private armRecheck(): void {
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    const ms = recheckIntervalMs(this.h.cib().config);
+    if (ms <= 0) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      this.h.log(`cluster-recheck-interval (${ms} ms) passed: scheduling again`);
+      this.request('cluster-recheck-interval');
+    }, ms);
+    this.recheck.unref();
   }
 
   /** This DC's status writes are all in the CIB: a schedule that waited for them runs now. */
@@ -154,6 +175,7 @@ export class DcController {
       Math.floor(this.h.wallMs() / 1000),
       ++this.seq,
     );
+    this.armRecheck();
     const run = new TransitionRun(plan.graph);
     if (!run.hasWork) {
       if (plan.lines.length > 0)

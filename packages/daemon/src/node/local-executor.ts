@@ -35,6 +35,8 @@ import type { OpRecord, PrimitiveDef } from '@vigil/controller';
  *   `demote` cancel those that check a role.
  * - A recurring monitor that stops finding the resource healthy reports once (on the change);
  *   the DC's recovery decides what happens next.
+ * - A stop runs with the parameters of the resource's last other action on this node (when this
+ *   process ran one), whatever the stop carries: the agent stops the instance it started.
  */
 export interface LocalAction {
   /** The primitive's definition, as the CIB holds it. */
@@ -118,6 +120,8 @@ export class LocalExecutor {
   private readonly exec: Executor;
   private readonly last = new Map<string, OpRecord>();
   private readonly defs = new Map<string, PrimitiveDef>();
+  /** rsc instance → the parameters of its last action other than a stop, cancel or delete. */
+  private readonly ranWith = new Map<string, Readonly<Record<string, string>>>();
   private readonly results = new Map<string, Promise<LocalOpResult>>();
   /** rsc instance → interval → the recurring monitor. */
   private readonly recurring = new Map<string, Map<number, RecurringEntry>>();
@@ -247,6 +251,13 @@ export class LocalExecutor {
     if (!Number.isInteger(intervalMs) || intervalMs < 0)
       throw new VigilError('VGL_E_INVALID_INPUT', `${rsc} ${task}: bad interval ${intervalMs}`);
     if (task === 'delete') return this.forgetOne(a, rsc);
+    // A stop runs with the parameters the resource last ran with here, as Pacemaker's controller
+    // does: the DC's definition may have changed since (a parameter edited, a date in a rule
+    // passed, the primitive removed), and the agent must stop the instance it started.
+    const ran = task === 'stop' ? this.ranWith.get(rsc) : undefined;
+    if (ran !== undefined && ran !== a.primitive.params)
+      a = { ...a, primitive: { ...a.primitive, params: ran } };
+    else if (task !== 'stop' && task !== 'cancel') this.ranWith.set(rsc, a.primitive.params);
     this.defs.set(rsc, a.primitive);
     if (task === 'cancel') return this.cancelOne(a, rsc, intervalMs);
     if (task === 'start' || task === 'stop') this.cancelMonitors(rsc, () => true);
@@ -295,6 +306,7 @@ export class LocalExecutor {
     this.cancelMonitors(rsc, () => true);
     this.last.delete(rsc);
     this.defs.delete(rsc);
+    this.ranWith.delete(rsc);
     const i = this.startOrder.indexOf(rsc);
     if (i >= 0) this.startOrder.splice(i, 1);
     const callId = this.nextCallId++;

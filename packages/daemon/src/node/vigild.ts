@@ -7,7 +7,7 @@ import type { MessagingEvent } from '@vigil/heartbeat';
 import {
   applyEntry,
   isConfigEntry,
-  primitives,
+  primitivesFor,
   properties,
   schedulerCib,
   type Cib,
@@ -460,7 +460,7 @@ export class Vigild {
   private refreshNode(n: string): void {
     const term = this.dcTerm;
     this.refreshing.add(n);
-    const defs = primitives(this.cib.config).map((x) => x.prim);
+    const defs = primitivesFor(this.cib, n, this.self, Math.floor(Date.now() / 1000));
     const done = (ops: Record<string, OpRecord>): void => this.onRefreshed(n, term, ops);
     if (n === this.self) {
       void this.lrm.refresh(defs, 20_000).then(done);

@@ -33,6 +33,15 @@ export interface FragmentLimits {
   readonly maxReassembliesPerPeer: number;
   /** Bytes (declared totals) being reassembled at once from one peer. */
   readonly maxReassemblyBytesPerPeer: number;
+  /**
+   * Bytes (declared totals) being reassembled at once from all peers together: without it, 32
+   * peers at their own bound could hold 1 GiB. When a new message would pass it, its sender's
+   * own older partial messages are evicted first (a sender sends one message at a time); if it
+   * still does not fit, the new message is refused (`overBudget`; its later fragments are stale)
+   * and the partial messages of other peers are left to complete or expire: a flood from some
+   * peers cannot evict what others are sending. The sender's layer above resends.
+   */
+  readonly maxReassemblyBytesTotal: number;
   /** A partial message with no new fragment for this long is dropped. */
   readonly reassemblyIdleMs: number;
   /** A partial message older than this is dropped, fragments still coming or not. */
@@ -44,6 +53,7 @@ export const DEFAULT_FRAGMENT_LIMITS: FragmentLimits = {
   maxFragments: 2048,
   maxReassembliesPerPeer: 4,
   maxReassemblyBytesPerPeer: 32 * 1024 * 1024,
+  maxReassemblyBytesTotal: 64 * 1024 * 1024,
   reassemblyIdleMs: 2000,
   reassemblyMaxMs: 30_000,
 };
@@ -71,8 +81,13 @@ export interface ReassemblyCounters {
   overLimit: number;
   /** Fragments of a message already complete or given up (a late duplicate of a resend). */
   stale: number;
-  /** Partial messages dropped to make room for a newer one. */
+  /** Partial messages dropped to make room for a newer one from the same peer. */
   evicted: number;
+  /**
+   * New messages refused because all peers' partial messages together would pass
+   * `maxReassemblyBytesTotal` (counted once, at the first fragment; the later ones are stale).
+   */
+  overBudget: number;
   /** Partial messages dropped at their deadline. */
   expired: number;
   /** Partial messages dropped because the sender restarted. */
@@ -87,6 +102,7 @@ export function zeroReassemblyCounters(): ReassemblyCounters {
     overLimit: 0,
     stale: 0,
     evicted: 0,
+    overBudget: 0,
     expired: 0,
     restarted: 0,
   };
@@ -206,8 +222,11 @@ export type ReassemblyResult =
   | { readonly kind: 'partial'; readonly ack: FragmentAck }
   | {
       readonly kind: 'dropped';
-      readonly reason: 'malformed' | 'overLimit' | 'stale';
+      readonly reason: DropReason;
     };
+
+/** Why a fragment was dropped (each has its counter). */
+export type DropReason = 'malformed' | 'overLimit' | 'stale' | 'overBudget';
 
 /**
  * Reassembles fragmented messages per peer, within `limits`. Nothing here trusts a fragment
@@ -217,6 +236,8 @@ export type ReassemblyResult =
 export class Reassembler {
   readonly counters = zeroReassemblyCounters();
   private readonly peers = new Map<number, PeerState>();
+  /** Declared bytes of every partial message, all peers together. */
+  private reservedBytes = 0;
 
   constructor(
     readonly limits: FragmentLimits,
@@ -231,7 +252,10 @@ export class Reassembler {
     if (verdict) return this.drop(verdict);
     let ps = this.peers.get(peer);
     if (!ps || incarnation > ps.incarnation) {
-      if (ps) this.counters.restarted += ps.partials.size;
+      if (ps) {
+        this.counters.restarted += ps.partials.size;
+        for (const p of ps.partials.values()) this.reservedBytes -= p.header.totalBytes;
+      }
       ps = { incarnation, partials: new Map(), done: [] };
       this.peers.set(peer, ps);
     } else if (incarnation < ps.incarnation) {
@@ -250,8 +274,19 @@ export class Reassembler {
       }
     } else {
       if (ps.done.includes(f.messageId)) return this.drop('stale');
-      if (f.totalBytes > this.limits.maxReassemblyBytesPerPeer) return this.drop('overLimit');
+      if (
+        f.totalBytes > this.limits.maxReassemblyBytesPerPeer ||
+        f.totalBytes > this.limits.maxReassemblyBytesTotal
+      )
+        return this.drop('overLimit');
       this.makeRoom(ps, f.totalBytes);
+      if (!this.fitsTotal(ps, f.totalBytes)) {
+        // Given up as a whole: its later fragments are stale, so no partial copy of it (which
+        // could never complete) takes room freed meanwhile.
+        this.remember(ps, f.messageId);
+        return this.drop('overBudget');
+      }
+      this.reservedBytes += f.totalBytes;
       p = {
         header: {
           messageId: f.messageId,
@@ -278,8 +313,7 @@ export class Reassembler {
     }
     const ack = { messageId: f.messageId, received: p.received };
     if (p.received < p.header.count) return { kind: 'partial', ack };
-    ps.partials.delete(f.messageId);
-    this.remember(ps, f.messageId);
+    this.forget(ps, f.messageId, p);
     this.counters.messagesReceived++;
     return { kind: 'complete', type: p.header.type, body: p.bytes, ack };
   }
@@ -293,8 +327,7 @@ export class Reassembler {
           nowMs - p.lastMs >= this.limits.reassemblyIdleMs ||
           nowMs - p.startMs >= this.limits.reassemblyMaxMs
         ) {
-          ps.partials.delete(id);
-          this.remember(ps, id);
+          this.forget(ps, id, p);
           n++;
         }
       }
@@ -321,18 +354,23 @@ export class Reassembler {
   /** Partial messages and the bytes they reserve, across peers. */
   pending(): { messages: number; bytes: number } {
     let messages = 0;
-    let bytes = 0;
-    for (const ps of this.peers.values()) {
-      for (const p of ps.partials.values()) {
-        messages++;
-        bytes += p.header.totalBytes;
-      }
-    }
-    return { messages, bytes };
+    for (const ps of this.peers.values()) messages += ps.partials.size;
+    return { messages, bytes: this.reservedBytes };
   }
 
   clear(): void {
     this.peers.clear();
+    this.reservedBytes = 0;
+  }
+
+  /**
+   * Whether a new message of `bytes` fits the node-wide bound, after evicting what `ps` (its
+   * sender) still has partial: an older message of the same sender was lost, as in `makeRoom`.
+   */
+  private fitsTotal(ps: PeerState, bytes: number): boolean {
+    const total = this.limits.maxReassemblyBytesTotal;
+    while (ps.partials.size > 0 && this.reservedBytes + bytes > total) this.evictOldest(ps);
+    return this.reservedBytes + bytes <= total;
   }
 
   private makeRoom(ps: PeerState, bytes: number): void {
@@ -346,12 +384,23 @@ export class Reassembler {
       (ps.partials.size >= this.limits.maxReassembliesPerPeer ||
         reserved() + bytes > this.limits.maxReassemblyBytesPerPeer)
     ) {
-      // Oldest first: a sender sends one message at a time, so an older partial was lost.
-      const [id] = ps.partials.keys();
-      ps.partials.delete(id!);
-      this.remember(ps, id!);
-      this.counters.evicted++;
+      this.evictOldest(ps);
     }
+  }
+
+  /** Oldest first: a sender sends one message at a time, so an older partial was lost. */
+  private evictOldest(ps: PeerState): void {
+    const [entry] = ps.partials;
+    if (entry === undefined) return;
+    this.forget(ps, entry[0], entry[1]);
+    this.counters.evicted++;
+  }
+
+  /** Drops a partial message (complete, expired or evicted) and releases its bytes. */
+  private forget(ps: PeerState, id: number, p: Partial): void {
+    ps.partials.delete(id);
+    this.reservedBytes -= p.header.totalBytes;
+    this.remember(ps, id);
   }
 
   private remember(ps: PeerState, id: number): void {
@@ -359,7 +408,7 @@ export class Reassembler {
     if (ps.done.length > DONE_KEPT) ps.done.shift();
   }
 
-  private drop(reason: 'malformed' | 'overLimit' | 'stale'): ReassemblyResult {
+  private drop(reason: DropReason): ReassemblyResult {
     this.counters[reason]++;
     return { kind: 'dropped', reason };
   }

@@ -86,20 +86,21 @@ export function needsQuorum(r: WsResource): boolean {
 }
 
 /**
- * Compares the digest recorded by the last start with the current parameters. A change in a
- * parameter that forces a restart gives 'resource definition change'; any other change gives a
- * plain restart ('' reason).
+ * Compares the digest recorded by the last start on `node` with the parameters evaluated for that
+ * node. A change in a parameter that forces a restart gives 'resource definition change'; any
+ * other change gives a plain restart ('' reason).
  */
 function definitionChange(r: WsResource, node: string): string | undefined {
   const op = r.history.get(node)?.lastStart;
   if (!op) return undefined;
   if (op.digest === undefined) return '';
+  const params = r.paramsOn?.(node) ?? r.params;
   if (op.restartDigest !== undefined && op.forceRestart !== undefined) {
     const only = new Set(op.forceRestart.split(/\s+/).filter((s) => s !== ''));
-    if (paramsDigest(r.params, only) !== op.restartDigest) return 'resource definition change';
+    if (paramsDigest(params, only) !== op.restartDigest) return 'resource definition change';
   }
   const modern = op.featureSet !== undefined && Number(op.featureSet.split('.')[0]) >= 3;
-  if (modern && op.secureParams === undefined && paramsDigest(r.params) !== op.digest)
+  if (modern && op.secureParams === undefined && paramsDigest(params) !== op.digest)
     return r.agent?.cls === 'stonith' ? 'resource definition change' : '';
   return undefined;
 }

@@ -319,6 +319,7 @@ function newResource(
     WsResource,
     'id' | 'kind' | 'meta' | 'params' | 'agent' | 'ops' | 'promotable' | 'order'
   > & {
+    paramsOn?: NonNullable<WsResource['paramsOn']>;
     utilization?: Map<string, string>;
     parent?: WsResource;
     clone?: WsResource['clone'];
@@ -366,8 +367,22 @@ function buildResource(
       const rsc = { cls, type, ...(provider === undefined ? {} : { provider }) };
       const ctx: RuleContext = { nowSec: uc.nowSec, rsc };
       const meta = metaFor(e, parent?.meta, uc.defaults, ctx, uc.byId, template);
-      const params = readNvpairs(e, 'instance_attributes', ctx, new Map(), uc.byId);
-      if (template) readNvpairs(template, 'instance_attributes', ctx, params, uc.byId);
+      const readParams = (c: RuleContext): Map<string, string> => {
+        const m = readNvpairs(e, 'instance_attributes', c, new Map(), uc.byId);
+        if (template) readNvpairs(template, 'instance_attributes', c, m, uc.byId);
+        return m;
+      };
+      const params = readParams(ctx);
+      const perNode = new Map<string, Map<string, string>>();
+      const paramsOn = (node: string): ReadonlyMap<string, string> => {
+        let m = perNode.get(node);
+        if (m === undefined) {
+          const nodeAttrs = uc.nodes.find((n) => n.name === node)?.attrs;
+          m = nodeAttrs === undefined ? params : readParams({ ...ctx, nodeAttrs });
+          perNode.set(node, m);
+        }
+        return m;
+      };
       const utilization = readNvpairs(e, 'utilization', ctx, new Map(), uc.byId);
       if (template) readNvpairs(template, 'utilization', ctx, utilization, uc.byId);
       return newResource({
@@ -376,6 +391,7 @@ function buildResource(
         kind: 'primitive',
         meta,
         params,
+        paramsOn,
         agent: rsc,
         ops: readOps(e, template, uc.defaults, ctx, uc.byId),
         promotable: parent?.promotable ?? false,
