@@ -208,18 +208,19 @@ describe('fence device monitors (real agents)', req, () => {
     }
   });
 
-  it('runs no monitor while fencing; a hanging monitor never delays a fence through another device, and times out as a failure', async () => {
+  it('runs no monitor while fencing; a hanging monitor delays no fence (another device goes at once, its own device preempts it) and times out as a failure', async () => {
     await using dir = await tempDir('fence-monitor');
-    // A real agent process speaking the stdin protocol whose monitor hangs.
+    // A real agent process speaking the stdin protocol whose monitor hangs; other actions succeed.
     const agents = join(dir.path, 'agents');
     await mkdir(agents);
     await writeFile(
       join(agents, 'fence_hang'),
-      '#!/bin/sh\nwhile read -r l; do case "$l" in action=monitor) exec sleep 60 ;; esac; done\nexit 0\n',
+      '#!/bin/sh\nwhile read -r l; do case "$l" in action=monitor) exec sleep 120 ;; esac; done\nexit 0\n',
     );
     await chmod(join(agents, 'fence_hang'), 0o755);
     const cfg = parseClusterConfig(
-      config(`    - { id: hang, agent: fence_hang, params: { pcmk_host_list: a, pcmk_host_argument: none }, monitorIntervalMs: 100, timeoutMs: 4000 }
+      config(`    - { id: hang, agent: fence_hang, params: { pcmk_host_list: a, pcmk_host_argument: none }, monitorIntervalMs: 100, timeoutMs: 90000 }
+    - { id: hang2, agent: fence_hang, params: { pcmk_host_list: b, pcmk_host_argument: none }, monitorIntervalMs: 100, timeoutMs: 3000 }
     - { id: dummy, agent: fence_dummy, params: { status_file: "${join(dir.path, 'st')}", random_sleep_range: "1", pcmk_host_list: c, vigil_verify: none }, monitorIntervalMs: 1000 }
 `),
     );
@@ -230,20 +231,37 @@ describe('fence device monitors (real agents)', req, () => {
     });
     const t = monitored(nf);
     try {
-      await waitFor(() => t.running.has('hang') || undefined, {
+      await waitFor(() => (t.running.has('hang') && t.running.has('hang2')) || undefined, {
         timeoutMs: 30_000,
-        what: 'the hanging monitor to start',
+        what: 'the hanging monitors to start',
       });
       // Fencing c goes through `dummy` while `hang`'s monitor still runs.
       const fenced = await nf.fence('c', 'reboot');
       assert.equal(fenced.ok, true, fenced.reason);
       assert.ok(t.running.has('hang'), 'the fence did not wait for the hanging monitor');
-      // Then the hanging monitor is killed at its timeout and counts as a failure.
-      await waitFor(() => t.changes.find((c) => c.id === 'hang'), {
+      // Fencing a goes through `hang` itself: its monitor (90 s timeout) gives way at once.
+      const viaHang = await Promise.race([
+        nf.fence('a', 'reboot'),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000).unref()),
+      ]);
+      assert.ok(viaHang !== undefined, "the fence waited for the device's monitor");
+      assert.equal(viaHang.ok, true, viaHang.reason);
+      assert.deepEqual(
+        viaHang.attempts.map((a) => a.device),
+        ['hang'],
+      );
+      assert.equal(
+        t.changes.filter((c) => c.id === 'hang').length,
+        0,
+        'a preempted monitor is no verdict',
+      );
+      // `hang2`'s monitor is killed at its 3 s timeout and counts as a failure.
+      await waitFor(() => t.changes.find((c) => c.id === 'hang2'), {
         timeoutMs: 30_000,
         what: 'the hanging monitor to time out',
       });
-      assert.equal(t.changes.find((c) => c.id === 'hang')?.ok, false);
+      assert.equal(t.changes.find((c) => c.id === 'hang2')?.ok, false);
+      assert.match(t.changes.find((c) => c.id === 'hang2')!.reason, /timed out after 3000 ms/);
       // While a fencing request runs, no monitor starts: `dummy`'s next one falls due (1 s after
       // its last ended) during this fence, which takes at least 1 s (random_sleep_range=1).
       await waitFor(() => !t.running.has('dummy') || undefined, {
@@ -261,6 +279,9 @@ describe('fence device monitors (real agents)', req, () => {
       });
     } finally {
       t.stop();
+      // Any action preempts the monitors still hanging, so nothing outlives the test.
+      for (const id of ['hang', 'hang2'])
+        await nf.fencer.runDeviceAction(id, 'list').catch(() => undefined);
     }
   });
 });

@@ -5,7 +5,9 @@
  *
  * Contract:
  * - At most one monitor per device runs at a time, with the op's timeout; none starts while the
- *   device is busy (a fencing request or a query holds it): it runs at the next poll after.
+ *   device is busy (a fencing request or a query holds it): it runs at the next poll after. A
+ *   fencing request that comes while a monitor runs on its device preempts it (the fencer kills
+ *   the monitor's agent at once; no verdict), so a hanging monitor never delays a fencing.
  * - A device added while monitoring runs is monitored at the next poll; when monitoring starts
  *   (the node became DC), each device's first monitor waits its interval or `startDelayMs`,
  *   whichever is shorter, so the new DC's first fencing (often right after a failover) does not
@@ -32,8 +34,11 @@ export interface MonitorResult {
 }
 
 export interface FenceMonitorHooks {
-  /** Runs the device's monitor action; never rejects (a failure is `ok: false`). */
-  run(id: string, timeoutMs: number | undefined): Promise<MonitorResult>;
+  /**
+   * Runs the device's monitor action; never rejects (a failure is `ok: false`); undefined when
+   * it gave way to a fencing request on the device (no verdict: the next one is an interval on).
+   */
+  run(id: string, timeoutMs: number | undefined): Promise<MonitorResult | undefined>;
   /** Whether the device is fencing or otherwise busy now. */
   busy(id: string): boolean;
   /** The last result recorded for the device (replicated), if any. */
@@ -92,7 +97,7 @@ export class FenceDeviceMonitor {
       void this.h.run(id, st.spec.timeoutMs).then((r) => {
         st.running = false;
         st.dueMs = this.h.monoMs() + st.spec.intervalMs;
-        if (gen !== this.generation || this.devices.get(id) !== st) return;
+        if (r === undefined || gen !== this.generation || this.devices.get(id) !== st) return;
         const before = st.last ?? this.h.known(id) ?? { ok: true, reason: '' };
         st.last = r;
         if (r.ok !== before.ok) this.h.changed(id, r, before);

@@ -315,11 +315,15 @@ export class NodeFencing {
     }
   }
 
-  /** Runs a device's monitor action; a failure (or a device gone) is `ok: false` with why. */
-  async monitor(id: string, timeoutMs: number | undefined): Promise<MonitorResult> {
+  /**
+   * Runs a device's monitor action; a failure (or a device gone) is `ok: false` with why;
+   * undefined when a fencing request or query on the device preempted it (no verdict).
+   */
+  async monitor(id: string, timeoutMs: number | undefined): Promise<MonitorResult | undefined> {
     try {
-      const r = await this.current.runDeviceAction(id, 'monitor', undefined, timeoutMs);
-      return r.ok ? { ok: true, reason: '' } : { ok: false, reason: r.summary };
+      const { run, preempted } = await this.current.monitorDevice(id, timeoutMs);
+      if (preempted) return undefined;
+      return run.ok ? { ok: true, reason: '' } : { ok: false, reason: run.summary };
     } catch (e) {
       return { ok: false, reason: (e as Error).message };
     }
