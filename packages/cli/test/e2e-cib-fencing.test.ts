@@ -1,9 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FenceRecord } from '@vigil/controller';
 import type { FenceOutcome } from '@vigil/executor';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
 import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
@@ -24,6 +25,7 @@ const WAIT_MS = 40_000;
 let dir: TempDir;
 let cluster: LocalCluster;
 const dead = new Set<string>();
+let firstFencing: { victim: string; startedWallMs: number } | undefined;
 
 async function anySocket(): Promise<string> {
   return waitFor(
@@ -213,8 +215,74 @@ describe(
       assert.match(exp.out, /<fencing-level id="fl-a-1" [^>]*devices="fence-cib"/);
     });
 
+    it('fence device monitors: a device whose monitor fails shows FAILED with the reason, once in the log, and recovers', async () => {
+      // Two real agents, each made to fail its monitor: Debian's fence_dummy fails it while its
+      // status file exists; fence_vigil while its state directory does not.
+      const statusFile = join(dir.path, 'dummy-mon.status');
+      const stateDir = join(dir.path, 'vigil-mon');
+      await mkdir(stateDir, { recursive: true });
+      for (const [id, agent, param] of [
+        ['fmon-dummy', 'stonith:fence_dummy', `status_file=${statusFile}`],
+        ['fmon-vigil', 'stonith:fence_vigil', `state_dir=${stateDir}`],
+      ] as const) {
+        const r = await vigil(
+          'resource',
+          'create',
+          id,
+          agent,
+          param,
+          'pcmk_host_list=nobody',
+          'op',
+          'monitor',
+          'interval=1s',
+          'timeout=10s',
+        );
+        assert.equal(r.code, 0, r.err);
+      }
+      const dev = (s: StatusView, id: string) => s.fenceDevices.find((d) => d.id === id);
+      const st0 = await status();
+      assert.equal(dev(st0, 'fmon-dummy')?.monitorIntervalMs, 1000);
+      assert.equal(dev(st0, 'fence-cib')?.monitorIntervalMs, 60_000, 'its op monitor 60s');
+      await writeFile(statusFile, 'on\n');
+      await rm(stateDir, { recursive: true });
+      const failed = await waitFor(
+        async () => {
+          const s = await status();
+          return ['fmon-dummy', 'fmon-vigil'].every((id) => dev(s, id)?.state === 'FAILED')
+            ? s
+            : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: 'both monitors failed' },
+      );
+      assert.equal(dev(failed, 'fmon-dummy')?.monitor?.ok, false);
+      assert.match(dev(failed, 'fmon-vigil')?.note ?? '', /state directory .*vigil-mon/);
+      assert.equal(dev(failed, 'fence-cib')?.state, 'Started', 'the other device is unaffected');
+      const text = await vigil('status');
+      assert.match(text.out, /fmon-vigil +\(stonith:fence_vigil\) FAILED \S+ \(monitor failed: /);
+      // Several more intervals: still one line in the DC's log for each failure.
+      await new Promise((r) => setTimeout(r, 3500));
+      const dcLog = () => readFileSync(cluster.logFile(failed.dc!), 'utf8');
+      const count = (re: RegExp) => dcLog().match(new RegExp(re, 'g'))?.length ?? 0;
+      assert.equal(count(/fence device fmon-vigil: monitor FAILED/), 1, dcLog());
+      assert.equal(count(/fence device fmon-dummy: monitor FAILED/), 1);
+      // fence_vigil's directory is back: the device recovers; fence_dummy stays failed (the next
+      // test fences through fence-cib meanwhile).
+      await mkdir(stateDir, { recursive: true });
+      await waitFor(
+        async () => (dev(await status(), 'fmon-vigil')?.state === 'Started' ? true : undefined),
+        { timeoutMs: WAIT_MS, what: 'fmon-vigil recovered' },
+      );
+      assert.equal(count(/fence device fmon-vigil: monitor ok again/), 1);
+      assert.equal(dev(await status(), 'fmon-dummy')?.state, 'FAILED');
+    });
+
     it("kill -9 of web's node: fenced by the CIB's device, then web starts elsewhere", async () => {
       const victim = (await status()).resources.find((x) => x.id === 'web')!.running[0]!;
+      assert.equal(
+        (await status()).fenceDevices.find((d) => d.id === 'fmon-dummy')?.state,
+        'FAILED',
+        'a device whose monitor fails does not stop the fencing through another',
+      );
       const fencesBefore = fenceLog().length;
       dead.add(victim);
       await cluster.crash(victim);
@@ -249,6 +317,69 @@ describe(
       const text = await vigil('fence', 'history');
       assert.match(text.out, new RegExp(`reboot of ${victim}: ok`));
       assert.match(text.out, /level 1 fence-cib reboot plug \S+: ok/);
+      firstFencing = { victim, startedWallMs: done.startedWallMs };
+    });
+
+    it('the fencing history is in the CIB: after kill -9 of the DC, the new DC shows the earlier fencing', async () => {
+      const first = firstFencing!;
+      // The fenced node is back (fence_vigil's reboot ran its start script).
+      await waitFor(
+        async () => ((await status()).nodes.every((n) => n.online) ? true : undefined),
+        { timeoutMs: WAIT_MS, what: `${first.victim} back online` },
+      );
+      dead.delete(first.victim);
+      const oldDc = (await status()).dc!;
+      dead.add(oldDc);
+      await cluster.crash(oldDc);
+      const s = await waitFor(
+        async () => {
+          const x = await status();
+          return x.dc !== null && x.dc !== oldDc ? x : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: 'a new DC' },
+      );
+      const h = await vigil('fence', 'history', first.victim, '--json');
+      assert.equal(h.code, 0, h.err);
+      const r = JSON.parse(h.out) as { node: string; dc: boolean; recorded: FenceRecord[] };
+      assert.equal(r.dc, true);
+      assert.equal(r.node, s.dc, 'answered by the new DC');
+      const rec = r.recorded.find((x) => x.startedWallMs === first.startedWallMs);
+      assert.ok(rec, h.out);
+      assert.equal(rec.ok, true);
+      assert.equal(rec.action, 'reboot');
+      assert.equal(rec.dc, oldDc, 'run by the old DC');
+      assert.deepEqual(rec.devices, ['fence-cib']);
+      assert.match(rec.why, new RegExp(first.victim));
+      const text = await vigil('fence', 'history');
+      assert.match(
+        text.out,
+        new RegExp(`reboot of ${first.victim}: ok by fence-cib \\(DC ${oldDc}`),
+      );
+      // The new DC fences the old one too; vigil status shows the history like crm_mon.
+      const st = await waitFor(
+        async () => {
+          const x = await status();
+          return x.fencing.some((f) => f.target === oldDc && f.ok) ? x : undefined;
+        },
+        { timeoutMs: WAIT_MS, what: `${oldDc} fenced by the new DC` },
+      );
+      assert.ok(st.fencing.some((f) => f.target === first.victim && f.dc === oldDc));
+      const out = (await vigil('status')).out;
+      assert.match(out, new RegExp(`last fenced: ${oldDc} at \\S+ by fence-cib`));
+      assert.match(
+        out,
+        new RegExp(`\\* reboot of ${first.victim} successful: device=fence-cib, origin=${oldDc}`),
+      );
+      // The new DC monitors too: fence_dummy recovers once its status file is gone.
+      assert.equal(st.fenceDevices.find((d) => d.id === 'fmon-dummy')?.state, 'FAILED');
+      await rm(join(dir.path, 'dummy-mon.status'));
+      await waitFor(
+        async () =>
+          (await status()).fenceDevices.find((d) => d.id === 'fmon-dummy')?.state === 'Started'
+            ? true
+            : undefined,
+        { timeoutMs: WAIT_MS, what: 'fmon-dummy recovered under the new DC' },
+      );
     });
   },
 );

@@ -81,9 +81,11 @@ export function renderStatus(s: StatusView): string {
     const where =
       d.state === 'Started'
         ? `Started ${d.running ?? '(no DC)'}`
-        : d.state === 'Stopped'
-          ? 'Stopped (disabled)'
-          : `REFUSED: ${d.note ?? ''}`;
+        : d.state === 'FAILED'
+          ? `FAILED ${d.running ?? '(no DC)'} (${d.note ?? 'monitor failed'}, since ${d.monitor !== undefined ? new Date(d.monitor.sinceWallMs).toISOString() : '?'})`
+          : d.state === 'Stopped'
+            ? 'Stopped (disabled)'
+            : `REFUSED: ${d.note ?? ''}`;
     const from = d.source === 'cluster file' ? ' [cluster file]' : '';
     const warn = d.state === 'Started' && d.note !== undefined ? `  !! ${d.note}` : '';
     lines.push(`  ${d.id.padEnd(16)} (${d.agent}) ${where}${from}${warn}`);
@@ -124,6 +126,20 @@ export function renderStatus(s: StatusView): string {
       );
     if (fcs.length > 0) lines.push(`  fail counts: ${fcs.join(', ')}`);
   }
+  // Like crm_mon's fencing history: the replicated record, so it outlives a DC change.
+  const fencing = s.fencing;
+  if (fencing.length > 0) {
+    lines.push('', 'Fencing history:');
+    const last = fencing.findLast((f) => f.ok);
+    if (last !== undefined)
+      lines.push(
+        `  last fenced: ${last.target} at ${new Date(last.completedWallMs).toISOString()} by ${last.devices.join(', ') || '?'}`,
+      );
+    for (const f of fencing)
+      lines.push(
+        `  * ${f.action} of ${f.target} ${f.ok ? 'successful' : 'FAILED'}: ${f.ok ? `device=${f.devices.join(',')}, ` : ''}origin=${f.dc}, completed='${new Date(f.completedWallMs).toISOString()}'${f.ok ? '' : ` (${f.reason})`}`,
+      );
+  }
   if (s.transition)
     lines.push(
       '',
@@ -135,7 +151,8 @@ export function renderStatus(s: StatusView): string {
 export const statusCommand: Command = {
   path: ['status'],
   usage: 'vigil status [--json] [--watch] [--socket PATH]',
-  summary: 'Show nodes, resources and where they run, failures, the DC and quorum (like crm_mon).',
+  summary:
+    'Show nodes, resources and where they run, fence devices (FAILED when their monitor fails), failures, the fencing history, the DC and quorum (like crm_mon).',
   async run(args, io) {
     const { socket, rest } = takeSocket(args);
     const json = rest.includes('--json');

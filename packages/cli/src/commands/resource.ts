@@ -75,7 +75,8 @@ export function parsePrimitive(words: readonly string[], promotable = false): Pr
       { name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000, role: 'Promoted' },
       { name: 'monitor', intervalMs: 11_000, timeoutMs: 20_000, role: 'Unpromoted' },
     );
-  // A fence device is run by the DC's fencer, not monitored by the node side: no default op.
+  // A fence device is run by the DC's fencer, not by the node side: no op here; the DC monitors
+  // it every 60 s unless its op monitor says otherwise.
   else if (ops.length === 0 && cls !== 'stonith')
     ops.push({ name: 'monitor', intervalMs: 10_000, timeoutMs: 20_000 });
   return {

@@ -3,6 +3,7 @@ import type { Resource } from '@vigil/cib';
 import {
   MAX_CONSTRAINTS,
   MAX_FAILURES,
+  MAX_FENCE_RECORDS,
   MAX_HISTORY,
   MAX_RESOURCES,
   checkId,
@@ -11,6 +12,7 @@ import {
   type CibConfig,
   type CibStatus,
   type Constraint,
+  type FenceRecord,
   type NodeState,
   type OpRecord,
   type PrimitiveDef,
@@ -116,6 +118,15 @@ export type CibEntry =
       readonly value: string | null;
       readonly scope: 'reboot' | 'forever' | 'utilization';
     }
+  | { readonly op: 'fence-record'; readonly rec: FenceRecord }
+  | {
+      /** A fence device's monitor result changed (ok → failed or back). */
+      readonly op: 'fence-device-state';
+      readonly device: string;
+      readonly ok: boolean;
+      readonly reason: string;
+      readonly dc: string;
+    }
   | {
       readonly op: 'node-lrm';
       readonly node: string;
@@ -130,7 +141,15 @@ export interface EntryMeta {
 
 export function isConfigEntry(e: CibEntry): boolean {
   if (e.op === 'node-attr') return e.scope !== 'reboot';
-  return !['op-result', 'node-state', 'node-lrm', 'cleanup', 'failcount-clear'].includes(e.op);
+  return ![
+    'op-result',
+    'node-state',
+    'node-lrm',
+    'cleanup',
+    'failcount-clear',
+    'fence-record',
+    'fence-device-state',
+  ].includes(e.op);
 }
 
 /** Most attributes one node may carry in one scope. */
@@ -422,6 +441,32 @@ export function applyEntry(cib: Cib, e: CibEntry, meta: EntryMeta): Cib {
       };
       break;
     }
+    case 'fence-record': {
+      const rec = checkFenceRecord(e.rec);
+      status = { ...status, fencing: [...(status.fencing ?? []), rec].slice(-MAX_FENCE_RECORDS) };
+      break;
+    }
+    case 'fence-device-state': {
+      deviceName(e.device);
+      if (typeof e.ok !== 'boolean' || typeof e.reason !== 'string' || typeof e.dc !== 'string')
+        throw new VigilError('VGL_E_INVALID_INPUT', 'fence-device-state needs ok, reason and dc');
+      if (!NODE_RE.test(e.dc)) throw new VigilError('VGL_E_INVALID_INPUT', 'dc is not a node name');
+      // Devices come from the cluster file too (not in the CIB): the map is bounded by dropping
+      // the longest-unchanged entries.
+      const all = Object.entries({
+        ...status.fenceDevices,
+        [e.device]: {
+          ok: e.ok,
+          reason: e.reason.slice(0, MAX_FENCE_TEXT_CHARS),
+          sinceWallMs: meta.wallMs,
+          dc: e.dc,
+        },
+      })
+        .sort((a, b) => a[1].sinceWallMs - b[1].sinceWallMs)
+        .slice(-MAX_FENCE_DEVICE_STATES);
+      status = { ...status, fenceDevices: Object.fromEntries(all) };
+      break;
+    }
     case 'failcount-clear': {
       status = clearFailcount(status, e.node, e.rsc);
       break;
@@ -619,4 +664,58 @@ function checkDef(r: ResourceDef, top = false): void {
       throw new VigilError('VGL_E_INVALID_INPUT', `group ${r.id} has no members`);
     for (const m of r.members) checkDef(m);
   } else checkDef(r.child);
+}
+
+/** Fence devices whose monitor result the status section keeps. */
+const MAX_FENCE_DEVICE_STATES = 256;
+/** Longest reason or why a fencing record keeps, in characters. */
+const MAX_FENCE_TEXT_CHARS = 512;
+/** Most device attempts a fencing record keeps (9 levels of a few devices, with retries). */
+const MAX_FENCE_ATTEMPTS = 32;
+
+/** A fence device id (the cluster file's or the CIB's): 1 to 128 printable characters. */
+function deviceName(v: unknown): string {
+  if (typeof v !== 'string' || !/^[\p{L}\p{N}\p{P}\p{S}]{1,128}$/u.test(v))
+    throw new VigilError('VGL_E_INVALID_INPUT', `${JSON.stringify(v)} is not a fence device id`);
+  return v;
+}
+
+/** A fencing record as it may enter the status section: checked, texts and lists bounded. */
+function checkFenceRecord(input: unknown): FenceRecord {
+  const bad = (what: string): never => {
+    throw new VigilError('VGL_E_INVALID_INPUT', `fence-record: ${what}`);
+  };
+  if (typeof input !== 'object' || input === null) return bad('needs rec');
+  const r = input as Record<string, unknown>;
+  const text = (v: unknown): string =>
+    (typeof v === 'string' ? v : '').slice(0, MAX_FENCE_TEXT_CHARS);
+  const node = (v: unknown, what: string): string =>
+    typeof v === 'string' && NODE_RE.test(v) ? v : bad(`${what} is not a node name`);
+  const time = (v: unknown, what: string): number =>
+    typeof v === 'number' && Number.isFinite(v) ? v : bad(`${what} is not a time`);
+  const action = typeof r.action === 'string' ? r.action : '';
+  if (!['off', 'on', 'reboot'].includes(action)) bad(`action '${action}'`);
+  if (typeof r.ok !== 'boolean') bad('ok must be true or false');
+  if (!Array.isArray(r.attempts) || !Array.isArray(r.devices)) bad('needs attempts and devices');
+  const attempts = (r.attempts as unknown[]).slice(0, MAX_FENCE_ATTEMPTS).map((x) => {
+    const a = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+    return {
+      level: typeof a.level === 'number' && Number.isInteger(a.level) ? a.level : 0,
+      device: deviceName(a.device),
+      ok: a.ok === true,
+      reason: text(a.reason),
+    };
+  });
+  return {
+    target: node(r.target, 'target'),
+    action,
+    ok: r.ok === true,
+    reason: text(r.reason),
+    devices: (r.devices as unknown[]).slice(0, MAX_FENCE_ATTEMPTS).map(deviceName),
+    attempts,
+    dc: node(r.dc, 'dc'),
+    why: text(r.why),
+    startedWallMs: time(r.startedWallMs, 'startedWallMs'),
+    completedWallMs: time(r.completedWallMs, 'completedWallMs'),
+  };
 }

@@ -26,6 +26,8 @@ export interface CibFenceDevice {
   readonly params: Readonly<Record<string, string>>;
   /** `target-role=Stopped`: kept in the configuration, not used to fence. */
   readonly disabled: boolean;
+  /** Its `op monitor` (the first one with an interval), which the DC runs on the device. */
+  readonly monitor?: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 export interface CibFenceLevel {
@@ -60,6 +62,9 @@ export function cibFencing(config: Configuration): CibFencing {
     agent: p.type,
     params: p.params,
     disabled: (p.meta['target-role'] ?? '').toLowerCase() === 'stopped',
+    ...(p.ops[0] !== undefined
+      ? { monitor: { intervalMs: p.ops[0].intervalMs, timeoutMs: p.ops[0].timeoutMs } }
+      : {}),
   }));
   const levels: CibFenceLevel[] = [];
   for (const l of config.fencingTopology) {
@@ -103,7 +108,14 @@ export function cibFencing(config: Configuration): CibFencing {
  */
 export function cibFencingKey(f: CibFencing): string {
   return JSON.stringify({
-    d: f.devices.map((d) => [d.id, d.agent, d.disabled, Object.entries(d.params).sort()]),
+    d: f.devices.map((d) => [
+      d.id,
+      d.agent,
+      d.disabled,
+      Object.entries(d.params).sort(),
+      d.monitor?.intervalMs,
+      d.monitor?.timeoutMs,
+    ]),
     l: f.levels.map((l) => [l.id, l.index, l.target, l.targetPattern, l.devices]),
     p: f.problems,
   });

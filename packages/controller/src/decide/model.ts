@@ -139,6 +139,48 @@ export interface CibStatus {
    * no node has history of them.
    */
   readonly orphans?: Readonly<Record<string, PrimitiveDef>>;
+  /** Completed fencing requests, oldest first, at most MAX_FENCE_RECORDS. */
+  readonly fencing?: readonly FenceRecord[];
+  /** fence device id → its monitor's last result (absent: never monitored, or removed). */
+  readonly fenceDevices?: Readonly<Record<string, FenceDeviceStatus>>;
+}
+
+/**
+ * One completed fencing request as the DC records it in the status section (replicated, so the
+ * history outlives a DC change), like Pacemaker's fencing history. Bounded: see MAX_FENCE_RECORDS.
+ */
+export interface FenceRecord {
+  readonly target: string;
+  readonly action: string;
+  readonly ok: boolean;
+  /** One sentence: which level fenced the target, or why none could. */
+  readonly reason: string;
+  /** The devices of the level that fenced the target (empty when it failed). */
+  readonly devices: readonly string[];
+  /** Every device attempt: level, device, outcome. */
+  readonly attempts: readonly {
+    readonly level: number;
+    readonly device: string;
+    readonly ok: boolean;
+    readonly reason: string;
+  }[];
+  /** The DC that ran it (Pacemaker's origin and delegate: vigil's DC does both). */
+  readonly dc: string;
+  /** Why it was asked for (the scheduler's reason). */
+  readonly why: string;
+  readonly startedWallMs: number;
+  readonly completedWallMs: number;
+}
+
+/** A fence device's last monitor result, as the DC records it when it changes. */
+export interface FenceDeviceStatus {
+  readonly ok: boolean;
+  /** The agent's reason (its output's last line) when failed; empty when ok. */
+  readonly reason: string;
+  /** When the monitor first gave this result. */
+  readonly sinceWallMs: number;
+  /** The DC whose monitor found it. */
+  readonly dc: string;
 }
 
 export interface FailureRecord {
@@ -173,6 +215,8 @@ export interface Cib {
 export const INFINITY = 1_000_000;
 export const MAX_HISTORY = 100;
 export const MAX_FAILURES = 20;
+/** Fencing requests the status section keeps (the newest). */
+export const MAX_FENCE_RECORDS = 64;
 export const MAX_RESOURCES = 256;
 export const MAX_CONSTRAINTS = 1024;
 

@@ -33,6 +33,12 @@ export interface TimingConfig {
   readonly quorumLossStopMs: number;
 }
 
+/**
+ * A cluster-file fence device's monitor interval unless `monitorIntervalMs` says otherwise: 60 s,
+ * the interval `pcs stonith create` gives a stonith resource's monitor.
+ */
+export const DEFAULT_FENCE_MONITOR_INTERVAL_MS = 60_000;
+
 export interface FenceDeviceConfig {
   readonly id: string;
   /** Agent name, e.g. `fence_ipmilan` or `fence_vigil`. */
@@ -44,6 +50,8 @@ export interface FenceDeviceConfig {
   readonly delayBaseMs: number;
   readonly delayMaxMs: number;
   readonly timeoutMs: number;
+  /** How often the DC runs the agent's `monitor` (its timeout is `timeoutMs`); 0: never. */
+  readonly monitorIntervalMs: number;
 }
 
 export interface ClusterConfig {

@@ -8,6 +8,7 @@ import {
   NO_QUORUM_POLICIES,
   TIMING_BOUNDS,
   type ClusterConfig,
+  DEFAULT_FENCE_MONITOR_INTERVAL_MS,
   type FenceDeviceConfig,
   type LinkConfig,
   type NodeConfig,
@@ -272,6 +273,7 @@ function parseFencing(
           delayBaseMs: num('delayBaseMs', 0),
           delayMaxMs: num('delayMaxMs', 0),
           timeoutMs: num('timeoutMs', 20_000),
+          monitorIntervalMs: num('monitorIntervalMs', DEFAULT_FENCE_MONITOR_INTERVAL_MS),
         };
         // What the fencer would refuse at start (an unknown pcmk_* attribute, a bad delay…).
         try {

@@ -51,7 +51,8 @@ export interface DcHost {
    * `onResult`, or `onError` when the node could not run it or did not answer in time.
    */
   send(node: string, key: string, a: PlannedAction): void;
-  fence(target: string): Promise<FenceResult>;
+  /** Fences `target`; `why` is the scheduler's reason (recorded with the result). */
+  fence(target: string, why: string): Promise<FenceResult>;
   log(line: string): void;
   wallMs(): number;
   monoMs(): number;
@@ -242,7 +243,7 @@ export class DcController {
     this.fencing.add(target);
     this.h.log(`fencing ${target}: ${a.reason}`);
     try {
-      const r = await this.h.fence(target);
+      const r = await this.h.fence(target, a.reason);
       if (this.run !== run && !r.ok) return;
       if (r.ok) {
         this.h.log(`fenced ${target}`);

@@ -14,6 +14,7 @@ import {
   type FenceOutcome,
 } from '@vigil/executor';
 import type { ClusterConfig, FenceDeviceConfig } from '../config/index.js';
+import type { DeviceMonitorSpec, MonitorResult } from './fence-monitor.js';
 
 /**
  * The DC's fencing: `@vigil/executor`'s `AgentFencer` (topology levels, delays, verification,
@@ -69,9 +70,14 @@ export interface FenceDeviceInfo {
   /** `stonith:fence_NAME`, as crm_mon names a fence device. */
   readonly agent: string;
   readonly source: FenceDeviceSource;
-  /** Started: the DC's fencer uses it; Stopped: disabled (target-role); Refused: see `note`. */
-  readonly state: 'Started' | 'Stopped' | 'Refused';
+  /**
+   * Started: the DC's fencer uses it; FAILED: used, but its last monitor failed (`note` says
+   * why); Stopped: disabled (target-role); Refused: see `note`.
+   */
+  readonly state: 'Started' | 'FAILED' | 'Stopped' | 'Refused';
   readonly note?: string;
+  /** How often the DC monitors it, ms (absent: not monitored). */
+  readonly monitorIntervalMs?: number;
 }
 
 /**
@@ -92,13 +98,22 @@ export interface FencerPlan {
   readonly sources: ReadonlyMap<string, FenceDeviceSource>;
   readonly disabled: readonly { readonly id: string; readonly agent: string }[];
   readonly notes: readonly string[];
+  /** The devices in use with a monitor interval, and the op's timeout. */
+  readonly monitors: readonly DeviceMonitorSpec[];
 }
+
+/**
+ * A CIB fence device's monitor interval when its primitive has no `op monitor`: 60 s, the
+ * interval `pcs stonith create` gives one (the cluster file's devices: `monitorIntervalMs`).
+ */
+export const DEFAULT_CIB_FENCE_MONITOR_INTERVAL_MS = 60_000;
 
 export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
   const notes: string[] = [];
   const cibIds = new Map(cib.devices.map((d) => [d.id, d]));
   const sources = new Map<string, FenceDeviceSource>();
   const devices: FenceDeviceSpec[] = [];
+  const monitors: DeviceMonitorSpec[] = [];
   for (const d of cfg.fencing.devices) {
     const c = cibIds.get(d.id);
     if (c !== undefined) {
@@ -109,6 +124,7 @@ export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
     }
     devices.push(deviceSpec(d));
     sources.set(d.id, 'cluster file');
+    monitors.push({ id: d.id, intervalMs: d.monitorIntervalMs, timeoutMs: d.timeoutMs });
   }
   const disabled: { id: string; agent: string }[] = [];
   for (const d of cib.devices) {
@@ -119,6 +135,11 @@ export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
     }
     devices.push({ id: d.id, agent: d.agent, params: { ...d.params } });
     sources.set(d.id, 'CIB');
+    monitors.push(
+      d.monitor !== undefined
+        ? { id: d.id, ...d.monitor }
+        : { id: d.id, intervalMs: DEFAULT_CIB_FENCE_MONITOR_INTERVAL_MS },
+    );
   }
   const off = new Set(disabled.map((d) => d.id));
   const topology: FenceLevelSpec[] = [];
@@ -155,7 +176,7 @@ export function fencerPlan(cfg: ClusterConfig, cib: CibFencing): FencerPlan {
     if (coveredByCib(node))
       notes.push(`fencing topology of ${node}: the CIB's levels replace the cluster file's`);
   topology.push(...cibLevels);
-  return { devices, topology, sources, disabled, notes };
+  return { devices, topology, sources, disabled, notes, monitors };
 }
 
 function matches(pattern: string | undefined, node: string): boolean {
@@ -257,6 +278,9 @@ export class NodeFencing {
   private key: string;
   private readonly historyLog = new FenceHistory(500);
   private info: FenceDeviceInfo[] = [];
+  private monitors: readonly DeviceMonitorSpec[] = [];
+  /** Fencing requests running (on this fencer or a previous one). */
+  private fencing = 0;
 
   constructor(
     private readonly cfg: ClusterConfig,
@@ -270,6 +294,39 @@ export class NodeFencing {
   /** The fencer requests go to now. */
   get fencer(): AgentFencer {
     return this.current;
+  }
+
+  /** The devices in use that the DC monitors, with their intervals and timeouts. */
+  get monitorSpecs(): readonly DeviceMonitorSpec[] {
+    const used = new Set(this.current.deviceIds);
+    return this.monitors.filter((m) => used.has(m.id));
+  }
+
+  /**
+   * Whether a device must not be monitored now: a fencing request is running (any: which devices
+   * it will use is known only as it goes), or the device has an action queued.
+   */
+  busy(id: string): boolean {
+    if (this.fencing > 0) return true;
+    try {
+      return this.current.deviceBusy(id);
+    } catch {
+      return true; // no longer configured
+    }
+  }
+
+  /**
+   * Runs a device's monitor action; a failure (or a device gone) is `ok: false` with why;
+   * undefined when a fencing request or query on the device preempted it (no verdict).
+   */
+  async monitor(id: string, timeoutMs: number | undefined): Promise<MonitorResult | undefined> {
+    try {
+      const { run, preempted } = await this.current.monitorDevice(id, timeoutMs);
+      if (preempted) return undefined;
+      return run.ok ? { ok: true, reason: '' } : { ok: false, reason: run.summary };
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
   }
 
   /** Every fence device, as `vigil status` lists it. */
@@ -301,6 +358,8 @@ export class NodeFencing {
 
   private build(plan: FencerPlan, lenient: boolean): AgentFencer {
     for (const n of plan.notes) this.o.log(`fencing: ${n}`);
+    this.monitors = plan.monitors;
+    const interval = new Map(plan.monitors.map((m) => [m.id, m.intervalMs]));
     const make = (devices: FenceDeviceSpec[], topology: FenceLevelSpec[]): AgentFencer =>
       new AgentFencer({
         runner: this.o.runner,
@@ -357,6 +416,9 @@ export class NodeFencing {
           source: plan.sources.get(d.id) ?? 'CIB',
           state: refused.has(d.id) ? 'Refused' : 'Started',
           ...(note !== undefined ? { note } : {}),
+          ...((interval.get(d.id) ?? 0) > 0 && !refused.has(d.id)
+            ? { monitorIntervalMs: interval.get(d.id) ?? 0 }
+            : {}),
         };
       }),
       ...plan.disabled.map((d): FenceDeviceInfo => ({
@@ -371,7 +433,13 @@ export class NodeFencing {
   }
 
   async fence(target: string, action: 'off' | 'reboot'): Promise<FenceOutcome> {
-    const r = await this.current.fence(target, action);
+    this.fencing++;
+    let r: FenceOutcome;
+    try {
+      r = await this.current.fence(target, action);
+    } finally {
+      this.fencing--;
+    }
     for (const a of r.attempts)
       this.o.log(
         `fence ${target} (${action}) level ${a.level} with ${a.device}: ${a.ok ? 'ok' : `failed: ${a.reason}`}` +

@@ -1,4 +1,12 @@
-import { agentName, nodeSettings, primitives, type Cib, type OpRecord } from '@vigil/controller';
+import {
+  agentName,
+  nodeSettings,
+  primitives,
+  type Cib,
+  type FenceDeviceStatus,
+  type FenceRecord,
+  type OpRecord,
+} from '@vigil/controller';
 import type { ClusterConfig } from '../config/index.js';
 import type { FenceDeviceInfo } from './fencing.js';
 
@@ -34,7 +42,13 @@ export interface StatusView {
    * Fence devices (the cluster file's and the CIB's stonith primitives), as this node's fencer
    * was built from them; the DC's fencer runs them (`running` is the DC while Started).
    */
-  readonly fenceDevices: readonly (FenceDeviceInfo & { running: string | null })[];
+  readonly fenceDevices: readonly (FenceDeviceInfo & {
+    running: string | null;
+    /** The DC's last monitor result as recorded in the CIB (absent: none recorded yet). */
+    monitor?: FenceDeviceStatus;
+  })[];
+  /** The last fencing requests (replicated: they outlive a DC change), oldest first. */
+  readonly fencing: readonly FenceRecord[];
   readonly failures: Cib['status']['failures'];
   readonly failcounts: Cib['status']['failcounts'];
   readonly transition:
@@ -103,10 +117,17 @@ export function buildStatus(i: {
           .filter((n) => records(cib, n, prim.id).some((r) => r.failed)),
       };
     }),
-    fenceDevices: (i.fenceDevices ?? []).map((d) => ({
-      ...d,
-      running: d.state === 'Started' ? (i.dc ?? null) : null,
-    })),
+    fenceDevices: (i.fenceDevices ?? []).map((d) => {
+      const monitor = cib.status.fenceDevices?.[d.id];
+      const failed = d.state === 'Started' && monitor !== undefined && !monitor.ok;
+      return {
+        ...d,
+        ...(failed ? { state: 'FAILED' as const, note: `monitor failed: ${monitor.reason}` } : {}),
+        running: d.state === 'Started' ? (i.dc ?? null) : null,
+        ...(monitor !== undefined ? { monitor } : {}),
+      };
+    }),
+    fencing: (cib.status.fencing ?? []).slice(-STATUS_FENCE_RECORDS),
     failures: cib.status.failures,
     failcounts: cib.status.failcounts,
     transition: i.transition,
@@ -114,6 +135,9 @@ export function buildStatus(i: {
     localActive: i.localActive,
   };
 }
+
+/** Fencing requests `vigil status` shows (the CIB keeps more; `vigil fence history` lists them). */
+const STATUS_FENCE_RECORDS = 5;
 
 /** Whether the last result says the instance runs promoted (a promote, or a monitor's rc 8). */
 function isPromoted(r: OpRecord): boolean {

@@ -13,6 +13,7 @@ import {
   type Cib,
   type CibEntry,
   type ClusterView,
+  type FenceRecord,
   type OpRecord,
   type PlannedAction,
   type PrimitiveDef,
@@ -23,6 +24,7 @@ import type { ApiRequest } from '../api/protocol.js';
 import { LocalExecutor, prepareOcfRoot, type LocalOpResult } from './local-executor.js';
 import { actionFromMessage, actionToMessage } from './action-message.js';
 import { NodeFencing, checkCibFencing } from './fencing.js';
+import { FenceDeviceMonitor, type MonitorResult } from './fence-monitor.js';
 import { CibClusterPort } from './cluster-port.js';
 import { buildStatus } from './views.js';
 import { DcController } from './dc-controller.js';
@@ -85,6 +87,7 @@ export class Vigild {
   private api: ApiServer | undefined;
   private lrm!: LocalExecutor;
   private fencer!: NodeFencing;
+  private fenceMonitor!: FenceDeviceMonitor;
   private clusterPort: { close(): Promise<void> } | undefined;
   private runner: LauncherProcessRunner | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -135,9 +138,10 @@ export class Vigild {
       view: () => this.clusterView(),
       apply: (e) => this.record(e),
       send: (node, key, a) => this.sendAction(node, key, a),
-      fence: async (target) => {
+      fence: async (target, why) => {
         this.fencer.update(this.cib.config, `CIB v${this.cib.version}`);
         const r = await this.fencer.fence(target, 'reboot');
+        this.recordFencing(r, why);
         return { ok: r.ok, detail: r.reason };
       },
       log: (l) => this.log(l),
@@ -230,6 +234,13 @@ export class Vigild {
       runner,
       agentDirs: this.opts.fenceAgentDirs ?? [],
       log: (l) => this.log(l),
+    });
+    this.fenceMonitor = new FenceDeviceMonitor({
+      run: (id, timeoutMs) => this.fencer.monitor(id, timeoutMs),
+      busy: (id) => this.fencer.busy(id),
+      known: (id) => this.cib.status.fenceDevices?.[id],
+      changed: (id, r, before) => this.onFenceMonitorChange(id, r, before),
+      monoMs: () => performance.now(),
     });
     this.link = await ClusterLink.start(
       messagingConfig(this.cfg, this.self, this.stateDir, resolve(base, this.cfg.authkey)),
@@ -345,6 +356,63 @@ export class Vigild {
     if (!this.isDc) return;
     this.checkMembershipAsDc();
     this.dc.tick();
+    this.fenceMonitor.configure(this.fencer.monitorSpecs);
+    this.fenceMonitor.poll();
+  }
+
+  /** DC: a fence device's monitor result changed: logged once, recorded for every node. */
+  private onFenceMonitorChange(id: string, r: MonitorResult, before: MonitorResult): void {
+    this.log(
+      r.ok
+        ? `fence device ${id}: monitor ok again (it failed: ${before.reason})`
+        : `fence device ${id}: monitor FAILED: ${r.reason} (fencing still tries it when its level comes)`,
+    );
+    this.proposeQuietly({
+      op: 'fence-device-state',
+      device: id,
+      ok: r.ok,
+      reason: r.reason,
+      dc: this.self,
+    });
+  }
+
+  /**
+   * DC: records a completed fencing request in the replicated status section, so the history
+   * survives a DC change. Nothing waits for it: recovery is gated by the fencing itself.
+   */
+  private recordFencing(r: FenceOutcome, why: string): void {
+    if (r.action !== 'off' && r.action !== 'reboot' && r.action !== 'on') return;
+    const winning = r.ok
+      ? r.attempts.filter((a) => a.ok && a.level === r.attempts.at(-1)?.level)
+      : [];
+    this.proposeQuietly({
+      op: 'fence-record',
+      rec: {
+        target: r.target,
+        action: r.action,
+        ok: r.ok,
+        reason: r.reason,
+        devices: [...new Set(winning.map((a) => a.device))],
+        attempts: r.attempts.map((a) => ({
+          level: a.level,
+          device: a.device,
+          ok: a.ok,
+          reason: a.reason,
+        })),
+        dc: this.self,
+        why,
+        startedWallMs: r.startedWallMs,
+        completedWallMs: r.completedWallMs,
+      },
+    });
+  }
+
+  /** DC: a status entry nobody waits for (the scheduler does not): a failure is only logged. */
+  private proposeQuietly(e: CibEntry): void {
+    if (!this.isDc) return;
+    this.rcib
+      .propose(e, 'vigild', STATUS_WRITE_TIMEOUT_MS)
+      .catch((err: unknown) => this.log(`status write ${e.op} failed: ${(err as Error).message}`));
   }
 
   private becomeDc(term: number): void {
@@ -384,6 +452,7 @@ export class Vigild {
     this.log(`no longer DC (term ${this.dcTerm})`);
     this.isDc = false;
     this.dc.stop('no longer DC');
+    this.fenceMonitor.stop();
     this.dcReady = false;
     this.refreshing.clear();
   }
@@ -730,9 +799,22 @@ export class Vigild {
     }
   }
 
-  /** This node's fencing history (requests it ran as DC), oldest first. */
-  fenceHistory(): { node: string; dc: boolean; history: FenceOutcome[] } {
-    return { node: this.self, dc: this.isDc, history: this.fencer.history() };
+  /**
+   * This node's fencing history (requests it ran as DC, with every agent run), oldest first, and
+   * the cluster's as recorded in the replicated CIB (every DC's completed fencings, the last 64).
+   */
+  fenceHistory(): {
+    node: string;
+    dc: boolean;
+    history: FenceOutcome[];
+    recorded: readonly FenceRecord[];
+  } {
+    return {
+      node: this.self,
+      dc: this.isDc,
+      history: this.fencer.history(),
+      recorded: this.cib.status.fencing ?? [],
+    };
   }
 
   statusInput() {

@@ -77,6 +77,8 @@ interface DeviceState {
   /** Serialises this device's actions: one at a time, like pcmk_action_limit=1. */
   tail: Promise<unknown>;
   queued: number;
+  /** A monitor started by `monitorDevice`, which any other action on the device preempts. */
+  preemptible?: AbortController;
 }
 
 interface Capability {
@@ -198,12 +200,46 @@ export class AgentFencer implements Fencer {
   /**
    * Runs one action on one device, outside any fencing request (no delay, no verification, no
    * history): `monitor`, `list`, or `status`/`on`/`off` for a node the device can fence.
+   * `timeoutMs` replaces the device's `pcmk_<action>_timeout` (a monitor op's own timeout).
    */
-  async runDeviceAction(deviceId: string, action: DeviceAction, node?: string): Promise<AgentRun> {
+  async runDeviceAction(
+    deviceId: string,
+    action: DeviceAction,
+    node?: string,
+    timeoutMs?: number,
+  ): Promise<AgentRun> {
     const st = this.state(deviceId);
     const plug = node === undefined ? undefined : plugFor(st.dev, node);
-    const r = await this.runOnDevice(st, action, node, plug, st.dev.timeoutMs[action]);
+    const r = await this.runOnDevice(st, action, node, plug, timeoutMs ?? st.dev.timeoutMs[action]);
     return r.last;
+  }
+
+  /**
+   * Runs a device's `monitor` that gives way to anything else: when another action (a fencing
+   * request, a query) is queued on the device, the monitor's agent is killed at once and
+   * `preempted` is true (no verdict on the device). Retries as `pcmk_monitor_retries` says.
+   */
+  async monitorDevice(
+    deviceId: string,
+    timeoutMs?: number,
+  ): Promise<{ readonly run: AgentRun; readonly preempted: boolean }> {
+    const st = this.state(deviceId);
+    const abort = new AbortController();
+    const r = await this.runOnDevice(
+      st,
+      'monitor',
+      undefined,
+      undefined,
+      timeoutMs ?? st.dev.timeoutMs.monitor,
+      undefined,
+      abort,
+    );
+    return { run: r.last, preempted: abort.signal.aborted };
+  }
+
+  /** Whether a device has an action running or queued (a fencing request, a query). */
+  deviceBusy(deviceId: string): boolean {
+    return this.state(deviceId).queued > 0;
   }
 
   /** Which node names a device reports it can fence (its `list`, cached). */
@@ -509,7 +545,10 @@ export class AgentFencer implements Fencer {
     plug: string | undefined,
     timeoutMs: number,
     exact?: AgentAction,
+    preemptible?: AbortController,
   ): Promise<{ last: AgentRun; runs: number; plugSent?: string }> {
+    // Anything else on the device goes before a preemptible monitor (running or queued).
+    if (preemptible === undefined) st.preemptible?.abort();
     if (st.queued >= this.maxQueue) {
       throw new VigilError(
         'VGL_E_LIMIT',
@@ -521,6 +560,19 @@ export class AgentFencer implements Fencer {
     }
     st.queued++;
     const run = async (): Promise<{ last: AgentRun; runs: number; plugSent?: string }> => {
+      if (preemptible !== undefined) {
+        // Something else was queued meanwhile: give way before starting.
+        if (st.queued > 1) preemptible.abort();
+        if (preemptible.signal.aborted) return { last: preemptedRun(), runs: 0 };
+        st.preemptible = preemptible;
+      }
+      try {
+        return await runQueued();
+      } finally {
+        if (st.preemptible === preemptible) delete st.preemptible;
+      }
+    };
+    const runQueued = async (): Promise<{ last: AgentRun; runs: number; plugSent?: string }> => {
       const path = this.pathOf(st);
       const arg = await this.hostArgument(st);
       // A device configured with its own plug parameter (port=3) always acts on that plug.
@@ -542,9 +594,11 @@ export class AgentFencer implements Fencer {
             ...(plug !== undefined && hostArgument !== undefined ? { plug, hostArgument } : {}),
           },
           left,
+          preemptible?.signal,
         );
         const sent = plug !== undefined && hostArgument !== undefined ? { plugSent: plug } : {};
-        if (last.ok || last.timedOut) return { last, runs, ...sent };
+        if (last.ok || last.timedOut || preemptible?.signal.aborted === true)
+          return { last, runs, ...sent };
         if (runs > st.dev.retries[requested] || this.opts.clock.monotonicMs() >= deadline) {
           return { last, runs, ...sent };
         }
@@ -630,6 +684,23 @@ export class AgentFencer implements Fencer {
     st.listCache = { atMs: now, names };
     return names;
   }
+}
+
+/** What a monitor preempted before it ran reports (it never ran: no verdict). */
+function preemptedRun(): AgentRun {
+  return {
+    action: 'monitor',
+    rc: null,
+    signal: null,
+    timedOut: false,
+    durationMs: 0,
+    stdout: '',
+    stderr: '',
+    outputTruncated: false,
+    ok: false,
+    code: 'VGL_E_AGENT',
+    summary: 'monitor preempted by another action on the device',
+  };
 }
 
 function describeDone(action: FenceAction, state?: PowerState): string {
