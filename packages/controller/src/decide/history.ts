@@ -265,6 +265,21 @@ export function reconcileNode(
       countFailure: false,
     });
   }
+  // What the history says of this node that its table does not: a clone instance (`ping:0`)
+  // the node no longer knows, typically because the node restarted, and whose primitive it has
+  // just probed and found stopped. The node's answer for the primitive covers the instance:
+  // left active, the scheduler would believe the instance runs there and never start it.
+  for (const [rsc, ops] of Object.entries(s.lrm?.[node] ?? {})) {
+    if (rsc in table || ops.length === 0 || !activeInHistory(ops)) continue;
+    const probed = table[rsc.replace(/:\d+$/, '')];
+    if (probed === undefined || probed.active || rsc === rsc.replace(/:\d+$/, '')) continue;
+    s = recordOp(s, config, {
+      node,
+      rsc,
+      rec: { ...probed, op: 'probe', rc: 7, active: false, failed: false },
+      countFailure: false,
+    });
+  }
   return s;
 }
 

@@ -61,6 +61,16 @@ const DC_WAIT_MS = 5_000;
 /** An action's answer may take its own timeout plus this margin. */
 const ACTION_MARGIN_MS = 5_000;
 const MONITOR_REPORT_TIMEOUT_MS = 10_000;
+/**
+ * A start, promote or migration can reach a node before its own membership has formed: just
+ * started, it hears the DC's Raft traffic a round or two before its failure detector counts the
+ * peers up. Run then, the node's own no-quorum check would stop it behind the DC's back. It
+ * waits this long for quorum of its own, then refuses (the DC schedules again). Less than
+ * ACTION_MARGIN_MS, so the DC still hears the answer.
+ */
+const ACTION_QUORUM_WAIT_MS = 3_000;
+/** The tasks that make a resource active, which a node without quorum must not run. */
+const ACTIVATING_TASKS: ReadonlySet<string> = new Set(['start', 'promote', 'migrate_from']);
 const MAX_PENDING = 256;
 /**
  * The housekeeping tick: transition deadlines, membership check, quorum policy. It falls on
@@ -710,8 +720,24 @@ export class Vigild {
     m: Record<string, unknown>,
   ): Promise<Pick<LocalOpResult, 'rsc' | 'rec' | 'ok'>> {
     const term = Number(m.term);
-    const r = await this.lrm.execute(term, String(m.key), actionFromMessage(m));
+    const action = actionFromMessage(m);
+    if (ACTIVATING_TASKS.has(action.task)) await this.quorumOfMyOwn(action.task, action);
+    const r = await this.lrm.execute(term, String(m.key), action);
     return { rsc: r.rsc, rec: r.rec, ok: r.ok };
+  }
+
+  /** Waits (bounded) until this node's own membership has quorum; refuses the action if not. */
+  private async quorumOfMyOwn(task: string, a: { rsc?: string; primitive: { id: string } }) {
+    const t0 = performance.now();
+    while (!this.link.quorate) {
+      if (this.closed || performance.now() - t0 > ACTION_QUORUM_WAIT_MS)
+        throw new VigilError(
+          'VGL_E_NO_QUORUM',
+          `${this.self} has no quorum of its own (members: ${this.members().join(', ')}): it does not ${task} ${a.rsc ?? a.primitive.id}`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.updateQuorum();
   }
 
   private reportMonitorFailure(r: LocalOpResult): void {
