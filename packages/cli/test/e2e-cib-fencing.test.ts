@@ -28,21 +28,10 @@ const dead = new Set<string>();
 let firstFencing: { victim: string; startedWallMs: number } | undefined;
 
 async function anySocket(): Promise<string> {
-  return waitFor(
-    async () => {
-      for (const n of NODES) {
-        if (dead.has(n)) continue;
-        try {
-          const s = (await callDaemon(cluster.socket(n), 'status', {}, 2000)) as StatusView;
-          if (s.dc !== null && s.quorate) return cluster.socket(n);
-        } catch {
-          // next
-        }
-      }
-      return undefined;
-    },
-    { timeoutMs: WAIT_MS, what: 'a node with a DC and quorum' },
-  );
+  return waitFor(() => cluster.quorateSocket(dead), {
+    timeoutMs: WAIT_MS,
+    what: 'a node with a DC and quorum',
+  });
 }
 
 async function vigil(

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromCibXml } from '@vigil/controller';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
-import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
+import { needs, pacemakerPlan, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
 
 /**
  * A Pacemaker CIB with a promotable clone, imported with the real `vigil` command into three real
@@ -77,21 +77,10 @@ async function vigil(
 }
 
 async function anySocket(): Promise<string> {
-  return waitFor(
-    async () => {
-      for (const n of NODES) {
-        if (dead.has(n)) continue;
-        try {
-          const s = (await callDaemon(cluster.socket(n), 'status', {}, 2000)) as StatusView;
-          if (s.dc !== null && s.quorate) return cluster.socket(n);
-        } catch {
-          // next
-        }
-      }
-      return undefined;
-    },
-    { timeoutMs: WAIT_MS, what: 'a node with a DC and quorum' },
-  );
+  return waitFor(() => cluster.quorateSocket(dead), {
+    timeoutMs: WAIT_MS,
+    what: 'a node with a DC and quorum',
+  });
 }
 
 async function status(): Promise<StatusView> {
@@ -138,16 +127,10 @@ async function pacemakerSeesNothingToDo(when: string): Promise<string> {
   assert.equal(q.code, 0, q.err);
   const file = join(dir.path, `live-${when.replace(/\W+/g, '-')}.xml`);
   await writeFile(file, q.out);
-  const sim = await run('crm_simulate', ['-x', file, '-S'], { timeoutMs: WAIT_MS });
-  assert.equal(sim.code, 0, sim.stderr);
-  const m =
-    /Transition Summary:\n([\s\S]*?)\nExecuting Cluster Transition:\n([\s\S]*?)Revised Cluster Status:/.exec(
-      sim.stdout,
-    );
-  assert.ok(m, sim.stdout);
-  assert.equal(m[1]!.trim(), '', `${when}, Pacemaker would change something:\n${sim.stdout}`);
-  assert.equal(m[2]!.trim(), '', `${when}, Pacemaker would run actions:\n${sim.stdout}`);
-  return sim.stdout.slice(0, sim.stdout.indexOf('Transition Summary'));
+  const plan = await pacemakerPlan(file, WAIT_MS);
+  assert.equal(plan.changes, '', `${when}, Pacemaker would change something:\n${plan.stdout}`);
+  assert.equal(plan.actions, '', `${when}, Pacemaker would run actions:\n${plan.stdout}`);
+  return plan.current;
 }
 
 describe(

@@ -8,6 +8,7 @@ import { VigilError } from '@vigil/base';
 import { BUILTIN_AGENT_DIR } from '@vigil/executor';
 import { DEFAULT_TIMING, type TimingConfig } from './config/index.js';
 import { writeAuthkey } from './net/authkey.js';
+import { callDaemon } from './api/client.js';
 
 /**
  * A cluster of vigild processes on this machine: one per 127.0.0.x address, each with its own
@@ -59,6 +60,25 @@ export class LocalCluster {
   }
   socket(node: string): string {
     return join(this.dir, `${node}.sock`);
+  }
+  /**
+   * The API socket of the first node (in configuration order, `skip` left out) whose status
+   * shows a DC and quorum; undefined when none does yet. One look: callers wait around it.
+   */
+  async quorateSocket(skip: ReadonlySet<string> = new Set()): Promise<string | undefined> {
+    for (const n of this.o.nodes) {
+      if (skip.has(n)) continue;
+      try {
+        const s = (await callDaemon(this.socket(n), 'status', {}, 2000)) as {
+          dc: string | null;
+          quorate: boolean;
+        };
+        if (s.dc !== null && s.quorate) return this.socket(n);
+      } catch {
+        // not answering: the next node
+      }
+    }
+    return undefined;
   }
   rscTmp(node: string): string {
     return join(this.dir, 'rsctmp', node);

@@ -38,20 +38,10 @@ function prim(id: string, meta: Record<string, string> = {}): PrimitiveDef {
 }
 
 async function anySocket(): Promise<string> {
-  return waitFor(
-    async () => {
-      for (const n of NODES) {
-        try {
-          const s = (await callDaemon(cluster.socket(n), 'status', {}, 2000)) as StatusView;
-          if (s.dc !== null && s.quorate) return cluster.socket(n);
-        } catch {
-          // next
-        }
-      }
-      return undefined;
-    },
-    { timeoutMs: WAIT_MS, what: 'a node with a DC and quorum' },
-  );
+  return waitFor(() => cluster.quorateSocket(), {
+    timeoutMs: WAIT_MS,
+    what: 'a node with a DC and quorum',
+  });
 }
 
 async function status(): Promise<StatusView> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LocalCluster, callDaemon, type StatusView } from '@vigil/daemon';
 import type { Cib, CibEntry } from '@vigil/controller';
 import type { LrmRscOp } from '@vigil/cib';
-import { needs, run, tempDir, waitFor, type TempDir } from '@vigil/testkit';
+import { needs, pacemakerPlan, tempDir, waitFor, type TempDir } from '@vigil/testkit';
 
 /**
  * Parameters that depend on the node, end to end with three real vigild and heartbeat's Dummy:
@@ -69,20 +69,10 @@ function cibXml(prefer: string, beforeSec?: number): string {
 }
 
 async function anySocket(): Promise<string> {
-  return waitFor(
-    async () => {
-      for (const n of NODES) {
-        try {
-          const s = (await callDaemon(cluster.socket(n), 'status', {}, 2000)) as StatusView;
-          if (s.dc !== null && s.quorate) return cluster.socket(n);
-        } catch {
-          // next
-        }
-      }
-      return undefined;
-    },
-    { timeoutMs: WAIT_MS, what: 'a node with a DC and quorum' },
-  );
+  return waitFor(() => cluster.quorateSocket(), {
+    timeoutMs: WAIT_MS,
+    what: 'a node with a DC and quorum',
+  });
 }
 
 async function dcName(): Promise<string | null> {
@@ -152,18 +142,9 @@ async function pacemakerSeesNothingToDo(when: string): Promise<void> {
   const { xml } = (await callDaemon(await dcSocket(), 'cib-xml', {}, 10_000)) as { xml: string };
   const file = join(dir.path, `live-${when}.xml`);
   await writeFile(file, xml);
-  const sim = await run('crm_simulate', ['-x', file, '-S'], {
-    timeoutMs: WAIT_MS,
-    env: { ...process.env, LC_ALL: 'C', CIB_shadow_dir: dir.path },
-  });
-  assert.equal(sim.code, 0, sim.stderr);
-  const m =
-    /Transition Summary:\n([\s\S]*?)\nExecuting Cluster Transition:\n([\s\S]*?)Revised Cluster Status:/.exec(
-      sim.stdout,
-    );
-  assert.ok(m, sim.stdout);
-  assert.equal(m[1]!.trim(), '', `${when}: Pacemaker would change something:\n${sim.stdout}`);
-  assert.equal(m[2]!.trim(), '', `${when}: Pacemaker would run actions:\n${sim.stdout}`);
+  const plan = await pacemakerPlan(file, WAIT_MS);
+  assert.equal(plan.changes, '', `${when}: Pacemaker would change something:\n${plan.stdout}`);
+  assert.equal(plan.actions, '', `${when}: Pacemaker would run actions:\n${plan.stdout}`);
 }
 
 function moveTo(node: string): Promise<void> {
