@@ -44,8 +44,15 @@ export function countsAgainstThreshold(op: string): boolean {
 }
 
 /** The OCF rc an operation is expected to return: a probe expects "not running" (7). */
-export function targetRc(operation: string, intervalMs: number): number {
-  return operation === 'monitor' && intervalMs === 0 ? 7 : 0;
+export function targetRc(
+  operation: string,
+  intervalMs: number,
+  role?: 'Promoted' | 'Unpromoted',
+): number {
+  if (operation !== 'monitor') return 0;
+  if (intervalMs === 0) return 7;
+  // The Promoted role's monitor expects "running promoted"; Pacemaker reads the rc against it.
+  return role === 'Promoted' ? 8 : 0;
 }
 
 /**

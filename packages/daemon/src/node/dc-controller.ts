@@ -5,6 +5,7 @@ import {
   explainResource,
   planTransition,
   recheckIntervalMs,
+  targetRc,
   type Cib,
   type CibEntry,
   type ClusterView,
@@ -194,10 +195,7 @@ export class DcController {
 
   private key(run: TransitionRun<PlannedAction>, a: PlannedAction): string {
     // Pacemaker's transition key: ACTION:TRANSITION:TARGET_RC:DC (the DC named by its term).
-    // The expected rc: a probe expects "not running" (7), the Promoted role's monitor
-    // "running promoted" (8), anything else success; Pacemaker reads the recorded rc against it.
-    const target =
-      a.task !== 'monitor' ? 0 : (a.intervalMs ?? 0) === 0 ? 7 : a.role === 'Promoted' ? 8 : 0;
+    const target = targetRc(a.task, a.intervalMs ?? 0, a.role);
     return `${a.id}:${run.graph.id}:${target}:${this.h.self}-${this.h.term()}`;
   }
 
