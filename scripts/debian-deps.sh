@@ -3,7 +3,8 @@
 # Pacemaker's crm_simulate as a reference scheduler, and the network tools for namespaces.
 # Idempotent; uses sudo when not root.
 set -eu
-PKGS="resource-agents pacemaker-resource-agents resource-agents-paf fence-agents pacemaker-cli-utils iproute2 iputils-ping procps psmisc apache2 curl postgresql"
+# perl-base (Essential on Debian) runs vigild's agent launcher (packages/executor/launcher).
+PKGS="perl-base resource-agents pacemaker-resource-agents resource-agents-paf fence-agents pacemaker-cli-utils iproute2 iputils-ping procps psmisc apache2 curl postgresql"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
